@@ -1,0 +1,390 @@
+//! `.github/mentorship.yml`: the validated program model and its parser.
+//!
+//! [`parse`] turns the text of one file into a [`Config`] or a list of [`ConfigError`]s that each name the file,
+//! line and column. Fetching the file (from a clone, or from GitHub) and resolving `_extends` is left to the
+//! callers; this module only sees text. The schema is documented in the README and in `DESIGN.md`.
+
+mod parse;
+
+use std::collections::BTreeMap;
+use std::fmt;
+
+use chrono::NaiveDate;
+use globset::{GlobSet, GlobSetBuilder};
+use serde::Serialize;
+
+use crate::duration::Duration;
+use crate::login::Login;
+use crate::sprint::SprintCalendar;
+
+pub use parse::parse;
+
+/// The whole mentorship program of an org or repository, validated.
+#[derive(Clone, Debug)]
+pub struct Config {
+    /// `_extends`: the repository whose `.github/mentorship.yml` this file inherits from, if any.
+    pub extends: Option<String>,
+    /// The sprint calendar every instant is mapped onto.
+    pub sprints: SprintCalendar,
+    /// Everyone in the program, by login.
+    pub people: BTreeMap<Login, Person>,
+    /// Mentor/mentee pairs, in file order.
+    pub pairs: Vec<Pair>,
+    /// Tracks by id.
+    pub tracks: BTreeMap<String, Track>,
+    /// Minutes credited per touchpoint kind, and when a pair counts as stale.
+    pub touchpoints: TouchpointSettings,
+    /// Which templates the app posts on its own.
+    pub templates: TemplateSettings,
+    /// Where private data may go and who may see aggregates.
+    pub privacy: PrivacySettings,
+    /// How pairing sessions (`mentor pair start`) credit the mentor in commits.
+    pub pairing: PairingSettings,
+    /// A stable hash of the file's text, used to key caches.
+    pub hash: String,
+}
+
+/// One person in the program.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Person {
+    /// Their GitHub login.
+    pub login: Login,
+    /// Display name used in commit trailers; defaults to the login.
+    pub name: Option<String>,
+    /// Seniority.
+    pub tier: Tier,
+    /// How much mentoring they can take on per sprint.
+    pub capacity: Capacity,
+    /// Commit emails that map local history to this login (compared case-insensitively).
+    pub emails: Vec<String>,
+    /// Free-form skills, for matching.
+    pub skills: Vec<String>,
+}
+
+/// Seniority tier of a person.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Tier {
+    /// The default.
+    #[default]
+    Peer,
+    /// A senior engineer.
+    Senior,
+    /// A principal engineer.
+    Principal,
+}
+
+/// Mentoring capacity of a person per sprint; `None` means no limit was set.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Capacity {
+    /// Maximum number of mentees at once.
+    pub mentees: Option<u32>,
+    /// Minutes of mentoring per sprint.
+    pub minutes_per_sprint: Option<u32>,
+}
+
+/// A mentor/mentee pair on a track.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Pair {
+    /// The mentor's login.
+    pub mentor: Login,
+    /// The mentee's login.
+    pub mentee: Login,
+    /// The track id the mentee follows.
+    pub track: String,
+    /// First day of the pairing; milestone due dates count from here.
+    pub since: NaiveDate,
+    /// Last day of the pairing, if it ended or will end.
+    pub until: Option<NaiveDate>,
+    /// What the pair agreed to work on.
+    pub objectives: Vec<String>,
+    /// Why these two were paired (kept for audit).
+    pub rationale: Option<String>,
+    /// Whether the pair is running.
+    pub status: PairStatus,
+}
+
+/// Lifecycle state of a pair.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PairStatus {
+    /// The default: the pair meets and counts toward load.
+    #[default]
+    Active,
+    /// Temporarily on hold: no stale warnings.
+    Paused,
+    /// Finished: kept for history only.
+    Ended,
+}
+
+/// An ordered list of milestones.
+#[derive(Clone, Debug)]
+pub struct Track {
+    /// The track id (its key under `tracks:`).
+    pub id: String,
+    /// Milestones in file order.
+    pub milestones: Vec<Milestone>,
+}
+
+/// One step of a track, proven by evidence.
+#[derive(Clone, Debug)]
+pub struct Milestone {
+    /// Unique within its track.
+    pub id: String,
+    /// Human title.
+    pub title: String,
+    /// Learning stage.
+    pub stage: Stage,
+    /// Due this long after the pair's `since`, if set.
+    pub due: Option<Duration>,
+    /// How evidence is recognised; a milestone is met when any listed rule is satisfied.
+    pub evidence: EvidenceRules,
+}
+
+/// Learning stage of a milestone, in order.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Stage {
+    /// Getting to know the ground.
+    Discovery,
+    /// Doing it with help.
+    Practice,
+    /// Giving feedback to others.
+    Feedback,
+    /// Doing it unaided and teaching it.
+    Mastery,
+}
+
+/// The evidence rules of a milestone; each present rule is an alternative way to meet it.
+#[derive(Clone, Debug, Default)]
+pub struct EvidenceRules {
+    /// The mentee's merged pull requests that match.
+    pub merged_pr: Option<MergedPrRule>,
+    /// Reviews the mentee gave.
+    pub review_given: Option<ReviewGivenRule>,
+    /// The mentee's commits carrying a trailer.
+    pub commit_trailer: Option<CommitTrailerRule>,
+}
+
+/// `merged_pr`: merged pull requests authored by the mentee.
+#[derive(Clone, Debug)]
+pub struct MergedPrRule {
+    /// The PR must change at least one path matching these globs (empty: any path).
+    pub paths: PathGlobs,
+    /// The PR must carry every one of these labels (needs GitHub data).
+    pub labels: Vec<String>,
+    /// The PR must have at least this many distinct approving or commenting reviewers (needs GitHub data).
+    pub min_reviewers: Option<u32>,
+    /// Additions plus deletions must be at least this.
+    pub min_changed_lines: Option<u64>,
+    /// Additions plus deletions must be at most this.
+    pub max_changed_lines: Option<u64>,
+    /// How many matching PRs meet the milestone (default 1).
+    pub count: u32,
+}
+
+/// `review_given`: reviews the mentee submitted on others' pull requests.
+#[derive(Clone, Debug)]
+pub struct ReviewGivenRule {
+    /// How many qualifying reviews meet the milestone (default 1).
+    pub count: u32,
+    /// A review qualifies with at least this many comments (default 0).
+    pub min_comments: u32,
+}
+
+/// `commit_trailer`: a commit by the mentee carrying `key: value`.
+#[derive(Clone, Debug)]
+pub struct CommitTrailerRule {
+    /// Trailer key, compared case-insensitively (e.g. `Milestone`).
+    pub key: String,
+    /// Trailer value, compared exactly after trimming; defaults to the milestone id.
+    pub value: String,
+}
+
+/// A set of path globs with their source text (for messages).
+#[derive(Clone, Debug)]
+pub struct PathGlobs {
+    patterns: Vec<String>,
+    set: GlobSet,
+}
+
+impl PathGlobs {
+    /// Compiles `patterns` (gitignore-like globs where `**` crosses directories), or names the bad pattern.
+    pub fn new(patterns: Vec<String>) -> Result<PathGlobs, globset::Error> {
+        let mut builder = GlobSetBuilder::new();
+        for p in &patterns {
+            builder.add(globset::GlobBuilder::new(p).literal_separator(true).build()?);
+        }
+        Ok(PathGlobs { set: builder.build()?, patterns })
+    }
+
+    /// Returns the patterns as written.
+    pub fn patterns(&self) -> &[String] {
+        &self.patterns
+    }
+
+    /// Returns true when no pattern was given (every path matches).
+    pub fn is_empty(&self) -> bool {
+        self.patterns.is_empty()
+    }
+
+    /// Returns true if `path` matches any pattern, or if there are no patterns.
+    pub fn matches(&self, path: &str) -> bool {
+        self.patterns.is_empty() || self.set.is_match(path)
+    }
+}
+
+impl Default for PathGlobs {
+    fn default() -> PathGlobs {
+        PathGlobs { patterns: Vec::new(), set: GlobSet::empty() }
+    }
+}
+
+/// `touchpoints:` — minutes per kind and the stale threshold.
+#[derive(Clone, Debug, PartialEq)]
+pub struct TouchpointSettings {
+    /// Minutes credited per touchpoint kind.
+    pub minutes: TouchpointMinutes,
+    /// A pair with no touchpoint for this long is stale (default 14d).
+    pub stale_after: Duration,
+}
+
+/// Minutes credited for each touchpoint kind.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+pub struct TouchpointMinutes {
+    /// A submitted review (default 30).
+    pub review: u32,
+    /// One inline review comment (default 5).
+    pub review_comment: u32,
+    /// A PR conversation comment (default 5).
+    pub comment: u32,
+    /// A commit made while pairing (default 20).
+    pub pairing_commit: u32,
+    /// A `/mentor checkin` without an explicit duration (default 30).
+    pub checkin: u32,
+}
+
+impl Default for TouchpointSettings {
+    fn default() -> TouchpointSettings {
+        TouchpointSettings {
+            minutes: TouchpointMinutes {
+                review: 30,
+                review_comment: 5,
+                comment: 5,
+                pairing_commit: 20,
+                checkin: 30,
+            },
+            stale_after: Duration::from_days(14),
+        }
+    }
+}
+
+/// `templates:` — automatic template posting.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct TemplateSettings {
+    /// Template posted on a mentee's new PR; `None` turns the review guide off.
+    pub on_mentee_pr: Option<String>,
+}
+
+/// `privacy:` — where private data may be written and who sees aggregates.
+#[derive(Clone, Debug, PartialEq)]
+pub struct PrivacySettings {
+    /// `owner/name` of the private repository that holds growth journals; `None` turns journals off.
+    pub journal_repo: Option<String>,
+    /// Aggregate views hide groups smaller than this (default 5).
+    pub min_group_size: u32,
+    /// Teams (`@org/team`) or logins allowed to read load.
+    pub managers: Vec<String>,
+    /// Whether milestone names may appear in comments on public repositories (default false).
+    pub milestones_in_public: bool,
+}
+
+impl Default for PrivacySettings {
+    fn default() -> PrivacySettings {
+        PrivacySettings {
+            journal_repo: None,
+            min_group_size: 5,
+            managers: Vec::new(),
+            milestones_in_public: false,
+        }
+    }
+}
+
+/// `pairing:` — what `mentor pair start` adds to commits.
+#[derive(Clone, Debug, PartialEq)]
+pub struct PairingSettings {
+    /// Also add `Co-authored-by:` for the mentor, so GitHub credits both (default false).
+    pub co_authored_by: bool,
+    /// Session length when `--for` is not given (default 2h).
+    pub session: Duration,
+}
+
+impl Default for PairingSettings {
+    fn default() -> PairingSettings {
+        PairingSettings { co_authored_by: false, session: Duration::from_seconds(2 * 3_600) }
+    }
+}
+
+/// One problem in a config file, with its position.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ConfigError {
+    /// The file name as given to [`parse`].
+    pub file: String,
+    /// 1-based line (0 when the position is unknown).
+    pub line: u64,
+    /// 1-based column (0 when the position is unknown).
+    pub column: u64,
+    /// What is wrong and what was expected.
+    pub message: String,
+}
+
+impl fmt::Display for ConfigError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}:{}:{}: {}", self.file, self.line, self.column, self.message)
+    }
+}
+
+/// Every problem found in a config file, in file order (never empty).
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub struct ConfigErrors(pub Vec<ConfigError>);
+
+impl fmt::Display for ConfigErrors {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for (i, e) in self.0.iter().enumerate() {
+            if i > 0 {
+                writeln!(f)?;
+            }
+            write!(f, "{e}")?;
+        }
+        Ok(())
+    }
+}
+
+impl Config {
+    /// Returns the person with `login`, if configured.
+    pub fn person(&self, login: &Login) -> Option<&Person> {
+        self.people.get(login)
+    }
+
+    /// Returns the track with `id`, if configured.
+    pub fn track(&self, id: &str) -> Option<&Track> {
+        self.tracks.get(id)
+    }
+
+    /// Returns the pairs where `mentee` is the mentee, in file order.
+    pub fn pairs_of_mentee<'a>(&'a self, mentee: &'a Login) -> impl Iterator<Item = &'a Pair> + 'a {
+        self.pairs.iter().filter(move |p| &p.mentee == mentee)
+    }
+
+    /// Returns the pair of `mentor` and `mentee` that is in effect on `day`, if any.
+    pub fn pair_on(&self, mentor: &Login, mentee: &Login, day: NaiveDate) -> Option<&Pair> {
+        self.pairs.iter().find(|p| &p.mentor == mentor && &p.mentee == mentee && p.covers(day))
+    }
+}
+
+impl Pair {
+    /// Returns true if `day` falls within `since..=until` and the pair has not ended before it.
+    pub fn covers(&self, day: NaiveDate) -> bool {
+        day >= self.since && self.until.is_none_or(|u| day <= u)
+    }
+}

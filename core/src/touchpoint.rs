@@ -1,0 +1,5 @@
+//! TODO
+/// Placeholder.
+pub struct Touchpoint;
+/// Placeholder.
+pub enum TouchpointKind {}
