@@ -1,1 +1,6 @@
-mod x {}
+//! End-to-end tests of the `mentor` binary against real git repositories made in temp dirs.
+//!
+//! One test binary, one module per area. Every test runs git and mentor with a cleared environment and fixed
+//! identities and timestamps (see `util`), so output never depends on the machine.
+
+mod util;

@@ -1,0 +1,56 @@
+//! The command line: one file per subcommand, each with its `XArgs` struct (whose doc comment is the help)
+//! and its `cmd_x` function, dispatched from here.
+
+mod completions;
+mod config;
+mod evidence;
+mod hook;
+mod hooks;
+mod load;
+mod log;
+mod pair;
+
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+/// Mentor: mentorship where the work happens — pairing trailers, milestone evidence and mentoring load,
+/// read from your git history with the same rules as the Mentor GitHub App.
+#[derive(Debug, Parser)]
+#[command(name = "mentor", version, propagate_version = true, max_term_width = 100)]
+#[command(after_help = "Examples:
+  mentor config check                 Validate .github/mentorship.yml
+  mentor hooks install                Add Mentor's commit hooks to this clone
+  mentor pair start bob --for 90m     Credit bob in commits for the next 90 minutes
+  mentor evidence                     Your milestones and the commits that prove them
+  mentor load --sprint previous       Mentoring load per mentor for the last sprint")]
+pub struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    Config(config::ConfigArgs),
+    Hooks(hooks::HooksArgs),
+    Pair(pair::PairArgs),
+    Hook(hook::HookArgs),
+    Log(log::LogArgs),
+    Evidence(evidence::EvidenceArgs),
+    Load(load::LoadArgs),
+    Completions(completions::CompletionsArgs),
+}
+
+/// Runs the parsed command.
+pub fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
+    match cli.command {
+        Command::Config(args) => config::cmd_config(args),
+        Command::Hooks(args) => hooks::cmd_hooks(args),
+        Command::Pair(args) => pair::cmd_pair(args),
+        Command::Hook(args) => Ok(hook::cmd_hook(args)),
+        Command::Log(args) => log::cmd_log(args),
+        Command::Evidence(args) => evidence::cmd_evidence(args),
+        Command::Load(args) => load::cmd_load(args),
+        Command::Completions(args) => completions::cmd_completions(args),
+    }
+}
