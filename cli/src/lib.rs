@@ -5,6 +5,8 @@
 
 pub mod commands;
 pub mod error;
+pub mod hooks;
+pub mod pairing;
 pub mod repo;
 
 use std::process::ExitCode;

@@ -1,0 +1,70 @@
+//! The text of the hook shims `mentor hooks install` writes, and how to recognise one.
+//!
+//! A shim is a few lines of `#!/bin/sh`: it runs the hook it replaced (kept beside it as
+//! `<name>.mentor-chained`) with the same arguments and stdin, then `exec`s the `mentor` binary that installed it
+//! (falling back to `mentor` on PATH). If no binary can be found it warns once and lets the commit through, because
+//! a hook must never block commits for a reason the user did not choose.
+
+use std::path::Path;
+
+/// The line that marks a file as Mentor's shim; install and uninstall only ever touch files that carry it.
+pub const MARKER: &str = "# mentor-hook-shim: installed by `mentor hooks install`";
+
+/// The suffix of the file an existing hook is moved to, beside the shim that chains to it.
+pub const CHAINED_SUFFIX: &str = ".mentor-chained";
+
+/// Returns true if `contents` is a shim written by `mentor hooks install`.
+pub fn is_shim(contents: &[u8]) -> bool {
+    // The marker is on the second line; scanning only the head keeps this cheap for large foreign hooks.
+    let head = &contents[..contents.len().min(512)];
+    head.windows(MARKER.len()).any(|w| w == MARKER.as_bytes())
+}
+
+/// Returns the shim for hook `name` that calls `mentor_exe`, remembering a missing binary in `warned_marker`.
+pub fn render(name: &str, mentor_exe: &Path, warned_marker: &Path) -> String {
+    let exe = sh_quote(&mentor_exe.to_string_lossy());
+    let warned = sh_quote(&warned_marker.to_string_lossy());
+    // `${0%/*}` is the hooks directory without forking `dirname`; git always runs hooks by a path with a slash.
+    format!(
+        r#"#!/bin/sh
+{MARKER}
+# Run `mentor hooks uninstall` to remove it (and restore the hook it chains to, if any).
+c="${{0%/*}}/{name}{CHAINED_SUFFIX}"
+if [ -x "$c" ]; then "$c" "$@" || exit $?; fi
+m={exe}
+if [ ! -x "$m" ]; then
+  m=$(command -v mentor) || m=
+  if [ -z "$m" ]; then
+    w={warned}
+    if [ ! -e "$w" ]; then
+      echo "mentor: warning: mentor is not installed any more ({exe_display} is gone and none is on PATH), so commits get no pairing trailers; reinstall mentor or run 'mentor hooks uninstall'" >&2
+      mkdir -p "${{w%/*}}" 2>/dev/null && : >"$w" 2>/dev/null
+    fi
+    exit 0
+  fi
+fi
+exec "$m" hook {name} "$@"
+"#,
+        exe_display = mentor_exe.display().to_string().replace(['"', '$', '`', '\\'], "?"),
+    )
+}
+
+/// Quotes `text` for a POSIX shell: single quotes, with embedded single quotes closed, escaped and reopened.
+fn sh_quote(text: &str) -> String {
+    format!("'{}'", text.replace('\'', r"'\''"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn shims_are_recognised_by_their_marker() {
+        let shim =
+            render("commit-msg", Path::new("/opt/it's/mentor"), Path::new("/r/.git/mentor/w"));
+        assert!(is_shim(shim.as_bytes()));
+        assert!(shim.contains(r"m='/opt/it'\''s/mentor'"));
+        assert!(shim.contains("exec \"$m\" hook commit-msg \"$@\""));
+        assert!(!is_shim(b"#!/bin/sh\nexec lefthook run commit-msg \"$@\"\n"));
+    }
+}
