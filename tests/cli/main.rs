@@ -4,3 +4,6 @@
 //! identities and timestamps (see `util`), so output never depends on the machine.
 
 mod util;
+
+/// `mentor hooks install | uninstall | status`.
+mod hooks;
