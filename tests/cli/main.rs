@@ -7,3 +7,6 @@ mod util;
 
 /// `mentor hooks install | uninstall | status`.
 mod hooks;
+
+/// `mentor pair` and the commit hooks it drives.
+mod pair;

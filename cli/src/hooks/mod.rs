@@ -8,7 +8,7 @@
 //! hook entry points in [`runtime`].
 
 pub mod managers;
-// TEMP pub mod runtime;
+pub mod runtime;
 pub mod shim;
 
 use std::path::{Path, PathBuf};

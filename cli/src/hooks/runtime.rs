@@ -268,7 +268,7 @@ fn trailer_options(repo: &git2::Repository, message: &str) -> anyhow::Result<Tra
         Some("auto") => auto_comment_prefix(message),
         Some(value) => value.to_string(),
     };
-    Ok(TrailerOptions { comment_prefix: prefix })
+    Ok(TrailerOptions::with_comment(&prefix))
 }
 
 /// Guesses the comment character git chose for `core.commentChar=auto`.
@@ -321,7 +321,10 @@ mod tests {
 
     #[test]
     fn auto_comment_char_is_read_from_the_help_text() {
-        assert_eq!(auto_comment_prefix("msg\n; Please enter the commit message for your changes.\n"), ";");
+        assert_eq!(
+            auto_comment_prefix("msg\n; Please enter the commit message for your changes.\n"),
+            ";"
+        );
         assert_eq!(auto_comment_prefix("# heading\nmsg\n"), ";");
         assert_eq!(auto_comment_prefix("msg\n"), "#");
     }
