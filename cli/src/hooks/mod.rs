@@ -132,7 +132,8 @@ pub fn install(loc: &HooksLocation, name: &str, mentor_exe: &Path) -> anyhow::Re
         }
     };
     let warned = loc.common_dir.join("mentor").join("missing-binary-warned");
-    let text = shim::render(name, mentor_exe, &warned);
+    let in_common_dir = loc.dir == loc.common_dir.join("hooks");
+    let text = shim::render(name, mentor_exe, &warned, in_common_dir);
     if let Err(err) = write_executable(&path, &text) {
         if let Installed::Chained(chained) = &outcome {
             // Put the user's hook back rather than leave them with neither.

@@ -21,9 +21,18 @@ pub fn is_shim(contents: &[u8]) -> bool {
 }
 
 /// Returns the shim for hook `name` that calls `mentor_exe`, remembering a missing binary in `warned_marker`.
-pub fn render(name: &str, mentor_exe: &Path, warned_marker: &Path) -> String {
+///
+/// With `in_common_dir` (the hooks directory is `<git common dir>/hooks`), the prepare-commit-msg shim looks for
+/// the pairing session itself and exits when there is none, sparing a process on every commit made outside a
+/// session. The session is found relative to the shim, so the check stays right if the clone is moved.
+pub fn render(name: &str, mentor_exe: &Path, warned_marker: &Path, in_common_dir: bool) -> String {
     let exe = sh_quote(&mentor_exe.to_string_lossy());
     let warned = sh_quote(&warned_marker.to_string_lossy());
+    let fast_exit = if in_common_dir && name == "prepare-commit-msg" {
+        "[ -e \"${0%/*}/../mentor/pairing.json\" ] || exit 0 # no pairing session: nothing to add\n"
+    } else {
+        ""
+    };
     // `${0%/*}` is the hooks directory without forking `dirname`; git always runs hooks by a path with a slash.
     format!(
         r#"#!/bin/sh
@@ -31,7 +40,7 @@ pub fn render(name: &str, mentor_exe: &Path, warned_marker: &Path) -> String {
 # Run `mentor hooks uninstall` to remove it (and restore the hook it chains to, if any).
 c="${{0%/*}}/{name}{CHAINED_SUFFIX}"
 if [ -x "$c" ]; then "$c" "$@" || exit $?; fi
-m={exe}
+{fast_exit}m={exe}
 if [ ! -x "$m" ]; then
   m=$(command -v mentor) || m=
   if [ -z "$m" ]; then
@@ -60,8 +69,17 @@ mod tests {
 
     #[test]
     fn shims_are_recognised_by_their_marker() {
-        let shim =
-            render("commit-msg", Path::new("/opt/it's/mentor"), Path::new("/r/.git/mentor/w"));
+        let shim = render(
+            "commit-msg",
+            Path::new("/opt/it's/mentor"),
+            Path::new("/r/.git/mentor/w"),
+            true,
+        );
+        assert!(!shim.contains("pairing.json"));
+        let prepare = render("prepare-commit-msg", Path::new("/m"), Path::new("/w"), true);
+        assert!(prepare.contains("[ -e \"${0%/*}/../mentor/pairing.json\" ] || exit 0"));
+        let elsewhere = render("prepare-commit-msg", Path::new("/m"), Path::new("/w"), false);
+        assert!(!elsewhere.contains("pairing.json"));
         assert!(is_shim(shim.as_bytes()));
         assert!(shim.contains(r"m='/opt/it'\''s/mentor'"));
         assert!(shim.contains("exec \"$m\" hook commit-msg \"$@\""));
