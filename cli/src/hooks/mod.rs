@@ -198,9 +198,8 @@ fn write_executable(path: &Path, text: &str) -> anyhow::Result<()> {
         std::fs::rename(&tmp, path)
     };
     write()
-        .map_err(|err| {
+        .inspect_err(|_| {
             let _ = std::fs::remove_file(&tmp);
-            err
         })
         .with_context(|| format!("cannot write the hook {}", path.display()))
 }
