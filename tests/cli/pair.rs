@@ -54,7 +54,10 @@ fn script(repo: &TestRepo, name: &str, body: &str) -> String {
 fn start_status_stop() {
     let repo = setup(CONFIG, false);
     assert_eq!(repo.mentor_ok(&["pair", "status"]), "No pairing session.\n");
-    let out = repo.mentor_ok(&["pair", "start", "@Bob", "--for", "90m"]);
+    let out = repo.mentor(&["pair", "start", "@Bob", "--for", "90m"]);
+    assert_success("mentor", &["pair", "start"], &out);
+    assert_eq!(String::from_utf8_lossy(&out.stderr), "");
+    let out = String::from_utf8_lossy(&out.stdout).into_owned();
     assert!(out.starts_with("Pairing with bob until "), "{out}");
     assert!(out.contains("(90m)"), "{out}");
     assert!(out.contains(&format!("Commits get `{MENTORED}`.")), "{out}");
@@ -113,7 +116,14 @@ fn start_without_a_config_says_how_to_pass_one() {
     assert!(all_output(&out).contains("cannot read the mentorship config"), "{}", all_output(&out));
     let elsewhere = repo.home.join("org.yml");
     std::fs::write(&elsewhere, CONFIG).unwrap();
-    repo.mentor_ok(&["pair", "start", "bob", "--config", elsewhere.to_str().unwrap()]);
+    let out = repo.mentor(&["pair", "start", "bob", "--config", elsewhere.to_str().unwrap()]);
+    assert_success("mentor", &["pair", "start"], &out);
+    // No hooks yet: the session is stored, and the user is told why commits will not show it.
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("Run `mentor hooks install`"),
+        "{}",
+        all_output(&out)
+    );
 }
 
 #[test]

@@ -129,7 +129,25 @@ fn cmd_start(
     for trailer in session.trailers() {
         writeln!(out, "Commits get `{}: {}`.", trailer.key, trailer.value)?;
     }
+    if !hooks_in_place(repo) {
+        eprintln!(
+            "hint: Mentor's hooks are not installed in this clone, so commits get no trailers yet. Run `mentor hooks install`."
+        );
+    }
     Ok(ExitCode::SUCCESS)
+}
+
+/// Returns false only when neither Mentor's prepare-commit-msg hook nor another hook manager is in place.
+fn hooks_in_place(repo: &git2::Repository) -> bool {
+    let Ok(loc) = crate::hooks::locate(repo) else { return true };
+    let state = crate::hooks::hook_state(&loc.dir, "prepare-commit-msg");
+    !matches!(state, Ok(crate::hooks::HookState::NotInstalled))
+        || crate::hooks::managers::detect(
+            repo.workdir(),
+            loc.hooks_path_setting.as_deref(),
+            &loc.dir,
+        )
+        .is_some()
 }
 
 fn cmd_stop(out: &mut impl Write, common_dir: &std::path::Path) -> anyhow::Result<ExitCode> {
