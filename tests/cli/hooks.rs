@@ -291,6 +291,10 @@ fn missing_mentor_binary_warns_once_and_commits_go_through() {
         assert_ne!(bogus, text);
         std::fs::write(hooks.join(name), bogus).unwrap();
     }
+    // A pairing session, so the shims need mentor (without one they skip it in the shell).
+    let session = repo.git_dir().join("mentor/pairing.json");
+    std::fs::create_dir_all(session.parent().unwrap()).unwrap();
+    std::fs::write(&session, "{}").unwrap();
     // A PATH with git but without any mentor.
     let bin = repo.home.join("bin");
     std::fs::create_dir_all(&bin).unwrap();

@@ -427,6 +427,10 @@ fn milestone_trailer_is_checked_against_the_authors_track() {
 
     repo.git(&["commit", "-q", "--allow-empty", "-m", "Work\n\nMilestone: first-pr"]);
     assert_eq!(repo.message("HEAD"), "Work\n\nMilestone: first-pr\n\n");
+    // Keys are case-insensitive, as git's are.
+    let out = repo.git_output(&["commit", "--allow-empty", "-m", "Work\n\nmilestone: nope"]);
+    assert_eq!(out.status.code(), Some(1), "{}", all_output(&out));
+    assert!(all_output(&out).contains("unknown milestone \"nope\""), "{}", all_output(&out));
 
     // The author is who git records (GIT_AUTHOR_EMAIL / --author), not just user.email.
     let out = repo.git_output(&[
@@ -513,4 +517,19 @@ fn help_shows_examples() {
         let out = repo.mentor_ok(args);
         assert!(out.contains("Examples:"), "{args:?}: {out}");
     }
+}
+
+#[test]
+fn pairing_works_with_core_hooks_path() {
+    let repo = TestRepo::new();
+    repo.commit_file(".github/mentorship.yml", CONFIG, "add config");
+    repo.git(&["config", "core.hooksPath", "tools/hooks"]);
+    repo.mentor_ok(&["hooks", "install"]);
+    repo.git(&["commit", "-q", "--allow-empty", "-m", "Before"]);
+    assert_eq!(repo.message("HEAD"), "Before\n\n");
+    repo.mentor_ok(&["pair", "start", "bob"]);
+    repo.git(&["commit", "-q", "--allow-empty", "-m", "During"]);
+    assert_eq!(repo.message("HEAD"), format!("During\n\n{MENTORED}\n\n"));
+    let out = repo.git_output(&["commit", "--allow-empty", "-m", "Work\n\nMilestone: bogus"]);
+    assert_eq!(out.status.code(), Some(1), "{}", all_output(&out));
 }

@@ -22,16 +22,33 @@ pub fn is_shim(contents: &[u8]) -> bool {
 
 /// Returns the shim for hook `name` that calls `mentor_exe`, remembering a missing binary in `warned_marker`.
 ///
-/// With `in_common_dir` (the hooks directory is `<git common dir>/hooks`), the prepare-commit-msg shim looks for
-/// the pairing session itself and exits when there is none, sparing a process on every commit made outside a
-/// session. The session is found relative to the shim, so the check stays right if the clone is moved.
+/// With `in_common_dir` (the hooks directory is `<git common dir>/hooks`), the shim first decides in the shell,
+/// without starting a process, whether mentor has anything to do: with no pairing session, prepare-commit-msg
+/// never has, and commit-msg only when a line of the message starts with `Milestone` (case-insensitively, above
+/// the `-v` scissors line). That spares the mentor process on every commit made outside a session. The session is
+/// found relative to the shim, so the check stays right if the clone is moved.
 pub fn render(name: &str, mentor_exe: &Path, warned_marker: &Path, in_common_dir: bool) -> String {
     let exe = sh_quote(&mentor_exe.to_string_lossy());
     let warned = sh_quote(&warned_marker.to_string_lossy());
-    let fast_exit = if in_common_dir && name == "prepare-commit-msg" {
-        "[ -e \"${0%/*}/../mentor/pairing.json\" ] || exit 0 # no pairing session: nothing to add\n"
-    } else {
-        ""
+    let session = "\"${0%/*}/../mentor/pairing.json\"";
+    let fast_exit = match (in_common_dir, name) {
+        (true, "prepare-commit-msg") => {
+            format!("[ -e {session} ] || exit 0 # no pairing session: nothing to add\n")
+        }
+        (true, "commit-msg") => format!(
+            r#"if [ ! -e {session} ] && [ -r "$1" ]; then
+  f=
+  while IFS= read -r l || [ -n "$l" ]; do
+    case $l in
+      *" ------------------------ >8 ------------------------") break ;;
+      [Mm][Ii][Ll][Ee][Ss][Tt][Oo][Nn][Ee]*) f=1; break ;;
+    esac
+  done <"$1"
+  [ -n "$f" ] || exit 0 # no pairing session and no Milestone: trailer to check
+fi
+"#
+        ),
+        _ => String::new(),
     };
     // `${0%/*}` is the hooks directory without forking `dirname`; git always runs hooks by a path with a slash.
     format!(
@@ -75,7 +92,7 @@ mod tests {
             Path::new("/r/.git/mentor/w"),
             true,
         );
-        assert!(!shim.contains("pairing.json"));
+        assert!(shim.contains("[Mm][Ii][Ll][Ee][Ss][Tt][Oo][Nn][Ee]*) f=1; break ;;"));
         let prepare = render("prepare-commit-msg", Path::new("/m"), Path::new("/w"), true);
         assert!(prepare.contains("[ -e \"${0%/*}/../mentor/pairing.json\" ] || exit 0"));
         let elsewhere = render("prepare-commit-msg", Path::new("/m"), Path::new("/w"), false);
