@@ -48,8 +48,7 @@ pub fn prepare_commit_msg(file: &Path, source: Option<&str>) -> anyhow::Result<V
         updated = trailer::add(&updated, &t, &opts);
     }
     if updated != message {
-        std::fs::write(file, updated)
-            .with_context(|| format!("cannot write the commit message {}", file.display()))?;
+        write_message(file, &updated)?;
     }
     Ok(Verdict::Proceed)
 }
@@ -97,8 +96,7 @@ fn strip_if_otherwise_empty(
     };
     match stripped {
         Some(rest) => {
-            std::fs::write(file, &rest)
-                .with_context(|| format!("cannot write the commit message {}", file.display()))?;
+            write_message(file, &rest)?;
             Ok(rest)
         }
         None => Ok(message),
@@ -292,6 +290,20 @@ fn auto_comment_prefix(message: &str) -> String {
         .find(|c| !message.lines().any(|l| l.starts_with(*c)))
         .unwrap_or('#')
         .to_string()
+}
+
+/// Replaces the commit message file with `text` through a temporary file and a rename, so a failure half way
+/// leaves git's message as it was rather than cut short.
+fn write_message(file: &Path, text: &str) -> anyhow::Result<()> {
+    let mut tmp = file.as_os_str().to_owned();
+    tmp.push(".mentor-tmp");
+    let tmp = std::path::PathBuf::from(tmp);
+    std::fs::write(&tmp, text)
+        .and_then(|()| std::fs::rename(&tmp, file))
+        .inspect_err(|_| {
+            let _ = std::fs::remove_file(&tmp);
+        })
+        .with_context(|| format!("cannot write the commit message {}", file.display()))
 }
 
 /// Reads the commit message file git handed over.
