@@ -57,7 +57,8 @@ pub fn prepare_commit_msg(file: &Path, source: Option<&str>) -> anyhow::Result<V
 /// `Milestone:` trailers against the author's track.
 pub fn commit_msg(file: &Path) -> anyhow::Result<Verdict> {
     let message = read_message(file)?;
-    let wants_milestone_check = message.to_ascii_lowercase().contains("milestone:");
+    // A cheap superset of "has a Milestone trailer" (git allows blanks before the colon); parsed properly below.
+    let wants_milestone_check = message.to_ascii_lowercase().contains("milestone");
     let repo = git2::Repository::open_from_env().context("cannot open the repository")?;
     // An expired session still names the trailers prepare-commit-msg may have added before it expired.
     let session = pairing::load(repo.commondir())?;
