@@ -148,11 +148,24 @@ pub fn add(message: &str, trailer: &Trailer, opts: &TrailerOptions) -> String {
 /// Returns `message` without any trailer line equal (key case-insensitive, value exact) to `trailer`.
 ///
 /// Only the trailer block is touched, and only the matching lines (with their continuation lines) leave
-/// it; everything else is kept byte for byte. When the block is left empty, the blank line that separated
+/// it; everything else is kept byte for byte. If that exposes an earlier paragraph as the new trailer block
+/// (git only reads the last one), matching lines go from there too, so [`parse`] never finds `trailer` in
+/// the result. When the block is left empty, the blank line that separated
 /// it from the body goes too (unless it leads the message and text follows the block, as in git's commit
 /// template), so removing a trailer that [`add`] put on a message gives the message back.
 /// The message is returned unchanged when nothing matches.
 pub fn remove(message: &str, trailer: &Trailer, opts: &TrailerOptions) -> String {
+    let mut current = message.to_owned();
+    // Emptying the block can make the paragraph above it the trailer block; repeat until `parse` no
+    // longer sees the trailer. Each round shortens the message, so this ends.
+    while let Some(shorter) = remove_from_block(&current, trailer, opts) {
+        current = shorter;
+    }
+    current
+}
+
+/// Removes the matching lines from the trailer block, or returns `None` if there are none.
+fn remove_from_block(message: &str, trailer: &Trailer, opts: &TrailerOptions) -> Option<String> {
     let layout = Layout::of(message, opts);
     let text = layout.text.as_str();
     let is_match = |entry: &Entry| {
@@ -161,7 +174,7 @@ pub fn remove(message: &str, trailer: &Trailer, opts: &TrailerOptions) -> String
             .is_some_and(|(key, value)| trailer.matches_key(key) && unfold(value) == trailer.value)
     };
     if !layout.entries.iter().any(is_match) {
-        return message.to_owned();
+        return None;
     }
 
     let kept: Vec<&Entry> = layout.entries.iter().filter(|entry| !is_match(entry)).collect();
@@ -184,17 +197,23 @@ pub fn remove(message: &str, trailer: &Trailer, opts: &TrailerOptions) -> String
         out.push_str(&text[entry.start..entry.end]);
     }
     out.push_str(&text[layout.block_end..]);
-    out
+    Some(out)
 }
 
 /// True if, ignoring comment lines, everything from a scissors line on, whitespace, and the given trailers,
 /// the message is empty — i.e. git would abort the commit as empty if Mentor had not added those trailers.
+///
+/// Like `git commit` (with its default cleanup when the editor runs, or `-v`), lines starting with
+/// `Signed-off-by: ` do not count as content either, so a commit made with `-s` and nothing else is
+/// empty too.
 pub fn is_empty_apart_from(message: &str, trailers: &[Trailer], opts: &TrailerOptions) -> bool {
     let comment = opts.comment();
     let bytes = message.as_bytes();
     let cutoff = scissors_position(bytes, bytes.len(), comment);
     message[..cutoff].split('\n').all(|line| {
-        if line.starts_with(comment) || line.trim_matches(is_git_space_char).is_empty() {
+        // git strips trailing whitespace before it looks for sign-offs, so `Signed-off-by: ` alone counts.
+        let content = line.trim_end_matches(is_git_space_char);
+        if line.starts_with(comment) || content.is_empty() || content.starts_with(SIGN_OFF) {
             return true;
         }
         match find_separator(line.as_bytes(), 0) {
@@ -211,7 +230,10 @@ pub fn is_empty_apart_from(message: &str, trailers: &[Trailer], opts: &TrailerOp
 }
 
 /// The prefixes of trailers git itself writes; one of them makes a mostly-prose block a trailer block.
-const GIT_GENERATED_PREFIXES: [&str; 2] = ["Signed-off-by: ", "(cherry picked from commit "];
+const GIT_GENERATED_PREFIXES: [&str; 2] = [SIGN_OFF, "(cherry picked from commit "];
+
+/// What `git commit -s` writes; `git commit` does not count such lines as message content.
+const SIGN_OFF: &str = "Signed-off-by: ";
 
 /// The text after `<comment> ` on the line below which `git commit -v` puts the diff.
 const CUT_LINE: &str = "------------------------ >8 ------------------------\n";
@@ -754,6 +776,11 @@ mod tests {
         assert!(!is_empty_apart_from("Fix it\nMentored-by: Bob <bob@example.com>\n", &ours, &o));
         assert!(!is_empty_apart_from("Mentored-by: Carol\n", &ours, &o));
         assert!(!is_empty_apart_from("; comment\n", &ours, &o));
+        assert!(is_empty_apart_from("\nSigned-off-by: Ann <ann@x>\n", &[], &o));
+        assert!(
+            !is_empty_apart_from("Signed-off-by: \n", &[], &o),
+            "git reads it as `Signed-off-by:`"
+        );
         assert!(is_empty_apart_from("; comment\n", &ours, &TrailerOptions::with_comment(";")));
     }
 
