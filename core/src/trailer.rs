@@ -56,8 +56,9 @@ impl fmt::Display for Trailer {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct TrailerOptions {
     /// Where comment lines start: git's `core.commentChar` / `core.commentString` (default `#`; git >= 2.45
-    /// allows multi-character strings). For `auto`, callers pass the character git picked. An empty prefix
-    /// (which git rejects) is read as `#`.
+    /// allows multi-character strings). `auto` reads as `#`, as in git's trailer code and `git log`; a hook
+    /// reading a message that `git commit` wrote with `auto` passes the character git picked for it. An
+    /// empty prefix (which git rejects) is read as `#`.
     pub comment_prefix: String,
     /// Whether a line starting with `---` and whitespace ends the message, as in `git interpret-trailers`
     /// without `--no-divider` (meant for `git format-patch` output). Off by default, because `git commit`
@@ -86,7 +87,13 @@ impl TrailerOptions {
     }
 
     fn comment(&self) -> &str {
-        if self.comment_prefix.is_empty() { "#" } else { &self.comment_prefix }
+        // Git's trailer code keeps `#` for `auto`; only `git commit` picks another character, for the
+        // template it writes.
+        if self.comment_prefix.is_empty() || self.comment_prefix.eq_ignore_ascii_case("auto") {
+            "#"
+        } else {
+            &self.comment_prefix
+        }
     }
 }
 
@@ -283,7 +290,7 @@ impl Layout {
             match entries.last_mut() {
                 Some(last) if continues_trailer && is_git_space(bytes[start]) => last.end = end,
                 _ => {
-                    let separator = find_separator(bytes, start).filter(|&sep| sep >= 1);
+                    let separator = find_separator(&bytes[..end], start).filter(|&sep| sep >= 1);
                     continues_trailer = separator.is_some();
                     entries.push(Entry { start, end, separator });
                 }
@@ -785,9 +792,11 @@ mod tests {
     }
 
     #[test]
-    fn empty_comment_prefix_means_hash() {
-        let o = TrailerOptions::with_comment("");
-        assert_eq!(keys("S\n\nKey: v\n# c\n", &o), ["Key: v"]);
+    fn empty_and_auto_comment_prefixes_mean_hash() {
+        for prefix in ["", "auto", "AUTO"] {
+            let o = TrailerOptions::with_comment(prefix);
+            assert_eq!(keys("S\n\nKey: v\n# c\n", &o), ["Key: v"], "for {prefix:?}");
+        }
     }
 
     #[test]

@@ -311,6 +311,51 @@ proptest! {
     }
 }
 
+/// Text from a small alphabet and the fragments git's rules look for, to reach corners the building
+/// blocks miss (lone `\r`, tabs, colons in odd places, non-ASCII bytes next to separators).
+fn soup() -> impl Strategy<Value = String> {
+    let piece = prop_oneof![
+        6 => prop::sample::select(vec![
+            "a", "K", "-", ":", " ", "\t", "\r", "\n", "\n", "\n", "#", ";", "/", "é", "(", ")", "y",
+        ]),
+        1 => prop::sample::select(vec![
+            "Signed-off-by: ",
+            "(cherry picked from commit ",
+            "---",
+            "# ------------------------ >8 ------------------------\n",
+            "Conflicts:\n",
+            "Mentored-by: Bob <bob@example.com>",
+        ]),
+    ];
+    prop::collection::vec(piece, 0..40).prop_map(|pieces| pieces.concat())
+}
+
+proptest! {
+    #![proptest_config(Config { cases: 128, ..Config::default() })]
+
+    #[test]
+    fn soup_agrees_with_git(
+        message in soup(),
+        comment in prop::sample::select(COMMENTS.to_vec()),
+        patch_divider in any::<bool>(),
+    ) {
+        let home = tempfile::tempdir().unwrap();
+        let opts = TrailerOptions::with_comment(comment.prefix).with_patch_divider(patch_divider);
+        let new = Trailer::new("Mentored-by", "Bob <bob@example.com>");
+        prop_assert_eq!(
+            render(&trailer::parse(&message, &opts)),
+            git_parse(home.path(), comment, patch_divider, &message)
+        );
+        prop_assert_eq!(
+            trailer::add(&message, &new, &opts),
+            git_add(home.path(), comment, patch_divider, &message, &new)
+        );
+        let removed = trailer::remove(&message, &new, &opts);
+        prop_assert!(!trailer::parse(&removed, &opts).contains(&new));
+        trailer::is_empty_apart_from(&message, std::slice::from_ref(&new), &opts);
+    }
+}
+
 /// One repository shared by the emptiness cases; they only ever add empty commits to it.
 fn commit_repo() -> &'static tempfile::TempDir {
     static REPO: std::sync::OnceLock<tempfile::TempDir> = std::sync::OnceLock::new();
