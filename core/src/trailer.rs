@@ -1,4 +1,4 @@
-//! Git trailers, parsed and added exactly as `git interpret-trailers` does.
+//! Git trailers, parsed and added exactly as `git interpret-trailers --no-divider` does.
 //!
 //! This module owns reading the `Key: value` lines at the end of a commit message, adding one the way git
 //! would (never duplicating an identical one, so amends are idempotent), removing one, and deciding whether
@@ -16,6 +16,11 @@
 //! - A trailer line is a token of ASCII letters, digits and `-`, optional blanks, then `:`. A line starting
 //!   with whitespace continues the trailer above it; [`parse`] joins continuation lines with one space.
 //! - Comment lines start with the configured comment prefix (`core.commentChar`/`core.commentString`).
+//!
+//! By default a `---` line is ordinary text, as for `git commit --trailer`, `git commit -s` and
+//! `git log --format=%(trailers)`; [`TrailerOptions::patch_divider`] gives plain `git interpret-trailers`,
+//! which stops at such a line. Git's `trailer.*` configuration (extra separators, trailers configured as
+//! recognized) is not read: Mentor's own trailers do not need it.
 //!
 //! Everything here is pure string work; callers read the message and the git config themselves.
 
@@ -155,12 +160,12 @@ pub fn add(message: &str, trailer: &Trailer, opts: &TrailerOptions) -> String {
 /// Returns `message` without any trailer line equal (key case-insensitive, value exact) to `trailer`.
 ///
 /// Only the trailer block is touched, and only the matching lines (with their continuation lines) leave
-/// it; everything else is kept byte for byte. If that exposes an earlier paragraph as the new trailer block
-/// (git only reads the last one), matching lines go from there too, so [`parse`] never finds `trailer` in
-/// the result. When the block is left empty, the blank line that separated
-/// it from the body goes too (unless it leads the message and text follows the block, as in git's commit
-/// template), so removing a trailer that [`add`] put on a message gives the message back.
-/// The message is returned unchanged when nothing matches.
+/// it; everything else is kept byte for byte. If that exposes an earlier paragraph as the new trailer
+/// block (git only reads the last one), matching lines go from there too, so [`parse`] never finds
+/// `trailer` in the result. When the block is left empty, the blank line that separated it from the body
+/// goes too (unless it leads the message and text follows the block, as in git's commit template), so
+/// removing a trailer that [`add`] put on a message gives the message back. The message is returned
+/// unchanged when nothing matches.
 pub fn remove(message: &str, trailer: &Trailer, opts: &TrailerOptions) -> String {
     let mut current = message.to_owned();
     // Emptying the block can make the paragraph above it the trailer block; repeat until `parse` no
@@ -218,7 +223,8 @@ pub fn is_empty_apart_from(message: &str, trailers: &[Trailer], opts: &TrailerOp
     let bytes = message.as_bytes();
     let cutoff = scissors_position(bytes, bytes.len(), comment);
     message[..cutoff].split('\n').all(|line| {
-        // git strips trailing whitespace before it looks for sign-offs, so `Signed-off-by: ` alone counts.
+        // git strips trailing whitespace before it looks for sign-offs, so a bare `Signed-off-by: ` line
+        // is content.
         let content = line.trim_end_matches(is_git_space_char);
         if line.starts_with(comment) || content.is_empty() || content.starts_with(SIGN_OFF) {
             return true;

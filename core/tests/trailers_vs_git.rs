@@ -250,7 +250,7 @@ proptest! {
     #![proptest_config(Config { cases: 256, ..Config::default() })]
 
     #[test]
-    fn parse_and_add_agree_with_git(
+    fn trailer_parse_and_add_agree_with_git(
         (message, comment) in message(),
         patch_divider in any::<bool>(),
         new in added_trailer(),
@@ -290,7 +290,7 @@ proptest! {
     /// `git commit` aborts on a message exactly when `is_empty_apart_from` says the message with Mentor's
     /// trailer added is empty apart from it.
     #[test]
-    fn emptiness_agrees_with_git_commit(
+    fn trailer_emptiness_agrees_with_git_commit(
         (message, comment) in message(),
         new in added_trailer(),
     ) {
@@ -334,7 +334,7 @@ proptest! {
     #![proptest_config(Config { cases: 128, ..Config::default() })]
 
     #[test]
-    fn soup_agrees_with_git(
+    fn trailer_soup_agrees_with_git(
         message in soup(),
         comment in prop::sample::select(COMMENTS.to_vec()),
         patch_divider in any::<bool>(),
@@ -415,7 +415,7 @@ const DEPENDABOT: &str = "Bump serde from 1.0.1 to 1.0.2\n\n\
     Signed-off-by: dependabot[bot] <support@github.com>\n";
 
 #[test]
-fn fixed_messages_agree_with_git() {
+fn trailer_fixed_messages_agree_with_git() {
     let cases = [
         "",
         "Subject",
@@ -449,7 +449,7 @@ fn fixed_messages_agree_with_git() {
 /// History readers (`git log --format=%(trailers)`) and `git commit --trailer` see dependabot's trailer;
 /// so does the default `parse`.
 #[test]
-fn dependabot_signed_off_by_is_found_like_git_log_does() {
+fn trailer_dependabot_signed_off_by_is_found_like_git_log_does() {
     let home = tempfile::tempdir().unwrap();
     let repo = home.path().join("repo");
     std::fs::create_dir(&repo).unwrap();
