@@ -4,7 +4,7 @@
 //! trailers (git-generated ones too), continuation lines, `---` lines and patch parts, comment lines for
 //! several comment prefixes, scissors sections, blank and whitespace-only lines, a missing final newline.
 //! Git runs with an empty home, no system config and outside any repository, so no user or repository
-//! configuration (`trailer.*`, `core.commentChar`) can change its answers.
+//! configuration (`trailer.*`, `core.commentChar`) can change its answers. Needs git >= 2.45.
 
 use std::io::Write;
 use std::path::Path;
@@ -27,8 +27,26 @@ const COMMENTS: [Comment; 3] = [
     Comment { prefix: "//", git_config: "core.commentString=//" },
 ];
 
+/// Checks once that git is new enough for these comparisons: 2.45 brought `core.commentString` and the
+/// trailer rules these tests pin down.
+fn require_git() {
+    static CHECKED: std::sync::Once = std::sync::Once::new();
+    CHECKED.call_once(|| {
+        let out = Command::new("git").arg("--version").output().expect("git is on PATH");
+        let text = String::from_utf8_lossy(&out.stdout).into_owned();
+        let mut numbers = text
+            .trim()
+            .trim_start_matches("git version ")
+            .split(['.', ' '])
+            .map(|part| part.parse::<u32>().unwrap_or(0));
+        let version = (numbers.next().unwrap_or(0), numbers.next().unwrap_or(0));
+        assert!(version >= (2, 45), "these tests compare against git >= 2.45, found {text:?}");
+    });
+}
+
 /// Runs git on `input` in an isolated environment and returns its stdout.
 fn git(home: &Path, comment: Comment, args: &[&str], input: &str) -> String {
+    require_git();
     let mut child = Command::new("git")
         .env_clear()
         .env("PATH", std::env::var_os("PATH").unwrap_or_default())
@@ -368,6 +386,7 @@ fn commit_repo() -> &'static tempfile::TempDir {
 
 /// Runs git in `repo` with a fixed identity and tells whether it succeeded.
 fn git_status(repo: &Path, comment: Comment, args: &[&str]) -> bool {
+    require_git();
     Command::new("git")
         .env_clear()
         .env("PATH", std::env::var_os("PATH").unwrap_or_default())
