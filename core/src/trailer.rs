@@ -1,4 +1,4 @@
-//! Git trailers, parsed and added exactly as `git interpret-trailers` does.
+//! Git trailers, parsed and added exactly as `git interpret-trailers --no-divider` does.
 //!
 //! This module owns reading the `Key: value` lines at the end of a commit message, adding one the way git
 //! would (never duplicating an identical one, so amends are idempotent), removing one, and deciding whether
@@ -16,6 +16,11 @@
 //! - A trailer line is a token of ASCII letters, digits and `-`, optional blanks, then `:`. A line starting
 //!   with whitespace continues the trailer above it; [`parse`] joins continuation lines with one space.
 //! - Comment lines start with the configured comment prefix (`core.commentChar`/`core.commentString`).
+//!
+//! By default a `---` line is ordinary text, as for `git commit --trailer`, `git commit -s` and
+//! `git log --format=%(trailers)`; [`TrailerOptions::patch_divider`] gives plain `git interpret-trailers`,
+//! which stops at such a line. Git's `trailer.*` configuration (extra separators, trailers configured as
+//! recognized) is not read: Mentor's own trailers do not need it.
 //!
 //! Everything here is pure string work; callers read the message and the git config themselves.
 
@@ -56,8 +61,9 @@ impl fmt::Display for Trailer {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct TrailerOptions {
     /// Where comment lines start: git's `core.commentChar` / `core.commentString` (default `#`; git >= 2.45
-    /// allows multi-character strings). For `auto`, callers pass the character git picked. An empty prefix
-    /// (which git rejects) is read as `#`.
+    /// allows multi-character strings). `auto` reads as `#`, as in git's trailer code and `git log`; a hook
+    /// reading a message that `git commit` wrote with `auto` passes the character git picked for it. An
+    /// empty prefix (which git rejects) is read as `#`.
     pub comment_prefix: String,
     /// Whether a line starting with `---` and whitespace ends the message, as in `git interpret-trailers`
     /// without `--no-divider` (meant for `git format-patch` output). Off by default, because `git commit`
@@ -86,7 +92,13 @@ impl TrailerOptions {
     }
 
     fn comment(&self) -> &str {
-        if self.comment_prefix.is_empty() { "#" } else { &self.comment_prefix }
+        // Git's trailer code keeps `#` for `auto`; only `git commit` picks another character, for the
+        // template it writes.
+        if self.comment_prefix.is_empty() || self.comment_prefix.eq_ignore_ascii_case("auto") {
+            "#"
+        } else {
+            &self.comment_prefix
+        }
     }
 }
 
@@ -148,11 +160,24 @@ pub fn add(message: &str, trailer: &Trailer, opts: &TrailerOptions) -> String {
 /// Returns `message` without any trailer line equal (key case-insensitive, value exact) to `trailer`.
 ///
 /// Only the trailer block is touched, and only the matching lines (with their continuation lines) leave
-/// it; everything else is kept byte for byte. When the block is left empty, the blank line that separated
-/// it from the body goes too (unless it leads the message and text follows the block, as in git's commit
-/// template), so removing a trailer that [`add`] put on a message gives the message back.
-/// The message is returned unchanged when nothing matches.
+/// it; everything else is kept byte for byte. If that exposes an earlier paragraph as the new trailer
+/// block (git only reads the last one), matching lines go from there too, so [`parse`] never finds
+/// `trailer` in the result. When the block is left empty, the blank line that separated it from the body
+/// goes too (unless it leads the message and text follows the block, as in git's commit template), so
+/// removing a trailer that [`add`] put on a message gives the message back. The message is returned
+/// unchanged when nothing matches.
 pub fn remove(message: &str, trailer: &Trailer, opts: &TrailerOptions) -> String {
+    let mut current = message.to_owned();
+    // Emptying the block can make the paragraph above it the trailer block; repeat until `parse` no
+    // longer sees the trailer. Each round shortens the message, so this ends.
+    while let Some(shorter) = remove_from_block(&current, trailer, opts) {
+        current = shorter;
+    }
+    current
+}
+
+/// Removes the matching lines from the trailer block, or returns `None` if there are none.
+fn remove_from_block(message: &str, trailer: &Trailer, opts: &TrailerOptions) -> Option<String> {
     let layout = Layout::of(message, opts);
     let text = layout.text.as_str();
     let is_match = |entry: &Entry| {
@@ -161,7 +186,7 @@ pub fn remove(message: &str, trailer: &Trailer, opts: &TrailerOptions) -> String
             .is_some_and(|(key, value)| trailer.matches_key(key) && unfold(value) == trailer.value)
     };
     if !layout.entries.iter().any(is_match) {
-        return message.to_owned();
+        return None;
     }
 
     let kept: Vec<&Entry> = layout.entries.iter().filter(|entry| !is_match(entry)).collect();
@@ -184,17 +209,24 @@ pub fn remove(message: &str, trailer: &Trailer, opts: &TrailerOptions) -> String
         out.push_str(&text[entry.start..entry.end]);
     }
     out.push_str(&text[layout.block_end..]);
-    out
+    Some(out)
 }
 
 /// True if, ignoring comment lines, everything from a scissors line on, whitespace, and the given trailers,
 /// the message is empty — i.e. git would abort the commit as empty if Mentor had not added those trailers.
+///
+/// Like `git commit` (with its default cleanup when the editor runs, or `-v`), lines starting with
+/// `Signed-off-by: ` do not count as content either, so a commit made with `-s` and nothing else is
+/// empty too.
 pub fn is_empty_apart_from(message: &str, trailers: &[Trailer], opts: &TrailerOptions) -> bool {
     let comment = opts.comment();
     let bytes = message.as_bytes();
     let cutoff = scissors_position(bytes, bytes.len(), comment);
     message[..cutoff].split('\n').all(|line| {
-        if line.starts_with(comment) || line.trim_matches(is_git_space_char).is_empty() {
+        // git strips trailing whitespace before it looks for sign-offs, so a bare `Signed-off-by: ` line
+        // is content.
+        let content = line.trim_end_matches(is_git_space_char);
+        if line.starts_with(comment) || content.is_empty() || content.starts_with(SIGN_OFF) {
             return true;
         }
         match find_separator(line.as_bytes(), 0) {
@@ -211,7 +243,10 @@ pub fn is_empty_apart_from(message: &str, trailers: &[Trailer], opts: &TrailerOp
 }
 
 /// The prefixes of trailers git itself writes; one of them makes a mostly-prose block a trailer block.
-const GIT_GENERATED_PREFIXES: [&str; 2] = ["Signed-off-by: ", "(cherry picked from commit "];
+const GIT_GENERATED_PREFIXES: [&str; 2] = [SIGN_OFF, "(cherry picked from commit "];
+
+/// What `git commit -s` writes; `git commit` does not count such lines as message content.
+const SIGN_OFF: &str = "Signed-off-by: ";
 
 /// The text after `<comment> ` on the line below which `git commit -v` puts the diff.
 const CUT_LINE: &str = "------------------------ >8 ------------------------\n";
@@ -261,7 +296,7 @@ impl Layout {
             match entries.last_mut() {
                 Some(last) if continues_trailer && is_git_space(bytes[start]) => last.end = end,
                 _ => {
-                    let separator = find_separator(bytes, start).filter(|&sep| sep >= 1);
+                    let separator = find_separator(&bytes[..end], start).filter(|&sep| sep >= 1);
                     continues_trailer = separator.is_some();
                     entries.push(Entry { start, end, separator });
                 }
@@ -754,13 +789,20 @@ mod tests {
         assert!(!is_empty_apart_from("Fix it\nMentored-by: Bob <bob@example.com>\n", &ours, &o));
         assert!(!is_empty_apart_from("Mentored-by: Carol\n", &ours, &o));
         assert!(!is_empty_apart_from("; comment\n", &ours, &o));
+        assert!(is_empty_apart_from("\nSigned-off-by: Ann <ann@x>\n", &[], &o));
+        assert!(
+            !is_empty_apart_from("Signed-off-by: \n", &[], &o),
+            "git reads it as `Signed-off-by:`"
+        );
         assert!(is_empty_apart_from("; comment\n", &ours, &TrailerOptions::with_comment(";")));
     }
 
     #[test]
-    fn empty_comment_prefix_means_hash() {
-        let o = TrailerOptions::with_comment("");
-        assert_eq!(keys("S\n\nKey: v\n# c\n", &o), ["Key: v"]);
+    fn empty_and_auto_comment_prefixes_mean_hash() {
+        for prefix in ["", "auto", "AUTO"] {
+            let o = TrailerOptions::with_comment(prefix);
+            assert_eq!(keys("S\n\nKey: v\n# c\n", &o), ["Key: v"], "for {prefix:?}");
+        }
     }
 
     #[test]
