@@ -38,7 +38,8 @@ enum ConfigCommand {
 /// milestones, dates, durations, globs and time zones. Exits 0 when the file is valid and 1 when it is not.
 ///
 /// A file that `_extends` another (the org's `.github` repository) is checked on its own: the base cannot be
-/// fetched offline, so check that file separately.
+/// fetched offline, so check that file separately. A file that cannot be read is an error (exit 1) in both
+/// text and JSON mode.
 #[derive(Debug, Parser)]
 #[command(after_help = r#"Examples:
   mentor config check
