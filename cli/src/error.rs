@@ -13,7 +13,9 @@ pub struct UsageError(pub String);
 /// A closed stdout (`mentor log | head`) is not an error and exits 0 quietly.
 pub fn report(err: &anyhow::Error) -> ExitCode {
     if err.chain().any(|cause| {
-        cause.downcast_ref::<std::io::Error>().is_some_and(|e| e.kind() == std::io::ErrorKind::BrokenPipe)
+        cause
+            .downcast_ref::<std::io::Error>()
+            .is_some_and(|e| e.kind() == std::io::ErrorKind::BrokenPipe)
     }) {
         return ExitCode::SUCCESS;
     }

@@ -18,7 +18,9 @@ pub fn config_path(repo: &git2::Repository, explicit: Option<&Path>) -> anyhow::
         return Ok(path.to_path_buf());
     }
     let Some(workdir) = repo.workdir() else {
-        bail!("this is a bare repository, so it has no .github/mentorship.yml\n\nPass the config with --config FILE.");
+        bail!(
+            "this is a bare repository, so it has no .github/mentorship.yml\n\nPass the config with --config FILE."
+        );
     };
     Ok(workdir.join(".github/mentorship.yml"))
 }
