@@ -4,7 +4,11 @@
 //! core results as tables or JSON. Domain rules live in the core crate, never here.
 
 pub mod commands;
+pub mod cache;
 pub mod error;
+pub mod history;
+pub mod local;
+pub mod progress;
 pub mod repo;
 
 use std::process::ExitCode;
