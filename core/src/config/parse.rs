@@ -818,8 +818,16 @@ impl Check<'_> {
     fn date(&mut self, raw: &Spanned<String>) -> Option<NaiveDate> {
         let text = raw.value.trim();
         // chrono accepts `2026-9-1`; requiring the full width keeps dates sortable and unambiguous.
+        let shaped = text.len() == 10
+            && text
+                .char_indices()
+                .all(|(i, c)| if i == 4 || i == 7 { c == '-' } else { c.is_ascii_digit() });
         match NaiveDate::parse_from_str(text, "%Y-%m-%d") {
-            Ok(day) if text.len() == 10 => Some(day),
+            Ok(day) if shaped => Some(day),
+            Err(_) if shaped => {
+                self.error(&raw.referenced, format!("invalid date `{text}`: there is no such day"));
+                None
+            }
             _ => {
                 self.error(
                     &raw.referenced,
@@ -1264,12 +1272,17 @@ pairing: { co_authored_by: true, session: 90m }
         let errs = errors(&text);
         assert_eq!(errs.len(), 3, "{errs:#?}");
         assert_eq!((errs[0].0, errs[0].1), (9, 58));
-        assert!(errs[0].2.contains("invalid date `2026-13-01`: expected YYYY-MM-DD"));
+        assert!(errs[0].2.contains("invalid date `2026-13-01`: there is no such day"));
         assert_eq!((errs[1].0, errs[1].1), (10, 58));
         assert!(errs[1].2.contains("invalid date `2026-9-1`"));
         assert_eq!((errs[2].0, errs[2].1), (11, 77));
         assert!(errs[2].2.contains("`until` 2026-04-30 is before `since` 2026-05-01"));
-        assert_one("sprints: { start: Monday }\n", 1, 19, "invalid date `Monday`");
+        assert_one(
+            "sprints: { start: Monday }\n",
+            1,
+            19,
+            "invalid date `Monday`: expected YYYY-MM-DD",
+        );
     }
 
     #[test]
