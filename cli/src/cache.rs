@@ -28,7 +28,12 @@ pub struct HistoryCache {
 impl HistoryCache {
     /// Returns a cache for `activities` read from `tip` under config `config_hash`.
     pub fn new(config_hash: &str, tip: &str, activities: Vec<Activity>) -> HistoryCache {
-        HistoryCache { version: VERSION, config_hash: config_hash.to_string(), tip: tip.to_string(), activities }
+        HistoryCache {
+            version: VERSION,
+            config_hash: config_hash.to_string(),
+            tip: tip.to_string(),
+            activities,
+        }
     }
 
     /// Returns the cache file's path for `repo`.
@@ -50,7 +55,8 @@ impl HistoryCache {
         let tmp = path.with_extension(format!("json.{}.tmp", std::process::id()));
         let bytes = serde_json::to_vec(self).context("cannot encode the history cache")?;
         std::fs::write(&tmp, bytes).with_context(|| format!("cannot write {}", tmp.display()))?;
-        std::fs::rename(&tmp, path).with_context(|| format!("cannot replace {}", path.display()))?;
+        std::fs::rename(&tmp, path)
+            .with_context(|| format!("cannot replace {}", path.display()))?;
         Ok(())
     }
 }

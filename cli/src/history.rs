@@ -81,7 +81,9 @@ pub fn scan(
             .map_init(
                 || Repository::open(&path),
                 |handle, (classified, oid)| {
-                    let handle = handle.as_ref().map_err(|e| anyhow::anyhow!("cannot open repository: {e}"))?;
+                    let handle = handle
+                        .as_ref()
+                        .map_err(|e| anyhow::anyhow!("cannot open repository: {e}"))?;
                     with_diff(handle, classified, oid)
                 },
             )
@@ -96,13 +98,18 @@ pub fn scan(
     activities.dedup_by(|a, b| a.source == b.source && a.kind == b.kind);
     if use_cache {
         // The cache is an optimisation: failing to write it must not fail the command.
-        let _ = HistoryCache::new(config_hash, &tip.to_string(), activities.clone()).store(&cache_path);
+        let _ =
+            HistoryCache::new(config_hash, &tip.to_string(), activities.clone()).store(&cache_path);
     }
     Ok(HistoryScan { activities, shallow: repo.is_shallow(), commits_read })
 }
 
 /// Classifies one commit from its object alone (plus the merged branch's tip for merge commits).
-fn classify(repo: &Repository, plan: &HistoryPlan, commit: &git2::Commit<'_>) -> anyhow::Result<Option<Classified>> {
+fn classify(
+    repo: &Repository,
+    plan: &HistoryPlan,
+    commit: &git2::Commit<'_>,
+) -> anyhow::Result<Option<Classified>> {
     let message = String::from_utf8_lossy(commit.message_bytes());
     let author = commit.author();
     let email = String::from_utf8_lossy(author.email_bytes());

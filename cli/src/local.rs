@@ -68,9 +68,11 @@ pub fn read(args: &HistoryArgs) -> anyhow::Result<LocalHistory> {
 /// Returns the current instant, or `MENTOR_NOW` (RFC 3339) when set.
 pub fn now() -> anyhow::Result<DateTime<Utc>> {
     match std::env::var("MENTOR_NOW") {
-        Ok(text) => DateTime::parse_from_rfc3339(&text)
-            .map(|t| t.with_timezone(&Utc))
-            .with_context(|| format!("MENTOR_NOW={text:?} is not an RFC 3339 time like 2026-11-23T09:00:00Z")),
+        Ok(text) => {
+            DateTime::parse_from_rfc3339(&text).map(|t| t.with_timezone(&Utc)).with_context(|| {
+                format!("MENTOR_NOW={text:?} is not an RFC 3339 time like 2026-11-23T09:00:00Z")
+            })
+        }
         Err(_) => Ok(Utc::now()),
     }
 }
@@ -84,7 +86,8 @@ pub fn repo_identity(repo: &git2::Repository) -> (String, Option<String>) {
         return (full, Some(url));
     }
     let dir = repo.workdir().unwrap_or_else(|| repo.path());
-    let name = dir.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| "local".into());
+    let name =
+        dir.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| "local".into());
     (name, None)
 }
 

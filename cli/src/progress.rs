@@ -25,12 +25,22 @@ impl Progress {
             ProgressStyle::with_template("{spinner} {msg} {human_pos} commits ({per_sec})")
                 .unwrap_or_else(|_| ProgressStyle::default_spinner()),
         );
-        Progress { bar, started: Instant::now(), enabled: !quiet && std::io::stderr().is_terminal(), shown: false }
+        Progress {
+            bar,
+            started: Instant::now(),
+            enabled: !quiet && std::io::stderr().is_terminal(),
+            shown: false,
+        }
     }
 
     /// Returns a sink that never draws.
     pub fn hidden() -> Progress {
-        Progress { bar: ProgressBar::hidden(), started: Instant::now(), enabled: false, shown: false }
+        Progress {
+            bar: ProgressBar::hidden(),
+            started: Instant::now(),
+            enabled: false,
+            shown: false,
+        }
     }
 
     /// Sets the phase shown before the count.

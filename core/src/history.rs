@@ -105,7 +105,12 @@ pub struct Classified {
 impl HistoryPlan {
     /// Returns the plan for `config` in the repository named `repo` (`owner/name` for GitHub clones);
     /// `url_base` (`https://github.com/owner/name`) makes links.
-    pub fn new(config: &Config, repo: &str, url_base: Option<&str>, options: TrailerOptions) -> HistoryPlan {
+    pub fn new(
+        config: &Config,
+        repo: &str,
+        url_base: Option<&str>,
+        options: TrailerOptions,
+    ) -> HistoryPlan {
         let mut diff_mentees: Vec<(Login, DiffNeeds)> = Vec::new();
         for pair in &config.pairs {
             let Some(track) = config.track(&pair.track) else { continue };
@@ -158,8 +163,12 @@ impl HistoryPlan {
         };
         let (kind, source_id, pr, needs) = match landed {
             Some(l) => {
-                let needs =
-                    self.diff_mentees.iter().find(|(m, _)| *m == actor).map(|(_, n)| *n).unwrap_or_default();
+                let needs = self
+                    .diff_mentees
+                    .iter()
+                    .find(|(m, _)| *m == actor)
+                    .map(|(_, n)| *n)
+                    .unwrap_or_default();
                 let pr = PullRequestFacts {
                     number: l.number(),
                     author: Some(actor.clone()),
@@ -170,7 +179,9 @@ impl HistoryPlan {
                 (ActivityKind::PullRequestMerged, format!("pr/{}", l.number()), Some(pr), needs)
             }
             None if trailers.is_empty() || commit.parents > 1 => return None,
-            None => (ActivityKind::Commit, format!("commit/{}", commit.sha), None, DiffNeeds::default()),
+            None => {
+                (ActivityKind::Commit, format!("commit/{}", commit.sha), None, DiffNeeds::default())
+            }
         };
         let url = self.url_base.as_ref().map(|base| match &pr {
             Some(pr) => format!("{base}/pull/{}", pr.number),
@@ -191,10 +202,16 @@ impl HistoryPlan {
 /// Returns a PR's title as GitHub would show it: the squash subject without ` (#N)`, or a merge's body line.
 fn pr_title(subject: &str, message: &str, landed: Landing) -> String {
     match landed {
-        Landing::Squash(n) => subject.trim_end().trim_end_matches(&format!("(#{n})")).trim_end().to_string(),
-        Landing::MergeCommit(_) => {
-            message.lines().skip(1).map(str::trim).find(|l| !l.is_empty()).unwrap_or(subject).to_string()
+        Landing::Squash(n) => {
+            subject.trim_end().trim_end_matches(&format!("(#{n})")).trim_end().to_string()
         }
+        Landing::MergeCommit(_) => message
+            .lines()
+            .skip(1)
+            .map(str::trim)
+            .find(|l| !l.is_empty())
+            .unwrap_or(subject)
+            .to_string(),
     }
 }
 
@@ -208,7 +225,8 @@ pub fn github_repo_of_url(url: &str) -> Option<String> {
         .or_else(|| url.strip_prefix("http://github.com/"))?;
     let rest = rest.strip_suffix(".git").unwrap_or(rest);
     let (owner, name) = rest.split_once('/')?;
-    (!owner.is_empty() && !name.is_empty() && !name.contains('/')).then(|| format!("{owner}/{name}"))
+    (!owner.is_empty() && !name.is_empty() && !name.contains('/'))
+        .then(|| format!("{owner}/{name}"))
 }
 
 #[cfg(test)]
@@ -217,7 +235,10 @@ mod tests {
 
     #[test]
     fn recognises_merge_commits_and_squashes() {
-        assert_eq!(landing("Merge pull request #42 from acme/feature", 2), Some(Landing::MergeCommit(42)));
+        assert_eq!(
+            landing("Merge pull request #42 from acme/feature", 2),
+            Some(Landing::MergeCommit(42))
+        );
         assert_eq!(landing("Merge pull request #42 from acme/feature", 1), None);
         assert_eq!(landing("Merge branch 'main' into topic", 2), None);
         assert_eq!(landing("Add the thing (#17)", 1), Some(Landing::Squash(17)));
@@ -239,7 +260,11 @@ mod tests {
     fn pr_titles() {
         assert_eq!(pr_title("Add X (#3)", "Add X (#3)\n", Landing::Squash(3)), "Add X");
         assert_eq!(
-            pr_title("Merge pull request #3 from a/b", "Merge pull request #3 from a/b\n\nAdd X\n", Landing::MergeCommit(3)),
+            pr_title(
+                "Merge pull request #3 from a/b",
+                "Merge pull request #3 from a/b\n\nAdd X\n",
+                Landing::MergeCommit(3)
+            ),
             "Add X"
         );
     }

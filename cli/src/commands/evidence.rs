@@ -38,19 +38,28 @@ pub fn cmd_evidence(args: EvidenceArgs) -> anyhow::Result<ExitCode> {
         None => default_mentee(&local.repo, &local.config)?,
     };
     if local.config.person(&mentee).is_none() {
-        return Err(UsageError(format!("{mentee} is not in the config's people\n\nPass a configured login with --mentee.")).into());
+        return Err(UsageError(format!(
+            "{mentee} is not in the config's people\n\nPass a configured login with --mentee."
+        ))
+        .into());
     }
     let today = local.config.sprints.local_date(local.now);
     let mut pairs: Vec<_> = local.config.pairs_of_mentee(&mentee).collect();
     if pairs.is_empty() {
-        bail!("{mentee} is not the mentee of any pair\n\nAdd a pair with `mentee: {mentee}` to the config, or pass another --mentee.");
+        bail!(
+            "{mentee} is not the mentee of any pair\n\nAdd a pair with `mentee: {mentee}` to the config, or pass another --mentee."
+        );
     }
     // The pair in effect today, else the most recent one.
     pairs.sort_by_key(|p| (p.covers(today), p.since));
     let Some(pair) = pairs.last().copied() else { bail!("no pair for {mentee}") };
 
-    let rows: Vec<_> =
-        local.scan.activities.iter().flat_map(|a| evidence::collect(&local.config, pair, a)).collect();
+    let rows: Vec<_> = local
+        .scan
+        .activities
+        .iter()
+        .flat_map(|a| evidence::collect(&local.config, pair, a))
+        .collect();
     let report = evidence::report(&local.config, pair, &rows, Vantage::Local, local.now);
     if args.history.json {
         local::print_json(&report)?;
@@ -62,10 +71,9 @@ pub fn cmd_evidence(args: EvidenceArgs) -> anyhow::Result<ExitCode> {
 
 /// Returns the configured person whose email is the clone's `user.email`.
 fn default_mentee(repo: &git2::Repository, config: &Config) -> anyhow::Result<Login> {
-    let email = repo
-        .config()
-        .and_then(|c| c.get_string("user.email"))
-        .context("no --mentee given and `git config user.email` is not set\n\nPass --mentee LOGIN.")?;
+    let email = repo.config().and_then(|c| c.get_string("user.email")).context(
+        "no --mentee given and `git config user.email` is not set\n\nPass --mentee LOGIN.",
+    )?;
     Roster::new(config).login_for_email(&email).ok_or_else(|| {
         UsageError(format!(
             "no configured person has the email {email}\n\nAdd it to their `emails` in the config, or pass --mentee LOGIN."
@@ -74,7 +82,11 @@ fn default_mentee(repo: &git2::Repository, config: &Config) -> anyhow::Result<Lo
     })
 }
 
-fn print_report(report: &EvidenceReport, mentor: &Login, since: chrono::NaiveDate) -> anyhow::Result<()> {
+fn print_report(
+    report: &EvidenceReport,
+    mentor: &Login,
+    since: chrono::NaiveDate,
+) -> anyhow::Result<()> {
     let mut out = std::io::stdout().lock();
     writeln!(out, "{} on track {} (mentor {mentor}, since {since})", report.mentee, report.track)?;
     let width = report.milestones.iter().map(|m| m.id.len()).max().unwrap_or(0);
@@ -86,7 +98,14 @@ fn print_report(report: &EvidenceReport, mentor: &Login, since: chrono::NaiveDat
             MilestoneStatus::Undecided => "undecided",
         };
         let due = m.due.map(|d| format!("  due {d}")).unwrap_or_default();
-        writeln!(out, "\n  {:<9}  {:<width$}  {} [{}]{due}", status, m.id, m.title, serde_plain(&m.stage))?;
+        writeln!(
+            out,
+            "\n  {:<9}  {:<width$}  {} [{}]{due}",
+            status,
+            m.id,
+            m.title,
+            serde_plain(&m.stage)
+        )?;
         if m.evidence.is_empty() {
             writeln!(out, "             no evidence yet")?;
         }
@@ -96,7 +115,11 @@ fn print_report(report: &EvidenceReport, mentor: &Login, since: chrono::NaiveDat
                 EvidenceStatus::Rejected => "x",
                 EvidenceStatus::Claimed | EvidenceStatus::Undecided => "?",
             };
-            let when = if e.source == "github" { String::new() } else { format!("{}  ", e.at.format("%Y-%m-%d")) };
+            let when = if e.source == "github" {
+                String::new()
+            } else {
+                format!("{}  ", e.at.format("%Y-%m-%d"))
+            };
             writeln!(out, "             {mark} {when}{}  {}", e.source, e.reason)?;
         }
     }
@@ -104,5 +127,8 @@ fn print_report(report: &EvidenceReport, mentor: &Login, since: chrono::NaiveDat
 }
 
 fn serde_plain(value: &impl serde::Serialize) -> String {
-    serde_json::to_value(value).ok().and_then(|v| v.as_str().map(str::to_string)).unwrap_or_default()
+    serde_json::to_value(value)
+        .ok()
+        .and_then(|v| v.as_str().map(str::to_string))
+        .unwrap_or_default()
 }

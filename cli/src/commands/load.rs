@@ -33,10 +33,18 @@ pub struct LoadArgs {
 
 pub fn cmd_load(args: LoadArgs) -> anyhow::Result<ExitCode> {
     let local = local::read(&args.history)?;
-    let sprint = local.config.sprints.select(&args.sprint, local.now).map_err(|e| UsageError(e.to_string()))?;
+    let sprint = local
+        .config
+        .sprints
+        .select(&args.sprint, local.now)
+        .map_err(|e| UsageError(e.to_string()))?;
     let roster = Roster::new(&local.config);
-    let touchpoints: Vec<_> =
-        local.scan.activities.iter().flat_map(|a| touchpoint::derive(&local.config, &roster, a)).collect();
+    let touchpoints: Vec<_> = local
+        .scan
+        .activities
+        .iter()
+        .flat_map(|a| touchpoint::derive(&local.config, &roster, a))
+        .collect();
     let report = load::report(&local.config, &sprint, &touchpoints, local.now);
     if args.history.json {
         local::print_json(&report)?;
@@ -52,7 +60,11 @@ fn print_report(report: &LoadReport, config: &mentor_core::Config) -> anyhow::Re
     writeln!(out, "Sprint {} ({} to {})", report.sprint.id, report.sprint.id, last)?;
     writeln!(out)?;
     let width = report.mentors.iter().map(|m| m.login.as_str().len()).max().unwrap_or(6).max(6);
-    writeln!(out, "{:<width$}  {:>11}  {:>7}  {:>8}  {:>7}  STATUS", "MENTOR", "TOUCHPOINTS", "MINUTES", "CAPACITY", "MENTEES")?;
+    writeln!(
+        out,
+        "{:<width$}  {:>11}  {:>7}  {:>8}  {:>7}  STATUS",
+        "MENTOR", "TOUCHPOINTS", "MINUTES", "CAPACITY", "MENTEES"
+    )?;
     for m in &report.mentors {
         let capacity = m.capacity_minutes.map_or_else(|| "-".to_string(), |c| c.to_string());
         let status = match m.status {
@@ -76,7 +88,9 @@ fn print_report(report: &LoadReport, config: &mentor_core::Config) -> anyhow::Re
     if !report.stale_pairs.is_empty() {
         writeln!(out, "\nStale pairs (no touchpoint for {}):", config.touchpoints.stale_after)?;
         for s in &report.stale_pairs {
-            let last = s.last_touchpoint.map_or_else(|| "never".to_string(), |t| t.format("%Y-%m-%d").to_string());
+            let last = s
+                .last_touchpoint
+                .map_or_else(|| "never".to_string(), |t| t.format("%Y-%m-%d").to_string());
             writeln!(out, "  {} -> {}  last touchpoint {last}", s.mentor, s.mentee)?;
         }
     }

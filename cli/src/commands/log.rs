@@ -69,9 +69,21 @@ pub fn cmd_log(args: LogArgs) -> anyhow::Result<ExitCode> {
             .iter()
             .map(|t| format!("{} {}->{} {}m", t.kind, t.mentor, t.mentee, t.minutes))
             .collect();
-        notes.extend(e.evidence.iter().map(|ev| format!("evidence {} ({:?})", ev.milestone, ev.status).to_lowercase()));
-        let notes = if notes.is_empty() { String::new() } else { format!("  [{}]", notes.join("; ")) };
-        writeln!(out, "{}  {:<9}  {:<12}  {}{notes}", e.at.format("%Y-%m-%d %H:%M"), e.kind, e.actor, e.source)?;
+        notes.extend(
+            e.evidence
+                .iter()
+                .map(|ev| format!("evidence {} ({:?})", ev.milestone, ev.status).to_lowercase()),
+        );
+        let notes =
+            if notes.is_empty() { String::new() } else { format!("  [{}]", notes.join("; ")) };
+        writeln!(
+            out,
+            "{}  {:<9}  {:<12}  {}{notes}",
+            e.at.format("%Y-%m-%d %H:%M"),
+            e.kind,
+            e.actor,
+            e.source
+        )?;
     }
     if entries.is_empty() {
         writeln!(out, "No mentoring activity found in this history.")?;
