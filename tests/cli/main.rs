@@ -4,4 +4,5 @@
 //! identities and timestamps (see `util`), so output never depends on the machine.
 
 mod config;
+mod history;
 mod util;
