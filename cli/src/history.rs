@@ -12,7 +12,6 @@ use chrono::{DateTime, Utc};
 use git2::{Oid, Repository};
 use mentor_core::Activity;
 use mentor_core::history::{Classified, DiffNeeds, HistoryPlan, LocalCommit};
-use rayon::prelude::*;
 
 use crate::cache::HistoryCache;
 use crate::progress::Progress;
@@ -58,39 +57,64 @@ pub fn scan(
     }
 
     progress.set_message("reading history");
-    let mut pending: Vec<(Classified, Oid)> = Vec::new();
+    // Diffs are the expensive part: workers compute them while this thread keeps walking, so walking and
+    // diffing overlap and every core is busy.
+    let path = repo.path().to_path_buf();
+    let workers = std::thread::available_parallelism().map_or(2, |n| n.get());
+    let (work_tx, work_rx) = std::sync::mpsc::channel::<(Classified, Oid)>();
+    let work_rx = std::sync::Mutex::new(work_rx);
     let mut commits_read = 0usize;
-    for oid in walk {
-        let oid = oid.context("cannot walk history")?;
-        let commit = repo.find_commit(oid).with_context(|| format!("cannot read commit {oid}"))?;
-        commits_read += 1;
-        progress.inc(1);
-        let Some(classified) = classify(repo, plan, &commit)? else { continue };
-        if classified.needs == DiffNeeds::default() {
-            activities.push(classified.activity);
-        } else {
-            pending.push((classified, oid));
-        }
-    }
-
-    if !pending.is_empty() {
-        progress.set_message("diffing merged pull requests");
-        let path = repo.path().to_path_buf();
-        let diffed: Vec<anyhow::Result<Activity>> = pending
-            .into_par_iter()
-            .map_init(
-                || Repository::open(&path),
-                |handle, (classified, oid)| {
-                    let handle = handle
-                        .as_ref()
-                        .map_err(|e| anyhow::anyhow!("cannot open repository: {e}"))?;
-                    with_diff(handle, classified, oid)
-                },
-            )
+    let diffed: Vec<anyhow::Result<Activity>> = std::thread::scope(|scope| {
+        let handles: Vec<_> = (0..workers)
+            .map(|_| {
+                let work_rx = &work_rx;
+                let path = &path;
+                scope.spawn(move || -> Vec<anyhow::Result<Activity>> {
+                    let handle = match Repository::open(path) {
+                        Ok(h) => h,
+                        Err(e) => return vec![Err(anyhow::anyhow!("cannot open repository: {e}"))],
+                    };
+                    let mut done = Vec::new();
+                    loop {
+                        // A poisoned lock means another worker panicked; stop taking work.
+                        let next = match work_rx.lock() {
+                            Ok(rx) => rx.recv(),
+                            Err(_) => break,
+                        };
+                        let Ok((classified, oid)) = next else { break };
+                        done.push(with_diff(&handle, classified, oid));
+                    }
+                    done
+                })
+            })
             .collect();
-        for activity in diffed {
-            activities.push(activity?);
+        let walked = (|| -> anyhow::Result<()> {
+            for oid in walk {
+                let oid = oid.context("cannot walk history")?;
+                let commit = repo.find_commit(oid).with_context(|| format!("cannot read commit {oid}"))?;
+                commits_read += 1;
+                progress.inc(1);
+                let Some(classified) = classify(repo, plan, &commit)? else { continue };
+                if classified.needs == DiffNeeds::default() {
+                    activities.push(classified.activity);
+                } else if work_tx.send((classified, oid)).is_err() {
+                    anyhow::bail!("history workers stopped early");
+                }
+            }
+            Ok(())
+        })();
+        drop(work_tx);
+        let mut results: Vec<anyhow::Result<Activity>> = handles
+            .into_iter()
+            .flat_map(|h| h.join().unwrap_or_else(|_| vec![Err(anyhow::anyhow!("a history worker panicked"))]))
+            .collect();
+        if let Err(e) = walked {
+            results.push(Err(e));
         }
+        results
+    });
+    for activity in diffed {
+        activities.push(activity?);
     }
     progress.finish();
 
@@ -147,7 +171,8 @@ fn with_diff(repo: &Repository, classified: Classified, oid: Oid) -> anyhow::Res
     // A root commit, or a parent missing from a shallow clone, diffs against the empty tree.
     let parent_tree = commit.parent(0).ok().and_then(|p| p.tree().ok());
     let mut opts = git2::DiffOptions::new();
-    opts.skip_binary_check(true);
+    // Line counts need no context, and binary files count as no lines, as in `git diff --numstat`.
+    opts.context_lines(0).interhunk_lines(0);
     let diff = repo
         .diff_tree_to_tree(parent_tree.as_ref(), Some(&tree), Some(&mut opts))
         .with_context(|| format!("cannot diff {oid} against its first parent"))?;
