@@ -13,7 +13,9 @@ pub struct Duration {
 
 /// Why a duration could not be parsed.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("invalid duration {text:?}: expected a whole number and a unit (s, m, h, d or w), like `2w`, `14d` or `90m`")]
+#[error(
+    "invalid duration {text:?}: expected a whole number and a unit (s, m, h, d or w), like `2w`, `14d` or `90m`"
+)]
 pub struct DurationError {
     /// The text that was rejected.
     pub text: String,

@@ -41,7 +41,8 @@ impl Roster {
 
     /// Returns the configured login named by a trailer value like `Bob Builder <bob@example.com>`.
     pub fn login_for_ident(&self, ident: &str) -> Option<Login> {
-        let email = ident.rsplit_once('<').and_then(|(_, rest)| rest.split_once('>')).map(|(e, _)| e)?;
+        let email =
+            ident.rsplit_once('<').and_then(|(_, rest)| rest.split_once('>')).map(|(e, _)| e)?;
         self.login_for_email(email)
     }
 }

@@ -9,6 +9,7 @@ pub mod activity;
 pub mod config;
 pub mod duration;
 pub mod evidence;
+pub mod history;
 pub mod identity;
 pub mod load;
 pub mod login;

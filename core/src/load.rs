@@ -1,3 +1,171 @@
-//! TODO
-/// Placeholder.
-pub struct LoadReport;
+//! Load: mentoring per mentor per sprint against capacity, and pairs that have gone quiet.
+//!
+//! Managers see counts and minutes only — a [`LoadReport`] carries no feedback text by construction.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use chrono::{DateTime, FixedOffset, NaiveDate, Utc};
+use serde::{Deserialize, Serialize};
+
+use crate::config::{Config, PairStatus};
+use crate::login::Login;
+use crate::sprint::Sprint;
+use crate::touchpoint::Touchpoint;
+
+/// Share of the minutes capacity from which a mentor's load is `high`.
+pub const HIGH_SHARE: f64 = 0.8;
+
+/// The load table of one sprint (the `--json` shape of `mentor load` and the API).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct LoadReport {
+    /// The sprint reported on.
+    pub sprint: SprintRef,
+    /// One row per mentor with a pair in effect during the sprint or a touchpoint in it, by login.
+    pub mentors: Vec<MentorLoad>,
+    /// Active pairs with no touchpoint for `touchpoints.stale_after`, as of the sprint's end (or now, if earlier).
+    pub stale_pairs: Vec<StalePair>,
+}
+
+/// A sprint in a report.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SprintRef {
+    /// The sprint id (its local start date).
+    pub id: NaiveDate,
+    /// First instant.
+    pub start: DateTime<FixedOffset>,
+    /// First instant after it.
+    pub end: DateTime<FixedOffset>,
+}
+
+/// One mentor's row.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MentorLoad {
+    /// The mentor.
+    pub login: Login,
+    /// Touchpoints in the sprint.
+    pub touchpoints: u32,
+    /// Minutes credited in the sprint.
+    pub minutes: u32,
+    /// Distinct mentees with a touchpoint in the sprint.
+    pub mentees: u32,
+    /// `capacity.minutes_per_sprint`, if set.
+    pub capacity_minutes: Option<u32>,
+    /// `ok`, `high` (≥ 80 % of capacity minutes) or `over` (above capacity minutes, or more active mentees than
+    /// `capacity.mentees`).
+    pub status: LoadStatus,
+}
+
+/// How loaded a mentor is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum LoadStatus {
+    /// Within capacity.
+    Ok,
+    /// At least 80 % of the minutes capacity.
+    High,
+    /// Above capacity.
+    Over,
+}
+
+/// A pair with no recent touchpoint.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StalePair {
+    /// The mentor.
+    pub mentor: Login,
+    /// The mentee.
+    pub mentee: Login,
+    /// Their last touchpoint ever, if any.
+    pub last_touchpoint: Option<DateTime<Utc>>,
+}
+
+/// Builds the load report of `sprint` from `touchpoints` (all known ones: older ones decide staleness).
+pub fn report(
+    config: &Config,
+    sprint: &Sprint,
+    touchpoints: &[Touchpoint],
+    now: DateTime<Utc>,
+) -> LoadReport {
+    let start = sprint.start.with_timezone(&Utc);
+    let end = sprint.end.with_timezone(&Utc);
+    let last_day = sprint.end.date_naive() - chrono::Days::new(1);
+    let in_effect = |since: NaiveDate, until: Option<NaiveDate>| {
+        since <= last_day && until.is_none_or(|u| u >= sprint.id)
+    };
+
+    #[derive(Default)]
+    struct Row {
+        touchpoints: u32,
+        minutes: u32,
+        mentees: BTreeSet<Login>,
+        active_pairs: u32,
+    }
+    let mut rows: BTreeMap<Login, Row> = BTreeMap::new();
+    for pair in config.pairs.iter().filter(|p| p.status != PairStatus::Ended || p.until.is_some()) {
+        if in_effect(pair.since, pair.until) {
+            rows.entry(pair.mentor.clone()).or_default().active_pairs += 1;
+        }
+    }
+    for t in touchpoints.iter().filter(|t| t.at >= start && t.at < end) {
+        let row = rows.entry(t.mentor.clone()).or_default();
+        row.touchpoints += 1;
+        row.minutes = row.minutes.saturating_add(t.minutes);
+        row.mentees.insert(t.mentee.clone());
+    }
+    let mentors = rows
+        .into_iter()
+        .map(|(login, row)| {
+            let capacity = config.person(&login).map(|p| p.capacity).unwrap_or_default();
+            let over_minutes = capacity.minutes_per_sprint.is_some_and(|cap| row.minutes > cap);
+            let over_mentees = capacity.mentees.is_some_and(|cap| row.active_pairs > cap);
+            let high = capacity
+                .minutes_per_sprint
+                .is_some_and(|cap| f64::from(row.minutes) >= HIGH_SHARE * f64::from(cap));
+            let status = if over_minutes || over_mentees {
+                LoadStatus::Over
+            } else if high {
+                LoadStatus::High
+            } else {
+                LoadStatus::Ok
+            };
+            MentorLoad {
+                login,
+                touchpoints: row.touchpoints,
+                minutes: row.minutes,
+                mentees: row.mentees.len() as u32,
+                capacity_minutes: capacity.minutes_per_sprint,
+                status,
+            }
+        })
+        .collect();
+
+    let as_of = now.min(end);
+    let as_of_day = config.sprints.local_date(as_of);
+    let stale_after = config.touchpoints.stale_after.to_chrono();
+    let mut stale_pairs = Vec::new();
+    for pair in
+        config.pairs.iter().filter(|p| p.status == PairStatus::Active && p.covers(as_of_day))
+    {
+        let last = touchpoints
+            .iter()
+            .filter(|t| t.mentor == pair.mentor && t.mentee == pair.mentee && t.at <= as_of)
+            .map(|t| t.at)
+            .max();
+        let since = config.sprints.sprint_on(pair.since).start.with_timezone(&Utc).max(
+            // The pair's first local midnight: a pair that just started is not stale.
+            pair.since.and_time(chrono::NaiveTime::MIN).and_utc(),
+        );
+        let quiet_since = last.unwrap_or(since);
+        if as_of - quiet_since >= stale_after {
+            stale_pairs.push(StalePair {
+                mentor: pair.mentor.clone(),
+                mentee: pair.mentee.clone(),
+                last_touchpoint: last,
+            });
+        }
+    }
+    LoadReport {
+        sprint: SprintRef { id: sprint.id, start: sprint.start, end: sprint.end },
+        mentors,
+        stale_pairs,
+    }
+}

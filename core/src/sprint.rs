@@ -36,7 +36,9 @@ pub struct Sprint {
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 pub enum SprintError {
     /// The length is not a positive whole number of days.
-    #[error("sprint length {0} is not a whole number of days: use days or weeks, like `14d` or `2w`")]
+    #[error(
+        "sprint length {0} is not a whole number of days: use days or weeks, like `14d` or `2w`"
+    )]
     Length(Duration),
     /// The time zone is not an IANA name.
     #[error("unknown time zone {0:?}: expected an IANA name like `Europe/Berlin` or `UTC`")]
@@ -48,7 +50,11 @@ pub enum SprintError {
 
 impl SprintCalendar {
     /// Returns a calendar of sprints `length` long, the first starting on `start` in `timezone`.
-    pub fn new(length: Duration, start: NaiveDate, timezone: &str) -> Result<SprintCalendar, SprintError> {
+    pub fn new(
+        length: Duration,
+        start: NaiveDate,
+        timezone: &str,
+    ) -> Result<SprintCalendar, SprintError> {
         let length_days = match length.whole_days() {
             Some(d) if d > 0 => d,
             _ => return Err(SprintError::Length(length)),

@@ -4,10 +4,9 @@
 //! identities and timestamps (see `util`), so output never depends on the machine.
 
 mod config;
-mod util;
-
+mod history;
 /// `mentor hooks install | uninstall | status`.
 mod hooks;
-
 /// `mentor pair` and the commit hooks it drives.
 mod pair;
+mod util;
