@@ -365,7 +365,7 @@ fn write_session(repo: &TestRepo, expires_at: &str) {
     std::fs::write(
         &path,
         format!(
-            r#"{{"version":1,"login":"bob","name":"Bob Builder","email":"bob@example.com","co_authored_by":false,"started_at":"2026-11-17T08:00:00Z","expires_at":"{expires_at}"}}"#
+            r#"{{"version":1,"login":"bob","name":"Bob Builder","email":"bob@example.com","co_authored_by":false,"started_at":"2001-01-01T08:00:00Z","expires_at":"{expires_at}"}}"#
         ),
     )
     .unwrap();
@@ -374,12 +374,12 @@ fn write_session(repo: &TestRepo, expires_at: &str) {
 #[test]
 fn expired_session_adds_nothing() {
     let repo = setup(CONFIG, false);
-    write_session(&repo, "2026-11-17T10:00:00Z");
+    write_session(&repo, "2001-01-01T10:00:00Z");
     repo.git(&["commit", "-q", "--allow-empty", "-m", "Late work"]);
     assert_eq!(repo.message("HEAD"), "Late work\n\n");
     let status = repo.mentor_ok(&["pair", "status"]);
     assert!(
-        status.starts_with("The pairing session with bob expired at 2026-11-17 10:00 +00:00"),
+        status.starts_with("The pairing session with bob expired at 2001-01-01 10:00 +00:00"),
         "{status}"
     );
     let json: serde_json::Value =
