@@ -24,6 +24,7 @@ pub struct HookArgs {
     args: Vec<String>,
 }
 
+/// Runs the hook named first in `args`; failures of Mentor itself are warnings and exit 0.
 pub fn cmd_hook(args: HookArgs) -> ExitCode {
     let mut words = args.args.iter().map(String::as_str);
     let name = words.next().unwrap_or("");

@@ -71,6 +71,7 @@ struct StatusArgs {
     json: bool,
 }
 
+/// Runs `mentor hooks …`.
 pub fn cmd_hooks(args: HooksArgs) -> anyhow::Result<ExitCode> {
     let repo = crate::repo::open()?;
     let loc = hooks::locate(&repo)?;

@@ -86,6 +86,7 @@ fn parse_duration(text: &str) -> Result<Duration, String> {
     Ok(length)
 }
 
+/// Runs `mentor pair …`.
 pub fn cmd_pair(args: PairArgs) -> anyhow::Result<ExitCode> {
     let repo = crate::repo::open()?;
     let common_dir = std::path::absolute(repo.commondir()).context("cannot resolve the git dir")?;
