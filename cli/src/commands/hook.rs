@@ -10,13 +10,14 @@ use crate::hooks::runtime::{self, Verdict};
 
 /// Run a git hook (called by the installed hook shims, not by people).
 ///
-/// Only an unknown `Milestone:` id fails a commit (exit 1); any error of Mentor itself is a warning on stderr and
-/// the commit goes on (exit 0).
+/// Only an unknown `Milestone:` id fails a commit (exit 1); any error of Mentor itself is a
+/// warning on stderr and the commit goes on (exit 0).
 ///
 /// Examples:
 ///   mentor hook prepare-commit-msg .git/COMMIT_EDITMSG message
 ///   mentor hook commit-msg .git/COMMIT_EDITMSG
 #[derive(Debug, Parser)]
+#[command(verbatim_doc_comment)]
 #[command(hide = true)]
 pub struct HookArgs {
     /// Hook name and the arguments git passed.

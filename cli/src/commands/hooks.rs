@@ -12,16 +12,18 @@ use crate::hooks::{self, HOOK_NAMES, HookState, Installed, Uninstalled};
 
 /// Install, remove or inspect Mentor's git hooks.
 ///
-/// Mentor adds two hooks: `prepare-commit-msg` (adds `Mentored-by:` while a pairing session runs) and
-/// `commit-msg` (checks `Milestone:` trailers against your track). They go where git looks for hooks, honouring
-/// `core.hooksPath` and worktrees. An existing hook is kept and still runs first; uninstall puts it back exactly.
+/// Mentor adds two hooks: `prepare-commit-msg` (adds `Mentored-by:` while a pairing session runs)
+/// and `commit-msg` (checks `Milestone:` trailers against your track). They go where git looks for
+/// hooks, honouring `core.hooksPath` and worktrees. An existing hook is kept and still runs first;
+/// uninstall puts it back exactly.
 ///
 /// Examples:
 ///   mentor hooks install            Install (or refresh) the hooks in this clone
-///   mentor hooks install --force    Install even though husky, lefthook or pre-commit manages the hooks
+///   mentor hooks install --force    Install even though husky, lefthook or pre-commit is in charge
 ///   mentor hooks status --json      Show what is installed, as JSON
 ///   mentor hooks uninstall          Remove them and restore the hooks that were there before
 #[derive(Debug, Parser)]
+#[command(verbatim_doc_comment)]
 pub struct HooksArgs {
     #[command(subcommand)]
     command: HooksCommand,
@@ -36,14 +38,15 @@ enum HooksCommand {
 
 /// Install Mentor's prepare-commit-msg and commit-msg hooks.
 ///
-/// An existing hook is moved to `<name>.mentor-chained` and run first, with the same arguments; if it fails,
-/// the commit fails. Running install again is safe. If husky, lefthook or pre-commit manages the hooks, mentor
-/// prints the lines to add to that tool's config and exits 1 instead.
+/// An existing hook is moved to `<name>.mentor-chained` and run first, with the same arguments; if
+/// it fails, the commit fails. Running install again is safe. If husky, lefthook or pre-commit
+/// manages the hooks, mentor prints the lines to add to that tool's config and exits 1 instead.
 ///
 /// Examples:
 ///   mentor hooks install
 ///   mentor hooks install --force
 #[derive(Debug, Parser)]
+#[command(verbatim_doc_comment)]
 struct InstallArgs {
     /// Install into the hooks directory even if another hook manager is in charge of it.
     #[arg(long)]
@@ -57,6 +60,7 @@ struct InstallArgs {
 /// Examples:
 ///   mentor hooks uninstall
 #[derive(Debug, Parser)]
+#[command(verbatim_doc_comment)]
 struct UninstallArgs {}
 
 /// Show whether Mentor's hooks are installed, and what they chain to.
@@ -65,6 +69,7 @@ struct UninstallArgs {}
 ///   mentor hooks status
 ///   mentor hooks status --json
 #[derive(Debug, Parser)]
+#[command(verbatim_doc_comment)]
 struct StatusArgs {
     /// Print JSON instead of text.
     #[arg(long)]

@@ -15,9 +15,9 @@ use crate::pairing::{self, Session};
 
 /// Start, stop or show a pairing session.
 ///
-/// While a session runs, Mentor's prepare-commit-msg hook adds `Mentored-by: Name <email>` for the mentor to
-/// every commit made in this clone (all its worktrees), and `Co-authored-by:` too when `pairing.co_authored_by`
-/// is set. Install the hooks first with `mentor hooks install`.
+/// While a session runs, Mentor's prepare-commit-msg hook adds `Mentored-by: Name <email>` for the
+/// mentor to every commit made in this clone (all its worktrees), and `Co-authored-by:` too when
+/// `pairing.co_authored_by` is set. Install the hooks first with `mentor hooks install`.
 ///
 /// Examples:
 ///   mentor pair start bob               Pair with bob for `pairing.session` (default 2h)
@@ -25,6 +25,7 @@ use crate::pairing::{self, Session};
 ///   mentor pair status                  Who is credited, and until when
 ///   mentor pair stop                    End the session now
 #[derive(Debug, Parser)]
+#[command(verbatim_doc_comment)]
 pub struct PairArgs {
     #[command(subcommand)]
     command: PairCommand,
@@ -39,14 +40,16 @@ enum PairCommand {
 
 /// Start crediting a mentor in your commits.
 ///
-/// <LOGIN> must be a person in the mentorship config. Their trailer identity is their `name` (else the login)
-/// and first email (else login@users.noreply.github.com). Starting again replaces the current session.
+/// <LOGIN> must be a person in the mentorship config. Their trailer identity is their `name` (else
+/// the login) and first email (else login@users.noreply.github.com). Starting again replaces the
+/// current session.
 ///
 /// Examples:
 ///   mentor pair start bob
 ///   mentor pair start @bob --for 45m
 ///   mentor pair start bob --config ../org-dotgithub/.github/mentorship.yml
 #[derive(Debug, Parser)]
+#[command(verbatim_doc_comment)]
 struct StartArgs {
     /// GitHub login of the mentor (a person in the config).
     login: String,
@@ -63,6 +66,7 @@ struct StartArgs {
 /// Examples:
 ///   mentor pair stop
 #[derive(Debug, Parser)]
+#[command(verbatim_doc_comment)]
 struct StopArgs {}
 
 /// Show the pairing session: who is credited and until when, or that none runs.
@@ -71,6 +75,7 @@ struct StopArgs {}
 ///   mentor pair status
 ///   mentor pair status --json
 #[derive(Debug, Parser)]
+#[command(verbatim_doc_comment)]
 struct StatusArgs {
     /// Print JSON instead of text.
     #[arg(long)]
