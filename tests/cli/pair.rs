@@ -191,6 +191,22 @@ fn untouched_template_still_aborts() {
 }
 
 #[test]
+fn untouched_template_without_an_editor_still_aborts() {
+    let repo = paired();
+    let template = repo.home.join("template.txt");
+    std::fs::write(&template, "Subject line here\n").unwrap();
+    repo.git(&["config", "commit.template", template.to_str().unwrap()]);
+    let head = repo.git(&["rev-parse", "HEAD"]);
+    let out = repo.git_output(&["commit", "--allow-empty", "--no-edit"]);
+    assert!(!out.status.success(), "{}", all_output(&out));
+    assert!(all_output(&out).contains("you did not edit the message"), "{}", all_output(&out));
+    assert_eq!(repo.git(&["rev-parse", "HEAD"]), head);
+    // git only compares with the template when the message came from it: `-m` with the same text commits.
+    repo.git(&["commit", "-q", "--allow-empty", "-m", "Subject line here"]);
+    assert_eq!(repo.message("HEAD"), format!("Subject line here\n\n{MENTORED}\n\n"));
+}
+
+#[test]
 fn amend_does_not_duplicate() {
     let repo = paired();
     repo.git(&["commit", "-q", "--allow-empty", "-m", "Add parser"]);

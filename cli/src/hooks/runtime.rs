@@ -43,6 +43,14 @@ pub fn prepare_commit_msg(file: &Path, source: Option<&str>) -> anyhow::Result<V
     if is_autosquash_subject(&message, &opts.comment_prefix) {
         return Ok(Verdict::Proceed);
     }
+    // Without an editor (git then sets GIT_EDITOR=: for the hooks) the commit-msg shim does not start mentor to
+    // take our trailers off again, so a message git is about to reject is left as it is.
+    if std::env::var_os("GIT_EDITOR").is_some_and(|editor| editor == ":")
+        && (trailer::is_empty_apart_from(&message, &[], &opts)
+            || (source == "template" && template_untouched(&repo, &message, &opts.comment_prefix)?))
+    {
+        return Ok(Verdict::Proceed);
+    }
     let mut updated = message.clone();
     for t in session.trailers() {
         updated = trailer::add(&updated, &t, &opts);

@@ -22,21 +22,27 @@ pub fn is_shim(contents: &[u8]) -> bool {
 
 /// Returns the shim for hook `name` that calls `mentor_exe`, remembering a missing binary in `warned_marker`.
 ///
-/// With `in_common_dir` (the hooks directory is `<git common dir>/hooks`), the shim first decides in the shell,
-/// without starting a process, whether mentor has anything to do: with no pairing session, prepare-commit-msg
-/// never has, and commit-msg only when a line of the message starts with `Milestone` (case-insensitively, above
-/// the `-v` scissors line). That spares the mentor process on every commit made outside a session. The session is
-/// found relative to the shim, so the check stays right if the clone is moved.
+/// The shim first decides in the shell, without starting a process, whether mentor has anything to do, because
+/// every process is commit latency:
+/// - commit-msg is only needed for a `Milestone` line (case-insensitive, above the `-v` scissors line), or to
+///   let an empty message abort; the latter cannot happen when no editor runs (git then sets `GIT_EDITOR=:` for
+///   the hooks, and prepare-commit-msg adds nothing to an empty message), nor without a pairing session;
+/// - with `in_common_dir` (the hooks directory is `<git common dir>/hooks`), the shims look for the pairing
+///   session relative to themselves (so the check survives moving the clone), and prepare-commit-msg exits
+///   when there is none.
 pub fn render(name: &str, mentor_exe: &Path, warned_marker: &Path, in_common_dir: bool) -> String {
     let exe = sh_quote(&mentor_exe.to_string_lossy());
     let warned = sh_quote(&warned_marker.to_string_lossy());
     let session = "\"${0%/*}/../mentor/pairing.json\"";
-    let fast_exit = match (in_common_dir, name) {
-        (true, "prepare-commit-msg") => {
+    let fast_exit = match name {
+        "prepare-commit-msg" if in_common_dir => {
             format!("[ -e {session} ] || exit 0 # no pairing session: nothing to add\n")
         }
-        (true, "commit-msg") => format!(
-            r#"if [ ! -e {session} ] && [ -r "$1" ]; then
+        "commit-msg" => {
+            let no_session =
+                if in_common_dir { format!(" || [ ! -e {session} ]") } else { String::new() };
+            format!(
+                r#"if {{ [ "${{GIT_EDITOR-}}" = : ]{no_session}; }} && [ -r "$1" ]; then
   f=
   while IFS= read -r l || [ -n "$l" ]; do
     case $l in
@@ -44,10 +50,11 @@ pub fn render(name: &str, mentor_exe: &Path, warned_marker: &Path, in_common_dir
       [Mm][Ii][Ll][Ee][Ss][Tt][Oo][Nn][Ee]*) f=1; break ;;
     esac
   done <"$1"
-  [ -n "$f" ] || exit 0 # no pairing session and no Milestone: trailer to check
+  [ -n "$f" ] || exit 0 # no Milestone: trailer to check, and no empty message to let abort
 fi
 "#
-        ),
+            )
+        }
         _ => String::new(),
     };
     // `${0%/*}` is the hooks directory without forking `dirname`; git always runs hooks by a path with a slash.
@@ -93,6 +100,9 @@ mod tests {
             true,
         );
         assert!(shim.contains("[Mm][Ii][Ll][Ee][Ss][Tt][Oo][Nn][Ee]*) f=1; break ;;"));
+        assert!(shim.contains(
+            r#"if { [ "${GIT_EDITOR-}" = : ] || [ ! -e "${0%/*}/../mentor/pairing.json" ]; }"#
+        ));
         let prepare = render("prepare-commit-msg", Path::new("/m"), Path::new("/w"), true);
         assert!(prepare.contains("[ -e \"${0%/*}/../mentor/pairing.json\" ] || exit 0"));
         let elsewhere = render("prepare-commit-msg", Path::new("/m"), Path::new("/w"), false);
