@@ -8,8 +8,7 @@
 #   (d) one with Mentor's hooks and no session (the common case between pairings).
 # Prints the median of each and the extra milliseconds over (a); the target is (c) - (a) <= 3 ms. Then lists the
 # processes one commit starts in (c), with strace (if present) or a logging `git` wrapper first on PATH, and
-# counts the git processes against (a) to show that the hooks start none. With perf, also prints the CPU time of
-# each scenario, which other load on a shared machine distorts much less than wall time.
+# counts the git processes against (a) to show that the hooks start none.
 #
 # The scenarios are measured in interleaved rounds (a b c d a b c d ...) so that load from other processes on a
 # shared machine falls on all of them alike instead of skewing whichever ran during a busy minute. Each round
@@ -121,22 +120,6 @@ printf '  %-36s %8s ms\n' "(a) no hooks" "${result[a]}"
 printf '  %-36s %8s ms  (%s ms over a)\n' "(b) plain sh hooks (exit 0)" "${result[b]}" "$(extra "${result[b]}")"
 printf '  %-36s %8s ms  (%s ms over a)\n' "(c) mentor hooks, pairing active" "${result[c]}" "$(extra "${result[c]}")"
 printf '  %-36s %8s ms  (%s ms over a)\n' "(d) mentor hooks, no session" "${result[d]}" "$(extra "${result[d]}")"
-
-# CPU time is far less sensitive than wall time to other load on a shared machine: perf counts the task-clock of
-# the commit and every process it starts (hooks included).
-if command -v perf >/dev/null && perf stat -e task-clock true >/dev/null 2>&1; then
-  declare -A cpu
-  for s in a b c d; do
-    cpu[$s]=$(cd "$tmp/$s" && perf stat -x, -e task-clock -r "$((rounds * runs / 3))" "${commit_cmd[@]}" 2>&1 >/dev/null |
-      awk -F, '$3 == "task-clock" { printf "%.2f", $1 }')
-  done
-  cpu_extra() { awk -v x="$1" -v a="${cpu[a]}" 'BEGIN { printf "%+.2f", x - a }'; }
-  echo "CPU time per commit, hooks included (perf stat task-clock, mean of $((rounds * runs / 3)) commits)"
-  printf '  %-36s %8s ms\n' "(a) no hooks" "${cpu[a]}"
-  printf '  %-36s %8s ms  (%s ms over a)\n' "(b) plain sh hooks (exit 0)" "${cpu[b]}" "$(cpu_extra "${cpu[b]}")"
-  printf '  %-36s %8s ms  (%s ms over a)\n' "(c) mentor hooks, pairing active" "${cpu[c]}" "$(cpu_extra "${cpu[c]}")"
-  printf '  %-36s %8s ms  (%s ms over a)\n' "(d) mentor hooks, no session" "${cpu[d]}" "$(cpu_extra "${cpu[d]}")"
-fi
 
 # Writes the programs one commit in scenario $1 executes to $2, one per line: every successful execve under
 # strace, or else every `git` started through a logging wrapper put first on PATH (the commit itself included).
