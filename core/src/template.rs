@@ -610,7 +610,18 @@ impl PullRequest {
     /// Reads a pull request from GitHub's JSON (`GET /repos/{o}/{r}/pulls/{n}`, or a `pull_request` webhook's
     /// `pull_request` object).
     pub fn from_github_json(text: &str) -> Result<PullRequest, serde_json::Error> {
-        let raw: GitHubPullRequest = serde_json::from_str(text)?;
+        PullRequest::from_github_value(serde_json::from_str(text)?)
+    }
+
+    /// Reads a pull request from GitHub's JSON already parsed; a whole `pull_request` webhook payload (with the
+    /// object under `pull_request`) is accepted too.
+    pub fn from_github_value(
+        mut value: serde_json::Value,
+    ) -> Result<PullRequest, serde_json::Error> {
+        if let Some(inner) = value.get_mut("pull_request").filter(|v| v.is_object()) {
+            value = inner.take();
+        }
+        let raw: GitHubPullRequest = serde_json::from_value(value)?;
         Ok(PullRequest {
             repo: raw.base.repo.full_name,
             private: raw.base.repo.private,
@@ -753,7 +764,10 @@ fn describe(m: &Milestone, pair: &Pair, today: chrono::NaiveDate, why: String) -
 fn why(rule: &MergedPrRule, pr: &PullRequest) -> String {
     let mut parts = Vec::new();
     if !rule.paths.is_empty() {
-        let patterns = rule.paths.patterns().join(", ");
+        let patterns: Vec<String> =
+            rule.paths.patterns().iter().map(|p| format!("`{p}`")).collect();
+        // Backticks keep `**` in globs from turning into bold Markdown.
+        let patterns = patterns.join(" or ");
         match pr.changed_paths.as_ref().and_then(|ps| ps.iter().find(|p| rule.paths.matches(p))) {
             Some(hit) => parts.push(format!("it changes `{hit}` (matches {patterns})")),
             None => parts.push(format!("if it changes {patterns}")),
@@ -925,7 +939,10 @@ tracks:
         assert!(ids(&with_paths, &[]).is_empty());
         with_paths.changed_paths = Some(vec!["docs/x.md".into(), "src/lib.rs".into()]);
         let in_play = milestones_in_play(&config, pair, &with_paths, &[], now());
-        assert_eq!(in_play[0].why, "counts when merged: it changes `src/lib.rs` (matches src/**)");
+        assert_eq!(
+            in_play[0].why,
+            "counts when merged: it changes `src/lib.rs` (matches `src/**`)"
+        );
         assert_eq!((in_play[0].due.as_deref(), in_play[0].overdue), (Some("2026-11-15"), true));
     }
 
@@ -1085,5 +1102,8 @@ tracks:
             ("alice", "o/r", false, 1)
         );
         assert!(PullRequest::from_github_json("{\"number\": 3}").is_err());
+        let payload =
+            format!("{{\"action\": \"opened\", \"number\": 3, \"pull_request\": {json}}}");
+        assert_eq!(PullRequest::from_github_json(&payload).unwrap(), pr);
     }
 }

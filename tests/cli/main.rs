@@ -5,4 +5,5 @@
 
 mod config;
 mod history;
+mod template;
 mod util;

@@ -9,6 +9,7 @@ mod hooks;
 mod load;
 mod log;
 mod pair;
+mod template;
 
 use std::process::ExitCode;
 
@@ -38,6 +39,7 @@ enum Command {
     Log(log::LogArgs),
     Evidence(evidence::EvidenceArgs),
     Load(load::LoadArgs),
+    Template(template::TemplateArgs),
     Completions(completions::CompletionsArgs),
 }
 
@@ -51,6 +53,7 @@ pub fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Log(args) => log::cmd_log(args),
         Command::Evidence(args) => evidence::cmd_evidence(args),
         Command::Load(args) => load::cmd_load(args),
+        Command::Template(args) => template::cmd_template(args),
         Command::Completions(args) => completions::cmd_completions(args),
     }
 }
