@@ -137,9 +137,7 @@ pub enum TemplateError {
         message: String,
     },
     /// The body uses a variable (or attribute) the context does not have.
-    #[error(
-        "{file}:{line}: undefined variable `{variable}`\n\nTemplates can use: {VARIABLES}. Check the spelling, or guard optional values with `{{% if x is defined %}}`."
-    )]
+    #[error("{file}:{line}: undefined variable `{variable}`\n\n{}", undefined_hint(.variable, .available))]
     Undefined {
         /// The file.
         file: String,
@@ -147,6 +145,8 @@ pub enum TemplateError {
         line: usize,
         /// The expression that was undefined, like `pr.titel`.
         variable: String,
+        /// The names that do exist next to it (the keys of `pr` for `pr.titel`); empty when unknown.
+        available: Vec<String>,
     },
     /// Rendering failed for another reason (a bad filter argument, a type error).
     #[error("{file}:{line}: cannot render: {message}")]
@@ -335,9 +335,38 @@ fn error_at(
                 .range()
                 .and_then(|r| undefined_variable(&template.body, r, values))
                 .unwrap_or_else(|| "(unknown)".to_string());
-            TemplateError::Undefined { file, line, variable }
+            let available = siblings(&variable, values);
+            TemplateError::Undefined { file, line, variable, available }
         }
         _ => TemplateError::Render { file, line, message },
+    }
+}
+
+/// Returns the keys next to the last segment of `variable` in `values` (top-level keys for a bare name).
+fn siblings(variable: &str, values: Option<&serde_json::Value>) -> Vec<String> {
+    let Some(mut value) = values else { return Vec::new() };
+    if let Some((parent, _)) = variable.rsplit_once('.') {
+        for segment in parent.split('.') {
+            match value.get(segment) {
+                Some(next) => value = next,
+                None => return Vec::new(),
+            }
+        }
+    }
+    // Sorted here: serde_json keeps insertion order when another crate enables `preserve_order`.
+    let mut keys: Vec<String> =
+        value.as_object().map(|o| o.keys().cloned().collect()).unwrap_or_default();
+    keys.sort();
+    keys
+}
+
+/// Says what exists instead of an undefined variable.
+fn undefined_hint(variable: &str, available: &[String]) -> String {
+    let guard = "Check the spelling, or guard optional values with `{% if x is defined %}`.";
+    match (variable.rsplit_once('.'), available.is_empty()) {
+        (_, true) => format!("Templates can use: {VARIABLES}. {guard}"),
+        (Some((parent, _)), false) => format!("`{parent}` has: {}. {guard}", available.join(", ")),
+        (None, false) => format!("Templates can use: {}. {guard}", available.join(", ")),
     }
 }
 
@@ -683,7 +712,7 @@ pub struct RenderContext {
     pub mentor: PersonContext,
     /// The pair's mentee.
     pub mentee: PersonContext,
-    /// The pull request.
+    /// The pull request; its title and labels are made inert with [`inert_markdown`].
     pub pr: PullRequest,
     /// The pair's track id.
     pub track: String,
@@ -798,6 +827,23 @@ fn why(rule: &MergedPrRule, pr: &PullRequest) -> String {
     }
 }
 
+/// Returns `text` (written by someone else, like a PR title) safe to paste into a comment the app posts.
+///
+/// `<` becomes `&lt;`, so an `<!--` in a title cannot hide the rest of the comment or forge the app's hidden
+/// markers, and a zero-width space after `@` keeps `@someone` or `@org/team` from notifying people through the
+/// app's comment. Both still read the same on GitHub.
+pub fn inert_markdown(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '<' => out.push_str("&lt;"),
+            '@' => out.push_str("@\u{200b}"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
 /// Builds the render context for `pair` on `pr`, hiding milestones where the privacy settings say so.
 ///
 /// `in_play` comes from [`milestones_in_play`]; `met` lists milestone ids already met (for `next_milestone`).
@@ -835,7 +881,11 @@ pub fn context(
     RenderContext {
         mentor: person(&pair.mentor),
         mentee: person(&pair.mentee),
-        pr: pr.clone(),
+        pr: PullRequest {
+            title: inert_markdown(&pr.title),
+            labels: pr.labels.iter().map(|l| inert_markdown(l)).collect(),
+            ..pr.clone()
+        },
         track: pair.track.clone(),
         milestones_in_play: if hidden { Vec::new() } else { in_play },
         milestones_hidden: hidden,
@@ -986,8 +1036,27 @@ tracks:
             TemplateError::Undefined {
                 file: ".github/mentorship/templates/t.md".into(),
                 line: 9,
-                variable: "pr.titel".into()
+                variable: "pr.titel".into(),
+                available: [
+                    "additions",
+                    "author",
+                    "changed_files",
+                    "deletions",
+                    "draft",
+                    "labels",
+                    "number",
+                    "private",
+                    "repo",
+                    "title",
+                    "url"
+                ]
+                .map(String::from)
+                .to_vec(),
             }
+        );
+        assert!(
+            err.to_string().contains("\n\n`pr` has: additions, author, changed_files,"),
+            "{err}"
         );
         assert!(
             err.to_string().starts_with(
@@ -1089,6 +1158,16 @@ tracks:
             Some("design-review")
         );
         assert_eq!(set.for_mentee_pr(None, &pr(&[], 40), &[]).map(|t| t.id.as_str()), None);
+    }
+
+    #[test]
+    fn titles_cannot_mention_people_or_hide_the_comment() {
+        let config = config("");
+        let mut pr = pr(&["<b>"], 1);
+        pr.title = "Fix <!-- for @acme/everyone and @bob".into();
+        let ctx = context(&config, &config.pairs[0], &pr, Vec::new(), &[], false, now());
+        assert_eq!(ctx.pr.title, "Fix &lt;!-- for @\u{200b}acme/everyone and @\u{200b}bob");
+        assert_eq!(ctx.pr.labels, ["&lt;b>"]);
     }
 
     #[test]

@@ -171,7 +171,17 @@ fn undefined_variable_fails_with_file_line_and_variable() {
         ),
         "{err}"
     );
-    assert!(err.contains("Templates can use: mentor, mentee, pr,"), "{err}");
+    assert!(err.contains("\n\n`pr` has: additions, author, changed_files, deletions, draft, labels, number, private, repo, title, url. Check the spelling"), "{err}");
+
+    // An unknown top-level name lists the variables there are.
+    repo.write(
+        ".github/mentorship/templates/team-note.md",
+        "---\nid: team-note\ntitle: Team note\nkind: comment\non: command\n---\n{% if reviewer %}x{% endif %}\n",
+    );
+    let out = mentor(&repo, &["template", "render", "team-note", "--pr-json", "pr.json"]);
+    assert_eq!(out.status.code(), Some(1), "{}", all_output(&out));
+    let err = stderr(&out);
+    assert!(err.starts_with("error: .github/mentorship/templates/team-note.md:7: undefined variable `reviewer`\n\nTemplates can use: mentee, mentor, milestones_hidden,"), "{err}");
 }
 
 #[test]
