@@ -494,12 +494,12 @@ pub fn decide(command: &Command, ctx: &CommandContext<'_>) -> Decision {
                     "only @{author}, who opened this pull request, can claim it as evidence\n\nMentors confirm claims with `/mentor confirm <milestone>`."
                 ));
             }
-            let pairs: Vec<&Pair> = author_pairs.clone();
-            if pairs.is_empty() {
+            if author_pairs.is_empty() {
                 return not_a_mentee();
             }
-            let Some((pair, track)) = pair_with_milestone(ctx.config, &pairs, milestone) else {
-                return unknown_milestone(ctx, &pairs, milestone);
+            let Some((pair, track)) = pair_with_milestone(ctx.config, &author_pairs, milestone)
+            else {
+                return unknown_milestone(ctx, &author_pairs, milestone);
             };
             let row = evidence_row(
                 ctx,

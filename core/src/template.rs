@@ -28,7 +28,7 @@ use std::path::Path;
 use chrono::{DateTime, Utc};
 use minijinja::{Environment, ErrorKind, UndefinedBehavior};
 use serde::{Deserialize, Serialize};
-use serde_saphyr::MessageFormatter;
+use serde_saphyr::{MessageFormatter, Spanned};
 
 use crate::activity::{Activity, ActivityKind, PullRequestFacts, Source};
 use crate::config::{Config, MergedPrRule, Milestone, Pair, PathGlobs, Stage};
@@ -172,7 +172,7 @@ pub enum TemplateError {
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct RawFrontMatter {
-    id: String,
+    id: Spanned<String>,
     title: String,
     kind: TemplateKind,
     on: Trigger,
@@ -181,7 +181,7 @@ struct RawFrontMatter {
     #[serde(default)]
     labels: Vec<String>,
     #[serde(default)]
-    paths: Vec<String>,
+    paths: Vec<Spanned<String>>,
 }
 
 /// Returns the built-in templates.
@@ -212,27 +212,29 @@ pub fn parse_template(file: &str, text: &str) -> Result<Template, TemplateError>
     options.duplicate_keys = serde_saphyr::DuplicateKeyPolicy::Error;
     let raw: RawFrontMatter = serde_saphyr::from_str_with_options(yaml, options).map_err(|err| {
         let err = err.without_snippet();
-        let (line, column) = err.location().map_or((0, 0), |l| (l.line() as usize, l.column() as usize));
         let message = serde_saphyr::UserMessageFormatter.format_message(err).to_string();
+        // A missing key has no place of its own: point at the start of the front matter.
+        let (line, column) = match err.location() {
+            Some(l) if !message.starts_with("missing field") => (l.line() as usize, l.column() as usize),
+            _ => (1, 1),
+        };
         // The YAML starts on line 2, after the opening `---`.
         front_matter_error(
-            if line == 0 { 1 } else { line + 1 },
+            line + 1,
             column,
             format!(
                 "invalid front matter: {message}\n\nExpected `id`, `title`, `kind` (comment or review), `on` (mentee_pr or command) and optionally `milestones`, `labels` and `paths` lists."
             ),
         )
     })?;
-    let line_of = |key: &str| {
-        yaml.lines()
-            .position(|l| l.trim_start().starts_with(&format!("{key}:")))
-            .map_or(1, |i| i + 2)
-    };
-    let id = raw.id.trim().to_string();
+    // Spans count lines from the YAML's first line, which is line 2 of the file.
+    let at = |span: &serde_saphyr::Location| (span.line() as usize + 1, span.column() as usize);
+    let (id_line, id_column) = at(&raw.id.referenced);
+    let id = raw.id.value.trim().to_string();
     if id.is_empty() || !id.chars().all(|c| c.is_ascii_alphanumeric() || "-_.".contains(c)) {
         return Err(front_matter_error(
-            line_of("id"),
-            0,
+            id_line,
+            id_column,
             format!(
                 "invalid template id `{id}`\n\nUse letters, digits, `-`, `_` and `.`, like `review-guide`."
             ),
@@ -243,16 +245,21 @@ pub fn parse_template(file: &str, text: &str) -> Result<Template, TemplateError>
     }) && stem != id
     {
         return Err(front_matter_error(
-            line_of("id"),
-            0,
+            id_line,
+            id_column,
             format!(
                 "template id `{id}` does not match the file name `{stem}.md`\n\nRename the file to `{id}.md`, or set `id: {stem}`."
             ),
         ));
     }
-    let paths = PathGlobs::new(raw.paths).map_err(|e| {
-        front_matter_error(line_of("paths"), 0, format!("invalid glob in `paths`: {e}"))
-    })?;
+    for glob in &raw.paths {
+        if let Err(e) = PathGlobs::new(vec![glob.value.clone()]) {
+            let (line, column) = at(&glob.referenced);
+            return Err(front_matter_error(line, column, format!("invalid glob in `paths`: {e}")));
+        }
+    }
+    let paths = PathGlobs::new(raw.paths.into_iter().map(|p| p.value).collect())
+        .map_err(|e| front_matter_error(1, 1, format!("invalid glob in `paths`: {e}")))?;
     let template = Template {
         id,
         title: raw.title.trim().to_string(),
@@ -1104,18 +1111,23 @@ tracks:
         let e = err("---\nid: t\ntitle: T\nkind: comment\non: command\ncolour: red\n---\nbody");
         assert!(e.starts_with(&format!("{file}:6:1: invalid front matter: ")), "{e}");
         assert!(e.contains("colour"), "{e}");
+        let e = err("---\ntitle: T\nkind: comment\non: command\n---\n");
+        assert!(
+            e.starts_with(&format!("{file}:2:1: invalid front matter: missing field `id`")),
+            "{e}"
+        );
         let e = err("---\nid: t\ntitle: T\nkind: memo\non: command\n---\n");
         assert!(e.starts_with(&format!("{file}:4:")), "{e}");
         let e = err("---\nid: other\ntitle: T\nkind: comment\non: command\n---\n");
         assert!(
             e.starts_with(&format!(
-                "{file}:2:0: template id `other` does not match the file name `t.md`"
+                "{file}:2:5: template id `other` does not match the file name `t.md`"
             )),
             "{e}"
         );
         let e =
             err("---\nid: t\ntitle: T\nkind: comment\non: command\npaths: [\"src/[ab\"]\n---\n");
-        assert!(e.starts_with(&format!("{file}:6:0: invalid glob")), "{e}");
+        assert!(e.starts_with(&format!("{file}:6:9: invalid glob")), "{e}");
         let e = err("---\nid: t\ntitle: T\nkind: comment\non: command\n---\nline\n{% if x %}\n");
         assert!(e.starts_with(&format!("{file}:8: template syntax error")), "{e}");
     }
