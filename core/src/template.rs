@@ -518,19 +518,24 @@ impl TemplateSet {
     /// `configured` is `templates.on_mentee_pr` (`None` turns automatic posting off). Among `on: mentee_pr`
     /// templates with filters, the one whose filters all match and that has the most filters wins (ties by id):
     /// a first-PR guide or a design-review guide replaces the general guide instead of adding a second comment.
-    /// Otherwise the configured template is used. `in_play` must be the unredacted list.
+    /// Otherwise the configured template is used; a configured id that does not exist is an error, not silence.
+    /// `in_play` must be the unredacted list from [`milestones_in_play`].
     pub fn for_mentee_pr(
         &self,
         configured: Option<&str>,
         pr: &PullRequest,
         in_play: &[MilestoneInPlay],
-    ) -> Option<&Template> {
-        let configured = configured?;
+    ) -> Result<Option<&Template>, TemplateError> {
+        let Some(configured) = configured else { return Ok(None) };
+        let default = self.get(configured).ok_or_else(|| TemplateError::Unknown {
+            id: configured.to_string(),
+            known: self.ids().map(str::to_string).collect(),
+        })?;
         let specific = self
             .iter()
             .filter(|t| t.on == Trigger::MenteePr && t.filter_count() > 0 && t.applies(pr, in_play))
             .max_by(|a, b| a.filter_count().cmp(&b.filter_count()).then_with(|| b.id.cmp(&a.id)));
-        specific.or_else(|| self.get(configured))
+        Ok(Some(specific.unwrap_or(default)))
     }
 }
 
@@ -1161,7 +1166,7 @@ tracks:
         let pair = &config.pairs[0];
         let pick = |pr: &PullRequest, met: &[String]| {
             let in_play = milestones_in_play(&config, pair, pr, met, now());
-            set.for_mentee_pr(Some("review-guide"), pr, &in_play).map(|t| t.id.clone())
+            set.for_mentee_pr(Some("review-guide"), pr, &in_play).unwrap().map(|t| t.id.clone())
         };
         assert_eq!(pick(&pr(&[], 40), &[]).as_deref(), Some("first-pr"));
         assert_eq!(pick(&pr(&[], 40), &["first-pr".into()]).as_deref(), Some("review-guide"));
@@ -1169,7 +1174,14 @@ tracks:
             pick(&pr(&["design"], 40), &["first-pr".into()]).as_deref(),
             Some("design-review")
         );
-        assert_eq!(set.for_mentee_pr(None, &pr(&[], 40), &[]).map(|t| t.id.as_str()), None);
+        assert_eq!(
+            set.for_mentee_pr(None, &pr(&[], 40), &[]).unwrap().map(|t| t.id.as_str()),
+            None
+        );
+        assert!(matches!(
+            set.for_mentee_pr(Some("review-guid"), &pr(&[], 40), &[]),
+            Err(TemplateError::Unknown { ref id, .. }) if id == "review-guid"
+        ));
     }
 
     #[test]

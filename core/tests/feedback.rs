@@ -311,11 +311,12 @@ fn review_guide_renders_for_the_pair_from_github_json() {
     let set = template::resolve(template::builtin(), Vec::new());
     assert_eq!(
         set.for_mentee_pr(config.templates.on_mentee_pr.as_deref(), &pr, &in_play)
+            .unwrap()
             .map(|t| t.id.as_str()),
         None
     );
     assert_eq!(
-        set.for_mentee_pr(Some("review-guide"), &pr, &in_play).map(|t| t.id.as_str()),
+        set.for_mentee_pr(Some("review-guide"), &pr, &in_play).unwrap().map(|t| t.id.as_str()),
         Some("first-pr")
     );
     let ctx = template::context(&config, pair, &pr, in_play, &[], !pr.private, now());

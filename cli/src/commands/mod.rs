@@ -24,7 +24,9 @@ use clap::{Parser, Subcommand};
   mentor hooks install                Add Mentor's commit hooks to this clone
   mentor pair start bob --for 90m     Credit bob in commits for the next 90 minutes
   mentor evidence                     Your milestones and the commits that prove them
-  mentor load --sprint previous       Mentoring load per mentor for the last sprint")]
+  mentor load --sprint previous       Mentoring load per mentor for the last sprint
+  mentor template render review-guide --pr-json pr.json
+                                      Preview the review guide the app would post on a PR")]
 pub struct Cli {
     #[command(subcommand)]
     command: Command,
