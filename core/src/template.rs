@@ -16,6 +16,13 @@
 //! Hello @{{ mentee.login }}, …
 //! ```
 //!
+//! Variables (see [`RenderContext`]): `mentor` and `mentee` (`login`, `name`); `pr` (`number`, `title`, `url`,
+//! `author`, `draft`, `additions`, `deletions`, `changed_files`, `labels`, `repo`, `private`); `track` (id);
+//! `milestones_in_play` (each `id`, `title`, `stage`, `due`, `overdue`, `why`); `next_milestone` (same shape, or
+//! none); `milestones_hidden`; `sprint` (`id`, `start`, `end` as dates, `end` being the last day); `public_repo`.
+//! In a public repository `milestones_in_play` is empty and `next_milestone` none unless the config sets
+//! `privacy.milestones_in_public: true`.
+//!
 //! This module parses and validates template files ([`parse_template`]), merges built-ins with overrides
 //! ([`resolve`]), works out which milestones a pull request could prove ([`milestones_in_play`]), builds the
 //! render context with the privacy rules applied ([`context`]) and renders in minijinja's strict mode
