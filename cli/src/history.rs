@@ -91,7 +91,8 @@ pub fn scan(
         let walked = (|| -> anyhow::Result<()> {
             for oid in walk {
                 let oid = oid.context("cannot walk history")?;
-                let commit = repo.find_commit(oid).with_context(|| format!("cannot read commit {oid}"))?;
+                let commit =
+                    repo.find_commit(oid).with_context(|| format!("cannot read commit {oid}"))?;
                 commits_read += 1;
                 progress.inc(1);
                 let Some(classified) = classify(repo, plan, &commit)? else { continue };
@@ -106,7 +107,9 @@ pub fn scan(
         drop(work_tx);
         let mut results: Vec<anyhow::Result<Activity>> = handles
             .into_iter()
-            .flat_map(|h| h.join().unwrap_or_else(|_| vec![Err(anyhow::anyhow!("a history worker panicked"))]))
+            .flat_map(|h| {
+                h.join().unwrap_or_else(|_| vec![Err(anyhow::anyhow!("a history worker panicked"))])
+            })
             .collect();
         if let Err(e) = walked {
             results.push(Err(e));

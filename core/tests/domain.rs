@@ -33,36 +33,80 @@ fn at(s: &str) -> DateTime<Utc> {
     DateTime::parse_from_rfc3339(s).unwrap().with_timezone(&Utc)
 }
 
-fn activity(kind: ActivityKind, actor: &str, when: &str, pr_author: Option<&str>, id: &str) -> Activity {
+fn activity(
+    kind: ActivityKind,
+    actor: &str,
+    when: &str,
+    pr_author: Option<&str>,
+    id: &str,
+) -> Activity {
     Activity {
         kind,
         actor: Login::new(actor),
         at: at(when),
         source: Source { repo: "acme/api".into(), id: id.into(), url: None },
-        pr: pr_author.map(|a| PullRequestFacts { number: 1, author: Some(Login::new(a)), ..Default::default() }),
+        pr: pr_author.map(|a| PullRequestFacts {
+            number: 1,
+            author: Some(Login::new(a)),
+            ..Default::default()
+        }),
         trailers: Vec::new(),
     }
 }
 
 fn review(actor: &str, author: &str, when: &str, id: &str, comments: u32) -> Activity {
-    activity(ActivityKind::ReviewSubmitted { state: ReviewState::Approved, comments }, actor, when, Some(author), id)
+    activity(
+        ActivityKind::ReviewSubmitted { state: ReviewState::Approved, comments },
+        actor,
+        when,
+        Some(author),
+        id,
+    )
 }
 
 #[test]
 fn mentor_reviews_and_comments_are_touchpoints_one_way_only() {
     let config = config();
     let roster = Roster::new(&config);
-    let t = touchpoint::derive(&config, &roster, &review("bob", "alice", "2026-11-03T10:00:00Z", "review/1", 0));
+    let t = touchpoint::derive(
+        &config,
+        &roster,
+        &review("bob", "alice", "2026-11-03T10:00:00Z", "review/1", 0),
+    );
     assert_eq!(t.len(), 1);
-    assert_eq!((t[0].kind, t[0].minutes, t[0].mentor.as_str(), t[0].mentee.as_str()), (TouchpointKind::Review, 30, "bob", "alice"));
+    assert_eq!(
+        (t[0].kind, t[0].minutes, t[0].mentor.as_str(), t[0].mentee.as_str()),
+        (TouchpointKind::Review, 30, "bob", "alice")
+    );
     assert_eq!(t[0].key, "review:acme/api:review/1:bob>alice");
 
     // The mentee reviewing the mentor's PR is not mentoring.
-    assert!(touchpoint::derive(&config, &roster, &review("alice", "bob", "2026-11-03T10:00:00Z", "review/2", 0)).is_empty());
+    assert!(
+        touchpoint::derive(
+            &config,
+            &roster,
+            &review("alice", "bob", "2026-11-03T10:00:00Z", "review/2", 0)
+        )
+        .is_empty()
+    );
     // Outside the pair's dates.
-    assert!(touchpoint::derive(&config, &roster, &review("bob", "carol", "2026-11-11T10:00:00Z", "review/3", 0)).is_empty());
+    assert!(
+        touchpoint::derive(
+            &config,
+            &roster,
+            &review("bob", "carol", "2026-11-11T10:00:00Z", "review/3", 0)
+        )
+        .is_empty()
+    );
     // Bots never count.
-    assert!(touchpoint::derive(&config, &roster, &review("dependabot[bot]", "alice", "2026-11-03T10:00:00Z", "review/4", 0)).is_empty());
+    assert!(
+        touchpoint::derive(
+            &config,
+            &roster,
+            &review("dependabot[bot]", "alice", "2026-11-03T10:00:00Z", "review/4", 0)
+        )
+        .is_empty()
+    );
     // Dismissed reviews do not count.
     let dismissed = activity(
         ActivityKind::ReviewSubmitted { state: ReviewState::Dismissed, comments: 0 },
@@ -73,18 +117,34 @@ fn mentor_reviews_and_comments_are_touchpoints_one_way_only() {
     );
     assert!(touchpoint::derive(&config, &roster, &dismissed).is_empty());
 
-    let comment = activity(ActivityKind::ReviewComment, "bob", "2026-11-03T10:00:00Z", Some("alice"), "review_comment/9");
+    let comment = activity(
+        ActivityKind::ReviewComment,
+        "bob",
+        "2026-11-03T10:00:00Z",
+        Some("alice"),
+        "review_comment/9",
+    );
     assert_eq!(touchpoint::derive(&config, &roster, &comment)[0].minutes, 5);
-    let checkin = activity(ActivityKind::Checkin { minutes: 45 }, "alice", "2026-11-03T10:00:00Z", Some("bob"), "comment/10");
+    let checkin = activity(
+        ActivityKind::Checkin { minutes: 45 },
+        "alice",
+        "2026-11-03T10:00:00Z",
+        Some("bob"),
+        "comment/10",
+    );
     let t = touchpoint::derive(&config, &roster, &checkin);
-    assert_eq!((t[0].kind, t[0].minutes, t[0].mentor.as_str()), (TouchpointKind::Checkin, 45, "bob"));
+    assert_eq!(
+        (t[0].kind, t[0].minutes, t[0].mentor.as_str()),
+        (TouchpointKind::Checkin, 45, "bob")
+    );
 }
 
 #[test]
 fn pairing_trailers_count_once_per_pair_in_either_direction() {
     let config = config();
     let roster = Roster::new(&config);
-    let mut commit = activity(ActivityKind::Commit, "bob", "2026-11-03T10:00:00Z", None, "commit/abc");
+    let mut commit =
+        activity(ActivityKind::Commit, "bob", "2026-11-03T10:00:00Z", None, "commit/abc");
     commit.trailers = vec![
         Trailer::new("Co-authored-by", "Alice <alice@example.com>"),
         Trailer::new("Reviewed-by", "Alice <ALICE@example.com>"),
@@ -92,7 +152,10 @@ fn pairing_trailers_count_once_per_pair_in_either_direction() {
     ];
     let t = touchpoint::derive(&config, &roster, &commit);
     assert_eq!(t.len(), 1, "{t:?}");
-    assert_eq!((t[0].kind, t[0].mentor.as_str(), t[0].mentee.as_str()), (TouchpointKind::PairingCommit, "bob", "alice"));
+    assert_eq!(
+        (t[0].kind, t[0].mentor.as_str(), t[0].mentee.as_str()),
+        (TouchpointKind::PairingCommit, "bob", "alice")
+    );
 }
 
 #[test]
@@ -101,13 +164,22 @@ fn evidence_statuses_counts_and_claims() {
     let pair = &config.pairs[0];
     let now = at("2026-11-20T00:00:00Z");
 
-    let mut merged = activity(ActivityKind::PullRequestMerged, "alice", "2026-11-04T10:00:00Z", Some("alice"), "pr/1");
+    let mut merged = activity(
+        ActivityKind::PullRequestMerged,
+        "alice",
+        "2026-11-04T10:00:00Z",
+        Some("alice"),
+        "pr/1",
+    );
     merged.pr.as_mut().unwrap().changed_paths = Some(vec!["docs/a.md".into(), "src/lib.rs".into()]);
     // Reviewers unknown: undecided, with the reason.
     let rows = evidence::collect(&config, pair, &merged);
     assert_eq!(rows.len(), 1);
     assert_eq!(rows[0].status, EvidenceStatus::Undecided);
-    assert_eq!(rows[0].reason, "merged PR #1; changes src/lib.rs (matches src/**); undecided: needs GitHub data (reviewers)");
+    assert_eq!(
+        rows[0].reason,
+        "merged PR #1; changes src/lib.rs (matches src/**); undecided: needs GitHub data (reviewers)"
+    );
     let report = evidence::report(&config, pair, &rows, Vantage::GitHub, now);
     assert_eq!(report.milestones[0].status, MilestoneStatus::Undecided);
 
@@ -131,15 +203,25 @@ fn evidence_statuses_counts_and_claims() {
     let r2 = review("alice", "bob", "2026-11-06T10:00:00Z", "review/2", 5);
     let thin = review("alice", "bob", "2026-11-06T11:00:00Z", "review/3", 1);
     let own = review("alice", "alice", "2026-11-06T12:00:00Z", "review/4", 9);
-    let mut rows: Vec<_> = [&r1, &thin, &own].iter().flat_map(|a| evidence::collect(&config, pair, a)).collect();
+    let mut rows: Vec<_> =
+        [&r1, &thin, &own].iter().flat_map(|a| evidence::collect(&config, pair, a)).collect();
     assert_eq!(rows.len(), 1);
     assert_eq!(rows[0].rule, RuleKind::ReviewGiven);
     assert_eq!(rows[0].reason, "review on PR #1 with 2 comments");
-    assert_eq!(evidence::report(&config, pair, &rows, Vantage::GitHub, now).milestones[1].status, MilestoneStatus::Open);
+    assert_eq!(
+        evidence::report(&config, pair, &rows, Vantage::GitHub, now).milestones[1].status,
+        MilestoneStatus::Open
+    );
     // Offline, reviews are invisible: undecided rather than open.
-    assert_eq!(evidence::report(&config, pair, &rows, Vantage::Local, now).milestones[1].status, MilestoneStatus::Undecided);
+    assert_eq!(
+        evidence::report(&config, pair, &rows, Vantage::Local, now).milestones[1].status,
+        MilestoneStatus::Undecided
+    );
     rows.extend(evidence::collect(&config, pair, &r2));
-    assert_eq!(evidence::report(&config, pair, &rows, Vantage::GitHub, now).milestones[1].status, MilestoneStatus::Met);
+    assert_eq!(
+        evidence::report(&config, pair, &rows, Vantage::GitHub, now).milestones[1].status,
+        MilestoneStatus::Met
+    );
 
     // A rejection replaces the automatic row with the same key and stops it counting.
     let mut rejected = rows[1].clone();
@@ -170,7 +252,10 @@ fn load_status_and_stale_pairs() {
     let report = load::report(&config, &sprint, &tps, now);
     assert_eq!(report.mentors.len(), 1);
     let bob = &report.mentors[0];
-    assert_eq!((bob.touchpoints, bob.minutes, bob.mentees, bob.capacity_minutes), (2, 60, 1, Some(60)));
+    assert_eq!(
+        (bob.touchpoints, bob.minutes, bob.mentees, bob.capacity_minutes),
+        (2, 60, 1, Some(60))
+    );
     assert_eq!(bob.status, LoadStatus::High);
     assert!(report.stale_pairs.is_empty());
 

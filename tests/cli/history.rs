@@ -66,7 +66,14 @@ fn history() -> TestRepo {
         &repo,
         BOB,
         "2026-09-04T10:00:00Z",
-        &["merge", "-q", "--no-ff", "feature", "-m", "Merge pull request #7 from acme/feature\n\nAdd the library"],
+        &[
+            "merge",
+            "-q",
+            "--no-ff",
+            "feature",
+            "-m",
+            "Merge pull request #7 from acme/feature\n\nAdd the library",
+        ],
     );
 
     // PR #8: squash-merged docs change by alice, paired with bob.
@@ -76,7 +83,12 @@ fn history() -> TestRepo {
         &repo,
         ALICE,
         "2026-11-17T10:00:00Z",
-        &["commit", "-q", "-m", "Write the guide (#8)\n\nCo-authored-by: Bob Builder <bob@example.com>"],
+        &[
+            "commit",
+            "-q",
+            "-m",
+            "Write the guide (#8)\n\nCo-authored-by: Bob Builder <bob@example.com>",
+        ],
     );
 
     // A pairing commit and a milestone trailer, both in the current sprint.
@@ -86,19 +98,30 @@ fn history() -> TestRepo {
         &repo,
         ALICE,
         "2026-11-18T10:00:00Z",
-        &["commit", "-q", "-m", "Print something\n\nMentored-by: Bob Builder <bob@example.com>\nMilestone: tests"],
+        &[
+            "commit",
+            "-q",
+            "-m",
+            "Print something\n\nMentored-by: Bob Builder <bob@example.com>\nMilestone: tests",
+        ],
     );
     repo
 }
 
 fn mentor_json(repo: &TestRepo, args: &[&str]) -> Value {
-    let out = repo.command(mentor_bin()).env("MENTOR_NOW", NOW).args(args).output().expect("run mentor");
+    let out =
+        repo.command(mentor_bin()).env("MENTOR_NOW", NOW).args(args).output().expect("run mentor");
     assert_success("mentor", args, &out);
     serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("{e}: {}", all_output(&out)))
 }
 
 fn milestone<'a>(report: &'a Value, id: &str) -> &'a Value {
-    report["milestones"].as_array().unwrap().iter().find(|m| m["id"] == id).unwrap_or_else(|| panic!("no {id}"))
+    report["milestones"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|m| m["id"] == id)
+        .unwrap_or_else(|| panic!("no {id}"))
 }
 
 #[test]
@@ -112,7 +135,10 @@ fn evidence_from_merge_commit_and_squash_prs() {
     assert_eq!(first["status"], "met");
     assert_eq!(first["due"], "2026-09-15");
     let ev = &first["evidence"][0];
-    assert_eq!(ev["source"], "acme/api#7", "the merge commit's PR, authored by the branch's author");
+    assert_eq!(
+        ev["source"], "acme/api#7",
+        "the merge commit's PR, authored by the branch's author"
+    );
     assert_eq!(ev["status"], "auto");
     assert_eq!(ev["reason"], "merged PR #7; changes src/lib.rs (matches src/**)");
     assert_eq!(ev["at"], "2026-09-04T10:00:00Z");
@@ -120,13 +146,21 @@ fn evidence_from_merge_commit_and_squash_prs() {
     let docs = milestone(&report, "docs");
     assert_eq!(docs["status"], "met");
     assert_eq!(docs["evidence"][0]["source"], "acme/api#8");
-    assert_eq!(docs["evidence"][0]["reason"], "merged PR #8; changes docs/guide.md (matches docs/**); 3 changed lines");
+    assert_eq!(
+        docs["evidence"][0]["reason"],
+        "merged PR #8; changes docs/guide.md (matches docs/**); 3 changed lines"
+    );
 
     // Labels are only on GitHub: undecided, never a silent no-match.
     let design = milestone(&report, "design");
     assert_eq!(design["status"], "undecided");
     assert_eq!(design["evidence"].as_array().unwrap().len(), 2);
-    assert!(design["evidence"][0]["reason"].as_str().unwrap().contains("undecided: needs GitHub data (labels)"));
+    assert!(
+        design["evidence"][0]["reason"]
+            .as_str()
+            .unwrap()
+            .contains("undecided: needs GitHub data (labels)")
+    );
 
     let reviewer = milestone(&report, "reviewer");
     assert_eq!(reviewer["status"], "undecided");
@@ -147,7 +181,11 @@ fn evidence_for_another_mentee_and_errors() {
 
     let out = repo.mentor(&["evidence", "--mentee", "nobody"]);
     assert_eq!(out.status.code(), Some(2));
-    assert!(all_output(&out).contains("nobody is not in the config's people"), "{}", all_output(&out));
+    assert!(
+        all_output(&out).contains("nobody is not in the config's people"),
+        "{}",
+        all_output(&out)
+    );
 
     let out = repo.mentor(&["evidence", "--mentee", "bob"]);
     assert_eq!(out.status.code(), Some(1));
@@ -162,11 +200,17 @@ fn evidence_for_another_mentee_and_errors() {
 #[test]
 fn evidence_table_for_people() {
     let repo = history();
-    let out = repo.command(mentor_bin()).env("MENTOR_NOW", NOW).args(["evidence"]).output().unwrap();
+    let out =
+        repo.command(mentor_bin()).env("MENTOR_NOW", NOW).args(["evidence"]).output().unwrap();
     let text = String::from_utf8_lossy(&out.stdout);
     assert!(text.contains("alice on track backend (mentor bob, since 2026-09-01)"), "{text}");
     assert!(text.contains("met        first-pr"), "{text}");
-    assert!(text.contains("+ 2026-09-04  acme/api#7  merged PR #7; changes src/lib.rs (matches src/**)"), "{text}");
+    assert!(
+        text.contains(
+            "+ 2026-09-04  acme/api#7  merged PR #7; changes src/lib.rs (matches src/**)"
+        ),
+        "{text}"
+    );
     assert!(text.contains("OVERDUE    big"), "{text}");
 }
 
@@ -188,7 +232,10 @@ fn load_counts_pairing_trailers_in_the_sprint() {
     assert_eq!(dave["touchpoints"], 0);
     assert_eq!(dave["status"], "ok");
     // dave and carol never met.
-    assert_eq!(report["stale_pairs"], serde_json::json!([{"mentor": "dave", "mentee": "carol", "last_touchpoint": null}]));
+    assert_eq!(
+        report["stale_pairs"],
+        serde_json::json!([{"mentor": "dave", "mentee": "carol", "last_touchpoint": null}])
+    );
 
     let previous = mentor_json(&repo, &["load", "--json", "--sprint", "previous"]);
     assert_eq!(previous["sprint"]["id"], "2026-11-02");
@@ -206,11 +253,19 @@ fn load_table_marks_overload() {
     // One more pairing commit pushes bob over his 40 minutes.
     repo.write("src/more.rs", "x\n");
     repo.git(&["add", "-A"]);
-    git_as(&repo, ALICE, "2026-11-19T10:00:00Z", &["commit", "-q", "-m", "More\n\nMentored-by: Bob Builder <bob@example.com>"]);
+    git_as(
+        &repo,
+        ALICE,
+        "2026-11-19T10:00:00Z",
+        &["commit", "-q", "-m", "More\n\nMentored-by: Bob Builder <bob@example.com>"],
+    );
     let out = repo.command(mentor_bin()).env("MENTOR_NOW", NOW).args(["load"]).output().unwrap();
     let text = String::from_utf8_lossy(&out.stdout);
     assert!(text.contains("Sprint 2026-11-16 (2026-11-16 to 2026-11-29)"), "{text}");
-    assert!(text.lines().any(|l| l.starts_with("bob") && l.contains("60") && l.ends_with("OVER")), "{text}");
+    assert!(
+        text.lines().any(|l| l.starts_with("bob") && l.contains("60") && l.ends_with("OVER")),
+        "{text}"
+    );
     assert!(text.contains("dave -> carol  last touchpoint never"), "{text}");
 }
 
@@ -250,7 +305,12 @@ fn second_run_reads_the_cache_and_only_new_commits() {
     // A new commit is picked up on top of the cache.
     repo.write("src/new.rs", "x\n");
     repo.git(&["add", "-A"]);
-    git_as(&repo, ALICE, "2026-11-19T10:00:00Z", &["commit", "-q", "-m", "New\n\nMentored-by: Bob Builder <bob@example.com>"]);
+    git_as(
+        &repo,
+        ALICE,
+        "2026-11-19T10:00:00Z",
+        &["commit", "-q", "-m", "New\n\nMentored-by: Bob Builder <bob@example.com>"],
+    );
     let third = mentor_json(&repo, &["log", "--json"]);
     assert_eq!(third.as_array().unwrap().len(), 4);
     assert_eq!(third[2]["at"], "2026-11-18T11:00:00Z", "old commits still come from the cache");
@@ -260,7 +320,12 @@ fn second_run_reads_the_cache_and_only_new_commits() {
     assert_eq!(fresh[2]["at"], "2026-11-18T10:00:00Z");
 
     // Rewritten history (amend) is not served from a cache whose tip is gone.
-    git_as(&repo, ALICE, "2026-11-19T12:00:00Z", &["commit", "-q", "--amend", "-m", "New, amended"]);
+    git_as(
+        &repo,
+        ALICE,
+        "2026-11-19T12:00:00Z",
+        &["commit", "-q", "--amend", "-m", "New, amended"],
+    );
     let rewritten = mentor_json(&repo, &["log", "--json"]);
     assert_eq!(rewritten.as_array().unwrap().len(), 3, "{rewritten:#?}");
 }
