@@ -6,7 +6,9 @@
 //! online (app).
 
 pub mod activity;
+pub mod command;
 pub mod config;
+pub mod conventional;
 pub mod duration;
 pub mod evidence;
 pub mod history;
@@ -14,6 +16,7 @@ pub mod identity;
 pub mod load;
 pub mod login;
 pub mod sprint;
+pub mod template;
 pub mod touchpoint;
 pub mod trailer;
 

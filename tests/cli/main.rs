@@ -9,4 +9,5 @@ mod history;
 mod hooks;
 /// `mentor pair` and the commit hooks it drives.
 mod pair;
+mod template;
 mod util;
