@@ -1,0 +1,502 @@
+//! The store: deliveries inbox, touchpoints, evidence, API tokens and repos, on SQLite or PostgreSQL.
+//!
+//! One [`Store`] wraps either pool; every query is written once with `$n` placeholders (both drivers accept
+//! them) and run on whichever pool is configured through the `on_pool!` macro. Schema changes go in a new
+//! numbered file under BOTH `migrations/sqlite` and `migrations/postgres` (embedded, applied at start).
+//!
+//! Durability: SQLite runs in WAL mode with `synchronous=FULL`, so a committed transaction is on disk before
+//! the webhook answers 2xx (`NORMAL` may lose the last commits on power loss).
+
+use std::str::FromStr;
+use std::time::Duration;
+
+use anyhow::Context;
+use chrono::{DateTime, Utc};
+use mentor_core::{Evidence, Touchpoint};
+use serde::Serialize;
+use sqlx::Row;
+use sqlx::postgres::{PgPool, PgPoolOptions};
+use sqlx::sqlite::{
+    SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
+};
+
+/// Runs `$body` with `$pool` bound to the configured pool, whichever backend it is.
+macro_rules! on_pool {
+    ($store:expr, $pool:ident => $body:expr) => {
+        match &$store.pool {
+            Pool::Sqlite($pool) => $body,
+            Pool::Postgres($pool) => $body,
+        }
+    };
+}
+
+#[derive(Clone, Debug)]
+enum Pool {
+    Sqlite(SqlitePool),
+    Postgres(PgPool),
+}
+
+/// A handle on the database; cheap to clone.
+#[derive(Clone, Debug)]
+pub struct Store {
+    pool: Pool,
+}
+
+/// A delivery to write to the inbox.
+#[derive(Clone, Debug)]
+pub struct NewDelivery {
+    /// `X-GitHub-Delivery`.
+    pub id: String,
+    /// `X-GitHub-Event`.
+    pub event: String,
+    /// The payload's `action`, if any.
+    pub action: Option<String>,
+    /// `pending` or `ignored`.
+    pub status: &'static str,
+    /// The raw payload (None for ignored deliveries: Mentor keeps nothing it does not use).
+    pub payload: Option<String>,
+}
+
+/// A delivery a worker claimed.
+#[derive(Clone, Debug)]
+pub struct ClaimedDelivery {
+    /// Delivery id.
+    pub id: String,
+    /// Event name.
+    pub event: String,
+    /// Raw payload.
+    pub payload: Option<String>,
+    /// Attempts so far, this one included; also fences the final update against a stale claim.
+    pub attempts: i64,
+}
+
+/// A delivery row as `deliveries list` shows it.
+#[derive(Clone, Debug, Serialize)]
+pub struct DeliveryRow {
+    /// Delivery id.
+    pub id: String,
+    /// Event name.
+    pub event: String,
+    /// Action, if any.
+    pub action: Option<String>,
+    /// Status.
+    pub status: String,
+    /// Attempts made.
+    pub attempts: i64,
+    /// Times its effects were committed.
+    pub processed_count: i64,
+    /// The last error or note.
+    pub last_error: Option<String>,
+    /// When it arrived.
+    pub received_at: DateTime<Utc>,
+    /// When it will be tried next (pending only).
+    pub next_attempt_at: DateTime<Utc>,
+    /// The repo it concerned, once known.
+    pub repo: Option<String>,
+}
+
+/// What a processed delivery produced.
+#[derive(Debug, Default)]
+pub struct Outcome {
+    /// Touchpoints to store (idempotent by key).
+    pub touchpoints: Vec<Touchpoint>,
+    /// Evidence to store (idempotent by key; a later row with the same key replaces the stored one).
+    pub evidence: Vec<Evidence>,
+    /// The repo and installation whose config was in force, if any.
+    pub repo: Option<(String, u64)>,
+    /// A note kept in `last_error` (e.g. "no mentorship config").
+    pub note: Option<String>,
+}
+
+fn ms(t: DateTime<Utc>) -> i64 {
+    t.timestamp_millis()
+}
+
+fn from_ms(v: i64) -> DateTime<Utc> {
+    DateTime::from_timestamp_millis(v).unwrap_or_default()
+}
+
+impl Store {
+    /// Opens the database at `url` (`postgres://…` or a SQLite path/URL) and applies pending migrations.
+    pub async fn connect(url: &str) -> anyhow::Result<Store> {
+        let pool = if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            let pool = PgPoolOptions::new()
+                .max_connections(10)
+                .acquire_timeout(Duration::from_secs(10))
+                .connect(url)
+                .await
+                .context("MENTOR_DATABASE_URL: cannot connect to PostgreSQL")?;
+            sqlx::migrate!("migrations/postgres")
+                .run(&pool)
+                .await
+                .context("applying PostgreSQL migrations")?;
+            Pool::Postgres(pool)
+        } else {
+            let path = url
+                .strip_prefix("sqlite://")
+                .or_else(|| url.strip_prefix("sqlite:"))
+                .unwrap_or(url);
+            let options = SqliteConnectOptions::from_str(&format!("sqlite:{path}"))
+                .with_context(|| format!("MENTOR_DATABASE_URL: invalid SQLite location `{url}`"))?
+                .create_if_missing(true)
+                .journal_mode(SqliteJournalMode::Wal)
+                .synchronous(SqliteSynchronous::Full)
+                .busy_timeout(Duration::from_secs(30));
+            let pool = SqlitePoolOptions::new()
+                .max_connections(4)
+                .connect_with(options)
+                .await
+                .with_context(|| {
+                    format!("MENTOR_DATABASE_URL: cannot open SQLite database `{path}`")
+                })?;
+            sqlx::migrate!("migrations/sqlite")
+                .run(&pool)
+                .await
+                .context("applying SQLite migrations")?;
+            Pool::Sqlite(pool)
+        };
+        Ok(Store { pool })
+    }
+
+    /// Returns true when the database is PostgreSQL (several replicas may share it).
+    pub fn is_postgres(&self) -> bool {
+        matches!(self.pool, Pool::Postgres(_))
+    }
+
+    /// Checks that the database answers.
+    pub async fn ping(&self) -> anyhow::Result<()> {
+        on_pool!(self, p => sqlx::query("SELECT 1").execute(p).await.map(|_| ()))?;
+        Ok(())
+    }
+
+    /// Closes the pool, waiting for connections in use.
+    pub async fn close(&self) {
+        on_pool!(self, p => p.close().await)
+    }
+
+    /// Writes `batch` to the inbox in one transaction; ids already there are left as they are.
+    pub async fn insert_deliveries(
+        &self,
+        batch: &[NewDelivery],
+        now: DateTime<Utc>,
+    ) -> anyhow::Result<()> {
+        let now = ms(now);
+        on_pool!(self, p => {
+            let mut tx = p.begin().await?;
+            for d in batch {
+                sqlx::query(
+                    "INSERT INTO deliveries (id, event, action, status, next_attempt_at, received_at, updated_at, payload) \
+                     VALUES ($1, $2, $3, $4, $5, $5, $5, $6) ON CONFLICT (id) DO NOTHING",
+                )
+                .bind(&d.id)
+                .bind(&d.event)
+                .bind(&d.action)
+                .bind(d.status)
+                .bind(now)
+                .bind(&d.payload)
+                .execute(&mut *tx)
+                .await?;
+            }
+            tx.commit().await?;
+        });
+        Ok(())
+    }
+
+    /// Claims the oldest due delivery (pending and due, or processing with an expired lease) for `lease`.
+    pub async fn claim(
+        &self,
+        now: DateTime<Utc>,
+        lease: Duration,
+    ) -> anyhow::Result<Option<ClaimedDelivery>> {
+        let now_ms = ms(now);
+        let until = now_ms + lease.as_millis() as i64;
+        // PostgreSQL: SKIP LOCKED lets replicas claim different rows without waiting on each other. SQLite has a
+        // single writer, so the statement is atomic as it is.
+        let lock = if self.is_postgres() { "FOR UPDATE SKIP LOCKED" } else { "" };
+        let sql = format!(
+            "UPDATE deliveries SET status = 'processing', attempts = attempts + 1, locked_until = $1, updated_at = $2 \
+             WHERE id = (SELECT id FROM deliveries WHERE (status = 'pending' AND next_attempt_at <= $2) \
+             OR (status = 'processing' AND locked_until < $2) ORDER BY next_attempt_at LIMIT 1 {lock}) \
+             RETURNING id, event, payload, attempts"
+        );
+        let row = on_pool!(self, p => {
+            sqlx::query(&sql).bind(until).bind(now_ms).fetch_optional(p).await?.map(|r| {
+                Ok::<_, sqlx::Error>(ClaimedDelivery {
+                    id: r.try_get("id")?,
+                    event: r.try_get("event")?,
+                    payload: r.try_get("payload")?,
+                    attempts: r.try_get("attempts")?,
+                })
+            }).transpose()?
+        });
+        Ok(row)
+    }
+
+    /// Stores what `claim` produced and marks it done, in one transaction; returns false (and changes nothing)
+    /// if the claim was lost to another worker meanwhile.
+    pub async fn finish_done(
+        &self,
+        claim: &ClaimedDelivery,
+        outcome: &Outcome,
+        now: DateTime<Utc>,
+    ) -> anyhow::Result<bool> {
+        let now = ms(now);
+        let mut touchpoints = Vec::with_capacity(outcome.touchpoints.len());
+        for t in &outcome.touchpoints {
+            touchpoints.push((t, serde_json::to_string(t)?));
+        }
+        let mut evidence = Vec::with_capacity(outcome.evidence.len());
+        for e in &outcome.evidence {
+            evidence.push((e, serde_json::to_string(e)?));
+        }
+        let repo = outcome.repo.as_ref().map(|(r, _)| r.clone());
+        let finished = on_pool!(self, p => {
+            let mut tx = p.begin().await?;
+            let updated = sqlx::query(
+                "UPDATE deliveries SET status = 'done', processed_count = processed_count + 1, last_error = $1, \
+                 updated_at = $2, repo = COALESCE($3, repo) WHERE id = $4 AND status = 'processing' AND attempts = $5",
+            )
+            .bind(&outcome.note)
+            .bind(now)
+            .bind(&repo)
+            .bind(&claim.id)
+            .bind(claim.attempts)
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
+            if updated == 1 {
+                for (t, data) in &touchpoints {
+                    sqlx::query(
+                        "INSERT INTO touchpoints (key, mentor, mentee, at, delivery_id, data) VALUES ($1, $2, $3, $4, $5, $6) \
+                         ON CONFLICT (key) DO NOTHING",
+                    )
+                    .bind(&t.key)
+                    .bind(t.mentor.as_str())
+                    .bind(t.mentee.as_str())
+                    .bind(ms(t.at))
+                    .bind(&claim.id)
+                    .bind(data)
+                    .execute(&mut *tx)
+                    .await?;
+                }
+                for (e, data) in &evidence {
+                    sqlx::query(
+                        "INSERT INTO evidence (key, mentee, at, delivery_id, data) VALUES ($1, $2, $3, $4, $5) \
+                         ON CONFLICT (key) DO UPDATE SET data = excluded.data, at = excluded.at, delivery_id = excluded.delivery_id",
+                    )
+                    .bind(&e.key)
+                    .bind(e.mentee.as_str())
+                    .bind(ms(e.at))
+                    .bind(&claim.id)
+                    .bind(data)
+                    .execute(&mut *tx)
+                    .await?;
+                }
+                if let Some((repo, installation)) = &outcome.repo {
+                    sqlx::query(
+                        "INSERT INTO repos (repo, installation_id, seen_at) VALUES ($1, $2, $3) \
+                         ON CONFLICT (repo) DO UPDATE SET installation_id = excluded.installation_id, seen_at = excluded.seen_at",
+                    )
+                    .bind(repo)
+                    .bind(*installation as i64)
+                    .bind(now)
+                    .execute(&mut *tx)
+                    .await?;
+                }
+                tx.commit().await?;
+            } else {
+                tx.rollback().await?;
+            }
+            updated == 1
+        });
+        Ok(finished)
+    }
+
+    /// Puts a claimed delivery back for a retry at `next`, or marks it failed when `next` is None.
+    pub async fn finish_error(
+        &self,
+        claim: &ClaimedDelivery,
+        error: &str,
+        next: Option<DateTime<Utc>>,
+        now: DateTime<Utc>,
+    ) -> anyhow::Result<()> {
+        let (status, next_at) = match next {
+            Some(t) => ("pending", ms(t)),
+            None => ("failed", ms(now)),
+        };
+        on_pool!(self, p => sqlx::query(
+            "UPDATE deliveries SET status = $1, last_error = $2, next_attempt_at = $3, updated_at = $4 \
+             WHERE id = $5 AND status = 'processing' AND attempts = $6",
+        )
+        .bind(status)
+        .bind(error)
+        .bind(next_at)
+        .bind(ms(now))
+        .bind(&claim.id)
+        .bind(claim.attempts)
+        .execute(p)
+        .await
+        .map(|_| ()))?;
+        Ok(())
+    }
+
+    /// Makes every `processing` delivery claimable now; only safe when no other process works on this database.
+    pub async fn release_claims(&self) -> anyhow::Result<u64> {
+        let n = on_pool!(self, p => sqlx::query("UPDATE deliveries SET locked_until = 0 WHERE status = 'processing'")
+            .execute(p)
+            .await?
+            .rows_affected());
+        Ok(n)
+    }
+
+    /// Returns deliveries, newest first.
+    pub async fn list_deliveries(
+        &self,
+        status: Option<&str>,
+        limit: u32,
+    ) -> anyhow::Result<Vec<DeliveryRow>> {
+        let rows = on_pool!(self, p => {
+            let rows = sqlx::query(
+                "SELECT id, event, action, status, attempts, processed_count, last_error, received_at, next_attempt_at, repo \
+                 FROM deliveries WHERE ($1 IS NULL OR status = $1) ORDER BY received_at DESC, id LIMIT $2",
+            )
+            .bind(status)
+            .bind(i64::from(limit))
+            .fetch_all(p)
+            .await?;
+            rows.iter()
+                .map(|r| {
+                    Ok::<_, sqlx::Error>(DeliveryRow {
+                        id: r.try_get("id")?,
+                        event: r.try_get("event")?,
+                        action: r.try_get("action")?,
+                        status: r.try_get("status")?,
+                        attempts: r.try_get("attempts")?,
+                        processed_count: r.try_get("processed_count")?,
+                        last_error: r.try_get("last_error")?,
+                        received_at: from_ms(r.try_get("received_at")?),
+                        next_attempt_at: from_ms(r.try_get("next_attempt_at")?),
+                        repo: r.try_get("repo")?,
+                    })
+                })
+                .collect::<Result<Vec<_>, _>>()?
+        });
+        Ok(rows)
+    }
+
+    /// Counts deliveries by status.
+    pub async fn count_by_status(&self) -> anyhow::Result<Vec<(String, i64)>> {
+        let rows = on_pool!(self, p => {
+            sqlx::query("SELECT status, COUNT(*) AS n FROM deliveries GROUP BY status ORDER BY status")
+                .fetch_all(p)
+                .await?
+                .iter()
+                .map(|r| Ok::<_, sqlx::Error>((r.try_get("status")?, r.try_get("n")?)))
+                .collect::<Result<Vec<_>, _>>()?
+        });
+        Ok(rows)
+    }
+
+    /// Queues delivery `id` again with fresh attempts; returns false when there is no such delivery with a
+    /// payload to process.
+    pub async fn retry_delivery(&self, id: &str, now: DateTime<Utc>) -> anyhow::Result<bool> {
+        let n = on_pool!(self, p => sqlx::query(
+            "UPDATE deliveries SET status = 'pending', attempts = 0, next_attempt_at = $1, locked_until = 0, updated_at = $1 \
+             WHERE id = $2 AND payload IS NOT NULL AND status <> 'processing'",
+        )
+        .bind(ms(now))
+        .bind(id)
+        .execute(p)
+        .await?
+        .rows_affected());
+        Ok(n == 1)
+    }
+
+    /// Stores an API token's hash and role.
+    pub async fn insert_token(
+        &self,
+        hash: &str,
+        role: &str,
+        now: DateTime<Utc>,
+    ) -> anyhow::Result<()> {
+        on_pool!(self, p => sqlx::query("INSERT INTO tokens (hash, role, created_at) VALUES ($1, $2, $3)")
+            .bind(hash)
+            .bind(role)
+            .bind(ms(now))
+            .execute(p)
+            .await
+            .map(|_| ()))?;
+        Ok(())
+    }
+
+    /// Returns the role stored for a token hash.
+    pub async fn token_role(&self, hash: &str) -> anyhow::Result<Option<String>> {
+        let role = on_pool!(self, p => sqlx::query_scalar::<_, String>("SELECT role FROM tokens WHERE hash = $1")
+            .bind(hash)
+            .fetch_optional(p)
+            .await?);
+        Ok(role)
+    }
+
+    /// Returns every stored touchpoint.
+    pub async fn touchpoints(&self) -> anyhow::Result<Vec<Touchpoint>> {
+        let rows: Vec<String> = on_pool!(self, p => sqlx::query_scalar("SELECT data FROM touchpoints ORDER BY at, key")
+            .fetch_all(p)
+            .await?);
+        rows.iter()
+            .map(|d| serde_json::from_str(d).context("decoding a stored touchpoint"))
+            .collect()
+    }
+
+    /// Returns the evidence of `mentee`, oldest first.
+    pub async fn evidence_of(&self, mentee: &str) -> anyhow::Result<Vec<Evidence>> {
+        let rows: Vec<String> = on_pool!(self, p => sqlx::query_scalar("SELECT data FROM evidence WHERE mentee = $1 ORDER BY at, key")
+                .bind(mentee)
+                .fetch_all(p)
+                .await?);
+        rows.iter().map(|d| serde_json::from_str(d).context("decoding stored evidence")).collect()
+    }
+
+    /// Returns the repo (and installation) whose config was most recently in force.
+    pub async fn latest_repo(&self) -> anyhow::Result<Option<(String, u64)>> {
+        let row = on_pool!(self, p => sqlx::query("SELECT repo, installation_id FROM repos ORDER BY seen_at DESC, repo LIMIT 1")
+            .fetch_optional(p)
+            .await?
+            .map(|r| Ok::<_, sqlx::Error>((r.try_get::<String, _>("repo")?, r.try_get::<i64, _>("installation_id")?)))
+            .transpose()?);
+        Ok(row.map(|(r, i)| (r, i as u64)))
+    }
+
+    /// Replaces the recorded config problems with `problems` (repo, message).
+    pub async fn set_config_problems(
+        &self,
+        problems: &[(String, String)],
+        now: DateTime<Utc>,
+    ) -> anyhow::Result<()> {
+        on_pool!(self, p => {
+            let mut tx = p.begin().await?;
+            sqlx::query("DELETE FROM config_problems").execute(&mut *tx).await?;
+            for (repo, message) in problems {
+                sqlx::query("INSERT INTO config_problems (repo, message, seen_at) VALUES ($1, $2, $3) ON CONFLICT (repo) DO NOTHING")
+                    .bind(repo)
+                    .bind(message)
+                    .bind(ms(now))
+                    .execute(&mut *tx)
+                    .await?;
+            }
+            tx.commit().await?;
+        });
+        Ok(())
+    }
+
+    /// Returns the recorded config problems (repo, message).
+    pub async fn config_problems(&self) -> anyhow::Result<Vec<(String, String)>> {
+        let rows = on_pool!(self, p => sqlx::query("SELECT repo, message FROM config_problems ORDER BY repo")
+            .fetch_all(p)
+            .await?
+            .iter()
+            .map(|r| Ok::<_, sqlx::Error>((r.try_get("repo")?, r.try_get("message")?)))
+            .collect::<Result<Vec<_>, _>>()?);
+        Ok(rows)
+    }
+}

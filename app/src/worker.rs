@@ -1,0 +1,223 @@
+//! The worker: claims queued deliveries and turns them into touchpoints and evidence.
+//!
+//! Each of N tasks loops: claim one due delivery (atomically, with a lease), normalize it, get the config in
+//! force for its repo, enrich the activities, derive touchpoints and evidence with the pure core, and store
+//! them together with the `done` mark in one transaction. Transient failures (GitHub 5xx, timeouts) are retried
+//! with exponential backoff until `max_attempts`, then the delivery is `failed` with its error; a payload that
+//! cannot be understood fails at once. Nothing is dropped silently.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use chrono::Utc;
+use mentor_core::identity::Roster;
+use tokio::sync::{Notify, watch};
+use tracing::Instrument;
+
+use crate::config_source::{self, ConfigSource};
+use crate::github::{GitHubApi, GitHubError};
+use crate::normalize::{self, Normalized};
+use crate::store::{ClaimedDelivery, Outcome, Store};
+
+/// How long a claim lasts before another worker may take the delivery over (a crashed replica's work).
+pub const LEASE: Duration = Duration::from_secs(300);
+
+/// What the worker tasks share.
+pub struct Worker {
+    /// The database.
+    pub store: Store,
+    /// Where configs come from.
+    pub configs: Arc<ConfigSource>,
+    /// GitHub, for enrichment.
+    pub github: Arc<dyn GitHubApi>,
+    /// Attempts before giving up.
+    pub max_attempts: u32,
+    /// First retry delay.
+    pub retry_base: Duration,
+    /// Notified when new deliveries were committed.
+    pub wake: Arc<Notify>,
+}
+
+/// Why processing one delivery failed.
+#[derive(Debug)]
+enum Failure {
+    /// Worth another attempt.
+    Transient(String),
+    /// Retrying will not help.
+    Permanent(String),
+}
+
+impl From<GitHubError> for Failure {
+    fn from(e: GitHubError) -> Self {
+        match e {
+            GitHubError::Transient(m) => Failure::Transient(format!("github: {m}")),
+            GitHubError::Permanent(m) => Failure::Permanent(format!("github: {m}")),
+        }
+    }
+}
+
+impl Worker {
+    /// Runs one worker task until `shutdown` turns true; finishes the delivery in hand first.
+    pub async fn run(
+        self: Arc<Self>,
+        index: usize,
+        mut shutdown: watch::Receiver<bool>,
+    ) -> anyhow::Result<()> {
+        tracing::info!(worker = index, "worker started");
+        loop {
+            if *shutdown.borrow() {
+                break;
+            }
+            let claimed = match self.store.claim(Utc::now(), LEASE).await {
+                Ok(c) => c,
+                Err(e) => {
+                    tracing::warn!(
+                        worker = index,
+                        error = format!("{e:#}"),
+                        "claiming a delivery failed"
+                    );
+                    None
+                }
+            };
+            match claimed {
+                Some(claim) => self.handle(&claim).await,
+                None => {
+                    // Sleep until new deliveries are committed, a retry may be due, or shutdown.
+                    let notified = self.wake.notified();
+                    tokio::select! {
+                        _ = notified => {}
+                        _ = tokio::time::sleep(Duration::from_millis(500)) => {}
+                        _ = shutdown.changed() => {}
+                    }
+                }
+            }
+        }
+        tracing::info!(worker = index, "worker stopped");
+        Ok(())
+    }
+
+    async fn handle(&self, claim: &ClaimedDelivery) {
+        let span = tracing::info_span!("delivery", id = %claim.id, event = %claim.event, attempt = claim.attempts);
+        self.handle_in_span(claim).instrument(span).await
+    }
+
+    async fn handle_in_span(&self, claim: &ClaimedDelivery) {
+        let now = Utc::now();
+        let result = match self.process(claim).await {
+            Ok(outcome) => {
+                self.store.finish_done(claim, &outcome, Utc::now()).await.map(|finished| {
+                    if !finished {
+                        tracing::warn!("claim lost to another worker; its result was discarded");
+                    }
+                })
+            }
+            Err(Failure::Permanent(e)) => {
+                tracing::warn!(error = %e, "delivery failed permanently");
+                self.store.finish_error(claim, &e, None, now).await
+            }
+            Err(Failure::Transient(e)) => {
+                let next = (claim.attempts < i64::from(self.max_attempts)).then(|| {
+                    let exp =
+                        u32::try_from(claim.attempts.saturating_sub(1)).unwrap_or(u32::MAX).min(16);
+                    let delay = self.retry_base.saturating_mul(2u32.saturating_pow(exp));
+                    now + chrono::Duration::from_std(delay).unwrap_or(chrono::Duration::MAX)
+                });
+                match next {
+                    Some(at) => {
+                        tracing::info!(error = %e, retry_at = %at, "delivery will be retried")
+                    }
+                    None => tracing::warn!(error = %e, "delivery failed after its last attempt"),
+                }
+                let message = match next {
+                    Some(_) => e,
+                    None => format!("{e} (gave up after {} attempts)", claim.attempts),
+                };
+                self.store.finish_error(claim, &message, next, now).await
+            }
+        };
+        if let Err(e) = result {
+            // The claim's lease expires and the delivery is picked up again: nothing is lost.
+            tracing::error!(error = format!("{e:#}"), "recording a delivery's outcome failed");
+        }
+        let problems = self.configs.problems();
+        if let Err(e) = self.store.set_config_problems(&problems, now).await {
+            tracing::warn!(error = format!("{e:#}"), "recording config problems failed");
+        }
+    }
+
+    async fn process(&self, claim: &ClaimedDelivery) -> Result<Outcome, Failure> {
+        let Some(text) = &claim.payload else {
+            return Err(Failure::Permanent("delivery has no payload".into()));
+        };
+        let payload: serde_json::Value = serde_json::from_str(text)
+            .map_err(|e| Failure::Permanent(format!("stored payload is not JSON: {e}")))?;
+        let normalized = normalize::normalize(&claim.event, &payload)
+            .map_err(|e| Failure::Permanent(format!("cannot use payload: {e}")))?;
+        match normalized {
+            Normalized::Nothing { reason } => {
+                tracing::debug!(%reason, "nothing to do");
+                Ok(Outcome { note: Some(reason), ..Outcome::default() })
+            }
+            Normalized::ConfigChanged { repo, .. } => {
+                self.configs.invalidate(&repo);
+                Ok(Outcome {
+                    note: Some(format!("config of {repo} may have changed; cache dropped")),
+                    ..Outcome::default()
+                })
+            }
+            Normalized::Installation { installation_id, repos_added, repos_removed, deleted } => {
+                for repo in repos_added.iter().chain(&repos_removed) {
+                    self.configs.invalidate(repo);
+                }
+                tracing::info!(
+                    installation_id,
+                    deleted,
+                    added = repos_added.len(),
+                    removed = repos_removed.len(),
+                    "installation changed"
+                );
+                Ok(Outcome::default())
+            }
+            Normalized::Activities { installation_id, repo, activities } => {
+                let config = self
+                    .configs
+                    .config_for(installation_id, &repo)
+                    .await
+                    .map_err(|e| Failure::Transient(format!("config of {repo}: {e}")))?;
+                let Some(config) = config else {
+                    return Ok(Outcome {
+                        note: Some(format!("no mentorship config for {repo}; Mentor is off there")),
+                        ..Outcome::default()
+                    });
+                };
+                let roster = Roster::new(&config);
+                let mut outcome =
+                    Outcome { repo: Some((repo.clone(), installation_id)), ..Outcome::default() };
+                for mut activity in activities {
+                    config_source::enrich(
+                        self.github.as_ref(),
+                        &config,
+                        installation_id,
+                        &repo,
+                        &mut activity,
+                    )
+                    .await?;
+                    outcome
+                        .touchpoints
+                        .extend(mentor_core::touchpoint::derive(&config, &roster, &activity));
+                    for pair in config.pairs.iter().filter(|p| p.mentee == activity.actor) {
+                        outcome
+                            .evidence
+                            .extend(mentor_core::evidence::collect(&config, pair, &activity));
+                    }
+                }
+                tracing::debug!(
+                    touchpoints = outcome.touchpoints.len(),
+                    evidence = outcome.evidence.len(),
+                    "processed"
+                );
+                Ok(outcome)
+            }
+        }
+    }
+}
