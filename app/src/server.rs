@@ -52,6 +52,8 @@ pub struct App {
 
 /// Builds the app with the live GitHub client (needs MENTOR_APP_ID and MENTOR_PRIVATE_KEY_FILE).
 pub async fn build(settings: &ServeArgs, database_url: &str) -> anyhow::Result<App> {
+    // Settings are checked in the order `--help` lists them, so the first missing one is named first.
+    settings.webhook_secrets()?;
     let app_id = settings.app_id.context(
         "MENTOR_APP_ID is not set\n\nSet MENTOR_APP_ID (or --app-id) to the id shown on the GitHub App's settings page.",
     )?;
