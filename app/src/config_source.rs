@@ -211,23 +211,32 @@ impl ConfigSource {
         };
         let invalid = |errors: String| ConfigSourceError::Invalid { repo: repo.to_owned(), errors };
         let Some((owner, _)) = repo.split_once('/') else {
-            return Err(invalid(format!("{repo:?} is not a repository name of the form owner/name")));
+            return Err(invalid(format!(
+                "{repo:?} is not a repository name of the form owner/name"
+            )));
         };
         sources.insert(repo.to_ascii_lowercase());
         let mut home = repo.to_owned();
-        let mut text = self.github.file_text(installation_id, repo, CONFIG_PATH).await.map_err(unreachable)?;
+        let mut text =
+            self.github.file_text(installation_id, repo, CONFIG_PATH).await.map_err(unreachable)?;
         let org_repo = format!("{owner}/.github");
         if text.is_none() && !repo.eq_ignore_ascii_case(&org_repo) {
             sources.insert(org_repo.to_ascii_lowercase());
-            text = self.github.file_text(installation_id, &org_repo, CONFIG_PATH).await.map_err(unreachable)?;
+            text = self
+                .github
+                .file_text(installation_id, &org_repo, CONFIG_PATH)
+                .await
+                .map_err(unreachable)?;
             home = org_repo;
         }
         let Some(text) = text else { return Ok(None) };
 
         // Layers from the file in force down to its furthest base.
-        let mut layers = vec![Layer { label: format!("{home}:{CONFIG_PATH}"), repo: home.clone(), text }];
+        let mut layers =
+            vec![Layer { label: format!("{home}:{CONFIG_PATH}"), repo: home.clone(), text }];
         loop {
-            let current = layers.last().map(|l| (l.label.clone(), l.repo.clone(), extends_of(&l.text)));
+            let current =
+                layers.last().map(|l| (l.label.clone(), l.repo.clone(), extends_of(&l.text)));
             let Some((label, current_repo, Some((line, value)))) = current else { break };
             let (target_repo, target_path) = extends_target(&value, &current_repo)
                 .ok_or_else(|| invalid(format!("{label}:{line}:1: `_extends: {value}` is not `.github`, `repo` or `owner/repo`")))?;
@@ -240,10 +249,16 @@ impl ConfigSource {
                 )));
             }
             if layers.len() > MAX_EXTENDS_DEPTH {
-                return Err(invalid(format!("{label}:{line}:1: `_extends` chain longer than {MAX_EXTENDS_DEPTH} files")));
+                return Err(invalid(format!(
+                    "{label}:{line}:1: `_extends` chain longer than {MAX_EXTENDS_DEPTH} files"
+                )));
             }
             sources.insert(target_repo.to_ascii_lowercase());
-            let base = self.github.file_text(installation_id, &target_repo, &target_path).await.map_err(unreachable)?;
+            let base = self
+                .github
+                .file_text(installation_id, &target_repo, &target_path)
+                .await
+                .map_err(unreachable)?;
             let Some(base) = base else {
                 return Err(invalid(format!(
                     "{label}:{line}:1: `_extends: {value}` names {target_label}, which does not exist (or the App \
@@ -299,7 +314,8 @@ fn top_level_key(line: &str) -> Option<String> {
         (&line[..colon], &line[colon..])
     };
     let rest = rest.strip_prefix(':')?;
-    (rest.is_empty() || rest.starts_with([' ', '\t']) || rest.starts_with('#')).then(|| key.trim().to_owned())
+    (rest.is_empty() || rest.starts_with([' ', '\t']) || rest.starts_with('#'))
+        .then(|| key.trim().to_owned())
 }
 
 fn sections(text: &str) -> Vec<Section<'_>> {
@@ -336,7 +352,9 @@ fn extends_target(value: &str, holder: &str) -> Option<(String, String)> {
         None => (value, CONFIG_PATH),
     };
     let owner = holder.split_once('/')?.0;
-    let valid = |s: &str| !s.is_empty() && s.chars().all(|c| c.is_ascii_alphanumeric() || "-_.".contains(c));
+    let valid = |s: &str| {
+        !s.is_empty() && s.chars().all(|c| c.is_ascii_alphanumeric() || "-_.".contains(c))
+    };
     match repo.split_once('/') {
         None if valid(repo) => Some((format!("{owner}/{repo}"), path.to_owned())),
         Some((o, r)) if valid(o) && valid(r) => Some((format!("{o}/{r}"), path.to_owned())),
@@ -448,7 +466,10 @@ pub async fn enrich(
             .into_iter()
             .filter(|r| !r.is_bot && !r.reviewer.is_bot() && r.reviewer != author)
             .filter(|r| {
-                matches!(r.state, ReviewState::Approved | ReviewState::Commented | ReviewState::ChangesRequested)
+                matches!(
+                    r.state,
+                    ReviewState::Approved | ReviewState::Commented | ReviewState::ChangesRequested
+                )
             })
             .map(|r| r.reviewer)
             .collect();
@@ -483,7 +504,10 @@ mod tests {
         assert_eq!(at("base:conf/m.yml"), Some(("acme/base".to_owned(), "conf/m.yml".to_owned())));
         assert_eq!(at("a/b/c"), None);
         assert_eq!(at(""), None);
-        assert_eq!(extends_of("# x\n_extends: '.github'  # org\npeople: {}\n"), Some((2, ".github".to_owned())));
+        assert_eq!(
+            extends_of("# x\n_extends: '.github'  # org\npeople: {}\n"),
+            Some((2, ".github".to_owned()))
+        );
     }
 
     #[test]
@@ -501,8 +525,16 @@ mod tests {
             },
         ];
         let (merged, origins) = merge_layers(&layers);
-        assert_eq!(merged, "# repo\nsprints:\n  length: 2w\n_extends: .github\ntemplates:\n  on_mentee_pr: guide\n");
-        let error = ConfigError { file: "acme/api:f".to_owned(), line: 3, column: 3, message: "bad".to_owned() };
+        assert_eq!(
+            merged,
+            "# repo\nsprints:\n  length: 2w\n_extends: .github\ntemplates:\n  on_mentee_pr: guide\n"
+        );
+        let error = ConfigError {
+            file: "acme/api:f".to_owned(),
+            line: 3,
+            column: 3,
+            message: "bad".to_owned(),
+        };
         assert_eq!(relocate(error, &origins).to_string(), "acme/.github:f:3:3: bad");
     }
 }

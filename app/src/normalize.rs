@@ -77,7 +77,9 @@ pub enum Normalized {
 #[derive(Debug, PartialEq, Eq, thiserror::Error)]
 pub enum NormalizeError {
     /// A field Mentor needs is absent or null.
-    #[error("{event} payload has no `{field}`\n\nGitHub always sends this field; check that the delivery body is complete.")]
+    #[error(
+        "{event} payload has no `{field}`\n\nGitHub always sends this field; check that the delivery body is complete."
+    )]
     MissingField {
         /// The event name (`X-GitHub-Event`).
         event: String,
@@ -122,7 +124,10 @@ pub fn normalize(event: &str, payload: &Value) -> Result<Normalized, NormalizeEr
     let p = Payload { event, root: payload };
     let action = payload.get("action").and_then(Value::as_str);
     if !is_relevant(event, action) {
-        return Ok(nothing(format!("{event} {} is not used by Mentor", action.unwrap_or("(no action)"))));
+        return Ok(nothing(format!(
+            "{event} {} is not used by Mentor",
+            action.unwrap_or("(no action)")
+        )));
     }
     match event {
         "installation" => return installation(&p, action == Some("deleted")),
@@ -145,7 +150,9 @@ pub fn normalize(event: &str, payload: &Value) -> Result<Normalized, NormalizeEr
     };
     Ok(match activity {
         Err(reason) => nothing(reason),
-        Ok(activity) => Normalized::Activities { installation_id, repo, activities: vec![activity] },
+        Ok(activity) => {
+            Normalized::Activities { installation_id, repo, activities: vec![activity] }
+        }
     })
 }
 
@@ -176,7 +183,11 @@ fn pull_request(p: &Payload<'_>, action: &str, repo: &str) -> Result<Outcome, No
     };
     let merged = kind == ActivityKind::PullRequestMerged;
     let facts = PullRequestFacts {
-        merge_commit: if merged { p.opt_str(&["pull_request", "merge_commit_sha"])?.map(str::to_owned) } else { None },
+        merge_commit: if merged {
+            p.opt_str(&["pull_request", "merge_commit_sha"])?.map(str::to_owned)
+        } else {
+            None
+        },
         ..facts
     };
     Ok(Ok(Activity {
@@ -279,22 +290,28 @@ fn push(p: &Payload<'_>, installation_id: u64, repo: String) -> Result<Normalize
     let git_ref = p.str(&["ref"])?;
     let default_branch = p.str(&["repository", "default_branch"])?;
     if git_ref.strip_prefix("refs/heads/") != Some(default_branch) {
-        return Ok(nothing(format!("push to {git_ref}, not to the default branch {default_branch}")));
+        return Ok(nothing(format!(
+            "push to {git_ref}, not to the default branch {default_branch}"
+        )));
     }
     let mut touched = false;
-    let commits = p.get(&["commits"]).and_then(Value::as_array).map(Vec::as_slice).unwrap_or_default();
+    let commits =
+        p.get(&["commits"]).and_then(Value::as_array).map(Vec::as_slice).unwrap_or_default();
     // `head_commit` is also listed in `commits`, except in some truncated payloads: look at both.
     let head = p.get(&["head_commit"]).filter(|v| v.is_object());
     for commit in commits.iter().chain(head) {
         for list in ["added", "modified", "removed"] {
-            let paths = commit.get(list).and_then(Value::as_array).map(Vec::as_slice).unwrap_or_default();
+            let paths =
+                commit.get(list).and_then(Value::as_array).map(Vec::as_slice).unwrap_or_default();
             touched |= paths.iter().filter_map(Value::as_str).any(is_config_path);
         }
     }
     if touched {
         Ok(Normalized::ConfigChanged { installation_id, repo })
     } else {
-        Ok(nothing(format!("push to {default_branch} does not touch {CONFIG_PATH} or {TEMPLATES_DIR}")))
+        Ok(nothing(format!(
+            "push to {default_branch} does not touch {CONFIG_PATH} or {TEMPLATES_DIR}"
+        )))
     }
 }
 
@@ -306,7 +323,8 @@ pub fn is_config_path(path: &str) -> bool {
 fn installation(p: &Payload<'_>, deleted: bool) -> Result<Normalized, NormalizeError> {
     let installation_id = p.u64(&["installation", "id"])?;
     let repos = p.repo_names(&["repositories"])?;
-    let (repos_added, repos_removed) = if deleted { (Vec::new(), repos) } else { (repos, Vec::new()) };
+    let (repos_added, repos_removed) =
+        if deleted { (Vec::new(), repos) } else { (repos, Vec::new()) };
     Ok(Normalized::Installation { installation_id, repos_added, repos_removed, deleted })
 }
 
@@ -360,7 +378,12 @@ impl<'a> Payload<'a> {
 
     fn invalid(&self, path: &[&str], expected: &'static str, found: String) -> NormalizeError {
         let found: String = found.chars().take(80).collect();
-        NormalizeError::InvalidField { event: self.event.to_owned(), field: path.join("."), expected, found }
+        NormalizeError::InvalidField {
+            event: self.event.to_owned(),
+            field: path.join("."),
+            expected,
+            found,
+        }
     }
 
     /// Returns the value at `path`, treating null like absent.
@@ -383,7 +406,10 @@ impl<'a> Payload<'a> {
     fn opt_u64(&self, path: &[&str]) -> Result<Option<u64>, NormalizeError> {
         match self.present(path) {
             None => Ok(None),
-            Some(v) => v.as_u64().map(Some).ok_or_else(|| self.invalid(path, "a non-negative integer", v.to_string())),
+            Some(v) => v
+                .as_u64()
+                .map(Some)
+                .ok_or_else(|| self.invalid(path, "a non-negative integer", v.to_string())),
         }
     }
 
@@ -394,7 +420,9 @@ impl<'a> Payload<'a> {
     fn opt_bool(&self, path: &[&str]) -> Result<Option<bool>, NormalizeError> {
         match self.present(path) {
             None => Ok(None),
-            Some(v) => v.as_bool().map(Some).ok_or_else(|| self.invalid(path, "a boolean", v.to_string())),
+            Some(v) => {
+                v.as_bool().map(Some).ok_or_else(|| self.invalid(path, "a boolean", v.to_string()))
+            }
         }
     }
 
@@ -417,11 +445,18 @@ impl<'a> Payload<'a> {
     /// Reads an array of label objects into their names; absent means unknown.
     fn labels(&self, path: &[&str]) -> Result<Option<Vec<String>>, NormalizeError> {
         let Some(value) = self.present(path) else { return Ok(None) };
-        let items = value.as_array().ok_or_else(|| self.invalid(path, "an array of labels", value.to_string()))?;
+        let items = value
+            .as_array()
+            .ok_or_else(|| self.invalid(path, "an array of labels", value.to_string()))?;
         let mut names = Vec::with_capacity(items.len());
         for item in items {
             let name = item.get("name").and_then(Value::as_str);
-            names.push(name.ok_or_else(|| self.invalid(path, "an array of labels with names", item.to_string()))?.to_owned());
+            names.push(
+                name.ok_or_else(|| {
+                    self.invalid(path, "an array of labels with names", item.to_string())
+                })?
+                .to_owned(),
+            );
         }
         Ok(Some(names))
     }
@@ -429,14 +464,15 @@ impl<'a> Payload<'a> {
     /// Reads an array of repository objects into their `full_name`s; absent or null means none.
     fn repo_names(&self, path: &[&str]) -> Result<Vec<String>, NormalizeError> {
         let Some(value) = self.present(path) else { return Ok(Vec::new()) };
-        let items = value.as_array().ok_or_else(|| self.invalid(path, "an array of repositories", value.to_string()))?;
+        let items = value
+            .as_array()
+            .ok_or_else(|| self.invalid(path, "an array of repositories", value.to_string()))?;
         items
             .iter()
             .map(|item| {
-                item.get("full_name")
-                    .and_then(Value::as_str)
-                    .map(str::to_owned)
-                    .ok_or_else(|| self.invalid(path, "an array of repositories with full_name", item.to_string()))
+                item.get("full_name").and_then(Value::as_str).map(str::to_owned).ok_or_else(|| {
+                    self.invalid(path, "an array of repositories with full_name", item.to_string())
+                })
             })
             .collect()
     }
@@ -466,14 +502,20 @@ mod tests {
         }
     }
 
-    const PR_CLOSED: &str = include_str!("../../tests/fixtures/webhooks/pull_request/closed.payload.json");
-    const PR_OPENED: &str = include_str!("../../tests/fixtures/webhooks/pull_request/opened.payload.json");
-    const REVIEW: &str = include_str!("../../tests/fixtures/webhooks/pull_request_review/submitted.payload.json");
-    const REVIEW_COMMENT: &str =
-        include_str!("../../tests/fixtures/webhooks/pull_request_review_comment/created.payload.json");
-    const ISSUE_COMMENT: &str =
-        include_str!("../../tests/fixtures/webhooks/issue_comment/created.with-installation.payload.json");
-    const PUSH: &str = include_str!("../../tests/fixtures/webhooks/push/with-new-branch.payload.json");
+    const PR_CLOSED: &str =
+        include_str!("../../tests/fixtures/webhooks/pull_request/closed.payload.json");
+    const PR_OPENED: &str =
+        include_str!("../../tests/fixtures/webhooks/pull_request/opened.payload.json");
+    const REVIEW: &str =
+        include_str!("../../tests/fixtures/webhooks/pull_request_review/submitted.payload.json");
+    const REVIEW_COMMENT: &str = include_str!(
+        "../../tests/fixtures/webhooks/pull_request_review_comment/created.payload.json"
+    );
+    const ISSUE_COMMENT: &str = include_str!(
+        "../../tests/fixtures/webhooks/issue_comment/created.with-installation.payload.json"
+    );
+    const PUSH: &str =
+        include_str!("../../tests/fixtures/webhooks/push/with-new-branch.payload.json");
 
     fn pr_facts_of_fixture() -> PullRequestFacts {
         PullRequestFacts {
@@ -494,7 +536,8 @@ mod tests {
         // The upstream example closes without merging; GitHub sets these three fields on a merge.
         payload["pull_request"]["merged"] = json!(true);
         payload["pull_request"]["merged_at"] = json!("2019-05-15T15:21:17Z");
-        payload["pull_request"]["merge_commit_sha"] = json!("c4295bd74fb0f4fda03689c3df3f2803b658fd85");
+        payload["pull_request"]["merge_commit_sha"] =
+            json!("c4295bd74fb0f4fda03689c3df3f2803b658fd85");
         let activity = only_activity(normalize("pull_request", &payload).unwrap());
         assert_eq!(
             activity,
@@ -536,7 +579,9 @@ mod tests {
                 field: "pull_request.merged_at".to_owned()
             }
         );
-        assert!(err.to_string().starts_with("pull_request payload has no `pull_request.merged_at`"));
+        assert!(
+            err.to_string().starts_with("pull_request payload has no `pull_request.merged_at`")
+        );
     }
 
     #[test]
@@ -577,12 +622,17 @@ mod tests {
         );
         payload["review"]["state"] = json!("APPROVED");
         let activity = only_activity(normalize("pull_request_review", &payload).unwrap());
-        assert_eq!(activity.kind, ActivityKind::ReviewSubmitted { state: ReviewState::Approved, comments: 0 });
+        assert_eq!(
+            activity.kind,
+            ActivityKind::ReviewSubmitted { state: ReviewState::Approved, comments: 0 }
+        );
     }
 
     #[test]
     fn review_comment_is_one_review_comment() {
-        let activity = only_activity(normalize("pull_request_review_comment", &fixture(REVIEW_COMMENT)).unwrap());
+        let activity = only_activity(
+            normalize("pull_request_review_comment", &fixture(REVIEW_COMMENT)).unwrap(),
+        );
         assert_eq!(
             activity,
             Activity {
@@ -592,7 +642,10 @@ mod tests {
                 source: Source {
                     repo: "Codertocat/Hello-World".to_owned(),
                     id: "review_comment/284312630".to_owned(),
-                    url: Some("https://github.com/Codertocat/Hello-World/pull/2#discussion_r284312630".to_owned()),
+                    url: Some(
+                        "https://github.com/Codertocat/Hello-World/pull/2#discussion_r284312630"
+                            .to_owned()
+                    ),
                 },
                 pr: Some(PullRequestFacts { changed_lines: None, ..pr_facts_of_fixture() }),
                 trailers: Vec::new(),
@@ -605,7 +658,9 @@ mod tests {
         let on_issue = fixture(ISSUE_COMMENT);
         assert_eq!(
             normalize("issue_comment", &on_issue).unwrap(),
-            Normalized::Nothing { reason: "comment on an issue that is not a pull request".to_owned() }
+            Normalized::Nothing {
+                reason: "comment on an issue that is not a pull request".to_owned()
+            }
         );
         let mut on_pr = on_issue;
         on_pr["issue"]["pull_request"] = json!({
@@ -622,7 +677,10 @@ mod tests {
                 source: Source {
                     repo: "Codertocat/Hello-World".to_owned(),
                     id: "comment/492700400".to_owned(),
-                    url: Some("https://github.com/Codertocat/Hello-World/issues/1#issuecomment-492700400".to_owned()),
+                    url: Some(
+                        "https://github.com/Codertocat/Hello-World/issues/1#issuecomment-492700400"
+                            .to_owned()
+                    ),
                 },
                 pr: Some(PullRequestFacts {
                     number: 1,
@@ -646,7 +704,10 @@ mod tests {
         ));
         let mut typed_bot = fixture(REVIEW);
         typed_bot["review"]["user"]["type"] = json!("Bot");
-        assert!(matches!(normalize("pull_request_review", &typed_bot).unwrap(), Normalized::Nothing { .. }));
+        assert!(matches!(
+            normalize("pull_request_review", &typed_bot).unwrap(),
+            Normalized::Nothing { .. }
+        ));
         let mut bot_pr = fixture(PR_OPENED);
         bot_pr["pull_request"]["user"]["login"] = json!("renovate[bot]");
         assert!(matches!(normalize("pull_request", &bot_pr).unwrap(), Normalized::Nothing { .. }));
@@ -672,11 +733,16 @@ mod tests {
             payload["head_commit"] = Value::Null;
             normalize("push", &payload).unwrap()
         };
-        let changed =
-            Normalized::ConfigChanged { installation_id: 1, repo: "Codertocat/Hello-World".to_owned() };
+        let changed = Normalized::ConfigChanged {
+            installation_id: 1,
+            repo: "Codertocat/Hello-World".to_owned(),
+        };
         assert_eq!(touching("modified", ".github/mentorship.yml", "refs/heads/master"), changed);
         assert_eq!(touching("removed", ".github/mentorship.yml", "refs/heads/master"), changed);
-        assert_eq!(touching("added", ".github/mentorship/templates/review-guide.md", "refs/heads/master"), changed);
+        assert_eq!(
+            touching("added", ".github/mentorship/templates/review-guide.md", "refs/heads/master"),
+            changed
+        );
         assert!(matches!(
             touching("modified", ".github/mentorship.yml", "refs/heads/feature"),
             Normalized::Nothing { reason } if reason == "push to refs/heads/feature, not to the default branch master"
@@ -685,14 +751,19 @@ mod tests {
             touching("modified", ".github/mentorship.yml", "refs/tags/v1"),
             Normalized::Nothing { .. }
         ));
-        assert!(matches!(touching("modified", "src/main.rs", "refs/heads/master"), Normalized::Nothing { .. }));
+        assert!(matches!(
+            touching("modified", "src/main.rs", "refs/heads/master"),
+            Normalized::Nothing { .. }
+        ));
         // The unmodified fixture pushes README.md to master.
         assert!(matches!(normalize("push", &fixture(PUSH)).unwrap(), Normalized::Nothing { .. }));
     }
 
     #[test]
     fn installation_events_list_repositories() {
-        let created = fixture(include_str!("../../tests/fixtures/webhooks/installation/created.payload.json"));
+        let created = fixture(include_str!(
+            "../../tests/fixtures/webhooks/installation/created.payload.json"
+        ));
         assert_eq!(
             normalize("installation", &created).unwrap(),
             Normalized::Installation {
@@ -702,10 +773,15 @@ mod tests {
                 deleted: false,
             }
         );
-        let removed =
-            fixture(include_str!("../../tests/fixtures/webhooks/installation_repositories/removed.payload.json"));
-        let Normalized::Installation { installation_id: 2, repos_added, repos_removed, deleted: false } =
-            normalize("installation_repositories", &removed).unwrap()
+        let removed = fixture(include_str!(
+            "../../tests/fixtures/webhooks/installation_repositories/removed.payload.json"
+        ));
+        let Normalized::Installation {
+            installation_id: 2,
+            repos_added,
+            repos_removed,
+            deleted: false,
+        } = normalize("installation_repositories", &removed).unwrap()
         else {
             panic!("expected an installation change");
         };
@@ -754,7 +830,8 @@ mod tests {
     /// shapes makes Mentor fail.
     #[test]
     fn every_corpus_payload_normalizes_or_is_not_relevant() {
-        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/corpus/webhooks");
+        let dir =
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/corpus/webhooks");
         if !dir.is_dir() {
             eprintln!("SKIPPED: corpus {} is absent; the fixtures above still run", dir.display());
             return;
@@ -768,7 +845,8 @@ mod tests {
             let event = event_dir.file_name().unwrap().to_str().unwrap().to_owned();
             for file in std::fs::read_dir(&event_dir).unwrap() {
                 let file = file.unwrap().path();
-                let payload: Value = serde_json::from_slice(&std::fs::read(&file).unwrap()).unwrap();
+                let payload: Value =
+                    serde_json::from_slice(&std::fs::read(&file).unwrap()).unwrap();
                 let action = payload.get("action").and_then(Value::as_str);
                 total += 1;
                 let result = normalize(&event, &payload);

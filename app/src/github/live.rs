@@ -136,7 +136,8 @@ impl LiveGitHub {
     pub fn new(settings: GitHubSettings) -> anyhow::Result<LiveGitHub> {
         use anyhow::Context as _;
         let api_url = settings.api_url.trim_end_matches('/').to_owned();
-        let parsed: http::Uri = api_url.parse().with_context(|| format!("invalid GitHub API URL {api_url:?}"))?;
+        let parsed: http::Uri =
+            api_url.parse().with_context(|| format!("invalid GitHub API URL {api_url:?}"))?;
         anyhow::ensure!(
             matches!(parsed.scheme_str(), Some("http" | "https")) && parsed.authority().is_some(),
             "invalid GitHub API URL {api_url:?}: expected http(s)://host[/prefix]\n\nUse https://api.github.com, \
@@ -170,7 +171,8 @@ impl LiveGitHub {
 
     /// Returns a JWT that authenticates as the App for the next few minutes.
     fn app_jwt(&self) -> Result<Secret, GitHubError> {
-        let now = SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or_default();
+        let now =
+            SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or_default();
         let claims = Claims {
             iat: now.saturating_sub(JWT_BACKDATE_SECONDS),
             exp: now + JWT_LIFETIME_SECONDS,
@@ -195,7 +197,8 @@ impl LiveGitHub {
             expires_at: DateTime<Utc>,
         }
         let url = self.url(&format!("/app/installations/{installation_id}/access_tokens"));
-        let reply = self.send(Identity::App, Method::POST, &url, ACCEPT_JSON).await?;
+        // Boxed: `send` calls back here for installation identities (never for the App's own requests).
+        let reply = Box::pin(self.send(Identity::App, Method::POST, &url, ACCEPT_JSON)).await?;
         if reply.status == StatusCode::NOT_FOUND {
             return Err(GitHubError::Permanent(format!(
                 "GitHub App {} has no installation {installation_id}\n\nThe App was probably uninstalled.",
@@ -207,7 +210,10 @@ impl LiveGitHub {
         let token = Secret::new(parsed.token);
         tokens.insert(
             installation_id,
-            InstallationToken { token: token.clone(), refresh_at: parsed.expires_at - TOKEN_EARLY_REFRESH },
+            InstallationToken {
+                token: token.clone(),
+                refresh_at: parsed.expires_at - TOKEN_EARLY_REFRESH,
+            },
         );
         Ok(token)
     }
@@ -223,14 +229,22 @@ impl LiveGitHub {
 
     /// Sends one request with retries: waits out rate limits, retries 5xx and transport errors with backoff, and
     /// refreshes the installation token once on a 401. Returns any other response, 404 included, to the caller.
-    async fn send(&self, who: Identity, method: Method, url: &str, accept: &str) -> Result<Reply, GitHubError> {
+    async fn send(
+        &self,
+        who: Identity,
+        method: Method,
+        url: &str,
+        accept: &str,
+    ) -> Result<Reply, GitHubError> {
         let what = format!("{method} {}", self.display_path(url));
         let (mut rate_limited, mut failures, mut refreshed) = (0u32, 0u32, false);
         loop {
             self.wait_for_quota(who, &what).await?;
             let authorization = match who {
                 Identity::App => format!("Bearer {}", self.app_jwt()?.expose()),
-                Identity::Installation(id) => format!("token {}", self.installation_token(id).await?.expose()),
+                Identity::Installation(id) => {
+                    format!("token {}", self.installation_token(id).await?.expose())
+                }
             };
             let outcome = tokio::time::timeout(
                 self.patience.timeout,
@@ -243,7 +257,10 @@ impl LiveGitHub {
                 Ok(Ok(reply)) => {
                     self.note_quota(who, &reply.headers);
                     let status = reply.status;
-                    if status.is_success() || status == StatusCode::NOT_FOUND || status == StatusCode::NOT_MODIFIED {
+                    if status.is_success()
+                        || status == StatusCode::NOT_FOUND
+                        || status == StatusCode::NOT_MODIFIED
+                    {
                         return Ok(reply);
                     }
                     if status == StatusCode::UNAUTHORIZED
@@ -251,14 +268,21 @@ impl LiveGitHub {
                         && !refreshed
                     {
                         // The token was revoked or expired early: get a new one and try once more.
-                        tracing::info!(installation_id = id, "{what}: 401, refreshing the installation token");
+                        tracing::info!(
+                            installation_id = id,
+                            "{what}: 401, refreshing the installation token"
+                        );
                         self.forget_token(id).await;
                         refreshed = true;
                         continue;
                     }
                     if status == StatusCode::FORBIDDEN || status == StatusCode::TOO_MANY_REQUESTS {
-                        if let Some(wait) = rate_limit_wait(status, &reply.headers, SystemTime::now()) {
-                            if wait > self.patience.max_wait || rate_limited >= self.patience.rate_limit_retries {
+                        if let Some(wait) =
+                            rate_limit_wait(status, &reply.headers, SystemTime::now())
+                        {
+                            if wait > self.patience.max_wait
+                                || rate_limited >= self.patience.rate_limit_retries
+                            {
                                 return Err(GitHubError::Transient(format!(
                                     "{what}: rate limited by GitHub for another {}s",
                                     wait.as_secs()
@@ -273,7 +297,9 @@ impl LiveGitHub {
                     if !status.is_server_error() {
                         return Err(GitHubError::Permanent(format!(
                             "{what}: {status}{}",
-                            github_message(&reply.body).map(|m| format!(": {m}")).unwrap_or_default()
+                            github_message(&reply.body)
+                                .map(|m| format!(": {m}"))
+                                .unwrap_or_default()
                         )));
                     }
                     format!("{what}: {status}")
@@ -297,10 +323,11 @@ impl LiveGitHub {
         authorization: &str,
         accept: &str,
     ) -> Result<Reply, octocrab::Error> {
-        let mut auth = http::HeaderValue::from_str(authorization).map_err(|e| octocrab::Error::Other {
-            source: Box::new(e),
-            backtrace: std::backtrace::Backtrace::capture(),
-        })?;
+        let mut auth =
+            http::HeaderValue::from_str(authorization).map_err(|e| octocrab::Error::Other {
+                source: Box::new(e),
+                backtrace: std::backtrace::Backtrace::capture(),
+            })?;
         auth.set_sensitive(true);
         let builder = http::Request::builder()
             .method(method)
@@ -318,7 +345,8 @@ impl LiveGitHub {
 
     /// Sleeps until the primary rate limit of `who` resets, if a previous answer said it is exhausted.
     async fn wait_for_quota(&self, who: Identity, what: &str) -> Result<(), GitHubError> {
-        let until = self.exhausted_until.lock().map(|m| m.get(&who.quota_key()).copied()).unwrap_or(None);
+        let until =
+            self.exhausted_until.lock().map(|m| m.get(&who.quota_key()).copied()).unwrap_or(None);
         let Some(until) = until else { return Ok(()) };
         let Ok(wait) = until.duration_since(SystemTime::now()) else { return Ok(()) };
         if wait > self.patience.max_wait {
@@ -335,7 +363,10 @@ impl LiveGitHub {
     /// Remembers when the primary rate limit resets if this answer used it up.
     fn note_quota(&self, who: Identity, headers: &HeaderMap) {
         let Ok(mut map) = self.exhausted_until.lock() else { return };
-        match (header_u64(headers, "x-ratelimit-remaining"), header_u64(headers, "x-ratelimit-reset")) {
+        match (
+            header_u64(headers, "x-ratelimit-remaining"),
+            header_u64(headers, "x-ratelimit-reset"),
+        ) {
             (Some(0), Some(reset)) => {
                 map.insert(who.quota_key(), UNIX_EPOCH + Duration::from_secs(reset));
             }
@@ -351,7 +382,11 @@ impl LiveGitHub {
         url.strip_prefix(self.api_url.as_str()).unwrap_or(url)
     }
 
-    fn json<T: serde::de::DeserializeOwned>(&self, reply: &Reply, what: &str) -> Result<T, GitHubError> {
+    fn json<T: serde::de::DeserializeOwned>(
+        &self,
+        reply: &Reply,
+        what: &str,
+    ) -> Result<T, GitHubError> {
         serde_json::from_str(&reply.body)
             .map_err(|e| GitHubError::Permanent(format!("GitHub sent an unexpected {what}: {e}")))
     }
@@ -366,7 +401,9 @@ impl LiveGitHub {
         let mut url = self.url(&format!("{path}?per_page={PER_PAGE}"));
         let mut items = Vec::new();
         for _ in 0..MAX_PAGES {
-            let reply = self.send(Identity::Installation(installation_id), Method::GET, &url, ACCEPT_JSON).await?;
+            let reply = self
+                .send(Identity::Installation(installation_id), Method::GET, &url, ACCEPT_JSON)
+                .await?;
             if reply.status == StatusCode::NOT_FOUND {
                 return Err(GitHubError::Permanent(format!("GET {path}: 404 Not Found")));
             }
@@ -389,12 +426,23 @@ impl LiveGitHub {
         Err(GitHubError::Permanent(format!("GET {path}: more than {MAX_PAGES} pages")))
     }
 
-    async fn contents(&self, installation_id: u64, repo: &str, path: &str) -> Result<Option<String>, GitHubError> {
+    async fn contents(
+        &self,
+        installation_id: u64,
+        repo: &str,
+        path: &str,
+    ) -> Result<Option<String>, GitHubError> {
         let repo_path = repo_path(repo)?;
         let encoded: Vec<String> = path.split('/').map(encode_segment).collect();
         let api_path = format!("{repo_path}/contents/{}", encoded.join("/"));
-        let reply =
-            self.send(Identity::Installation(installation_id), Method::GET, &self.url(&api_path), ACCEPT_JSON).await?;
+        let reply = self
+            .send(
+                Identity::Installation(installation_id),
+                Method::GET,
+                &self.url(&api_path),
+                ACCEPT_JSON,
+            )
+            .await?;
         if reply.status == StatusCode::NOT_FOUND {
             return Ok(None);
         }
@@ -410,18 +458,24 @@ impl LiveGitHub {
         if body.is_array() {
             return Err(GitHubError::Permanent(format!("{what} is a directory, not a file")));
         }
-        let contents: Contents = serde_json::from_value(body)
-            .map_err(|e| GitHubError::Permanent(format!("GitHub sent an unexpected contents answer: {e}")))?;
+        let contents: Contents = serde_json::from_value(body).map_err(|e| {
+            GitHubError::Permanent(format!("GitHub sent an unexpected contents answer: {e}"))
+        })?;
         if contents.kind != "file" {
-            return Err(GitHubError::Permanent(format!("{what} is a {}, not a file", contents.kind)));
+            return Err(GitHubError::Permanent(format!(
+                "{what} is a {}, not a file",
+                contents.kind
+            )));
         }
         match (contents.encoding.as_deref(), contents.content) {
             (Some("base64"), Some(content)) => {
                 // GitHub wraps the base64 text at 60 columns.
-                let compact: String = content.chars().filter(|c| !c.is_ascii_whitespace()).collect();
-                let bytes = base64::engine::general_purpose::STANDARD
-                    .decode(compact)
-                    .map_err(|e| GitHubError::Permanent(format!("{what}: invalid base64 content: {e}")))?;
+                let compact: String =
+                    content.chars().filter(|c| !c.is_ascii_whitespace()).collect();
+                let bytes =
+                    base64::engine::general_purpose::STANDARD.decode(compact).map_err(|e| {
+                        GitHubError::Permanent(format!("{what}: invalid base64 content: {e}"))
+                    })?;
                 String::from_utf8(bytes)
                     .map(Some)
                     .map_err(|_| GitHubError::Permanent(format!("{what} is not UTF-8 text")))
@@ -434,7 +488,12 @@ impl LiveGitHub {
         }
     }
 
-    async fn files(&self, installation_id: u64, repo: &str, number: u64) -> Result<Vec<ChangedFile>, GitHubError> {
+    async fn files(
+        &self,
+        installation_id: u64,
+        repo: &str,
+        number: u64,
+    ) -> Result<Vec<ChangedFile>, GitHubError> {
         #[derive(Deserialize)]
         struct File {
             filename: String,
@@ -445,11 +504,20 @@ impl LiveGitHub {
         let files: Vec<File> = self.get_all(installation_id, &path, "list of PR files").await?;
         Ok(files
             .into_iter()
-            .map(|f| ChangedFile { path: f.filename, additions: f.additions, deletions: f.deletions })
+            .map(|f| ChangedFile {
+                path: f.filename,
+                additions: f.additions,
+                deletions: f.deletions,
+            })
             .collect())
     }
 
-    async fn reviews(&self, installation_id: u64, repo: &str, number: u64) -> Result<Vec<ReviewInfo>, GitHubError> {
+    async fn reviews(
+        &self,
+        installation_id: u64,
+        repo: &str,
+        number: u64,
+    ) -> Result<Vec<ReviewInfo>, GitHubError> {
         #[derive(Deserialize)]
         struct User {
             login: String,
@@ -462,7 +530,8 @@ impl LiveGitHub {
             state: String,
         }
         let path = format!("{}/pulls/{number}/reviews", repo_path(repo)?);
-        let reviews: Vec<Review> = self.get_all(installation_id, &path, "list of PR reviews").await?;
+        let reviews: Vec<Review> =
+            self.get_all(installation_id, &path, "list of PR reviews").await?;
         Ok(reviews
             .into_iter()
             .filter_map(|r| {
@@ -519,7 +588,9 @@ fn repo_path(repo: &str) -> Result<String, GitHubError> {
         Some((owner, name)) if !owner.is_empty() && !name.is_empty() && !name.contains('/') => {
             Ok(format!("/repos/{}/{}", encode_segment(owner), encode_segment(name)))
         }
-        _ => Err(GitHubError::Permanent(format!("{repo:?} is not a repository name of the form owner/name"))),
+        _ => Err(GitHubError::Permanent(format!(
+            "{repo:?} is not a repository name of the form owner/name"
+        ))),
     }
 }
 
@@ -609,13 +680,26 @@ mod tests {
     fn rate_limit_waits_follow_githubs_rules() {
         let now = UNIX_EPOCH + Duration::from_secs(1_000);
         let forbidden = StatusCode::FORBIDDEN;
-        assert_eq!(rate_limit_wait(forbidden, &headers(&[("retry-after", "7")]), now), Some(Duration::from_secs(7)));
         assert_eq!(
-            rate_limit_wait(forbidden, &headers(&[("x-ratelimit-remaining", "0"), ("x-ratelimit-reset", "1002")]), now),
+            rate_limit_wait(forbidden, &headers(&[("retry-after", "7")]), now),
+            Some(Duration::from_secs(7))
+        );
+        assert_eq!(
+            rate_limit_wait(
+                forbidden,
+                &headers(&[("x-ratelimit-remaining", "0"), ("x-ratelimit-reset", "1002")]),
+                now
+            ),
             Some(Duration::from_millis(2_250))
         );
-        assert_eq!(rate_limit_wait(forbidden, &headers(&[("x-ratelimit-remaining", "10")]), now), None);
-        assert_eq!(rate_limit_wait(StatusCode::TOO_MANY_REQUESTS, &HeaderMap::new(), now), Some(Duration::from_secs(60)));
+        assert_eq!(
+            rate_limit_wait(forbidden, &headers(&[("x-ratelimit-remaining", "10")]), now),
+            None
+        );
+        assert_eq!(
+            rate_limit_wait(StatusCode::TOO_MANY_REQUESTS, &HeaderMap::new(), now),
+            Some(Duration::from_secs(60))
+        );
     }
 
     #[test]
