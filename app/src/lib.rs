@@ -7,16 +7,16 @@
 
 pub mod api;
 pub mod commands;
+pub mod config_source;
 pub mod error;
+pub mod github;
+pub mod normalize;
 pub mod server;
 pub mod settings;
 pub mod store;
 pub mod telemetry;
 pub mod webhook;
 pub mod worker;
-
-mod upstream;
-pub use upstream::{config_source, github, normalize};
 
 use std::process::ExitCode;
 

@@ -65,7 +65,7 @@ pub async fn build(settings: &ServeArgs, database_url: &str) -> anyhow::Result<A
     let github = LiveGitHub::new(GitHubSettings {
         api_url: settings.github_api_url.clone(),
         app_id,
-        private_key_pem,
+        private_key_pem: crate::github::Secret::new(private_key_pem),
     })
     .context("MENTOR_PRIVATE_KEY_FILE / MENTOR_GITHUB_API_URL: cannot set up the GitHub client")?;
     build_with(settings, database_url, Arc::new(github)).await

@@ -160,8 +160,9 @@ pub struct ServeArgs {
     /// Attempts before a delivery with transient failures is marked failed.
     #[arg(long, env = "MENTOR_MAX_ATTEMPTS", default_value_t = 5, value_parser = clap::value_parser!(u32).range(1..))]
     pub max_attempts: u32,
-    /// First retry delay in milliseconds; each further attempt doubles it.
-    #[arg(long, env = "MENTOR_RETRY_BASE_MS", default_value_t = 2000)]
+    /// First retry delay in milliseconds; each further attempt doubles it (the default outlasts the 30 s for which
+    /// an unreachable GitHub is remembered).
+    #[arg(long, env = "MENTOR_RETRY_BASE_MS", default_value_t = 10_000)]
     pub retry_base_ms: u64,
     /// Seconds a request may take before it is answered 408 (also bounds the shutdown drain).
     #[arg(long, env = "MENTOR_REQUEST_TIMEOUT", default_value_t = 30)]
@@ -181,7 +182,7 @@ impl ServeArgs {
             max_body: 25 * 1024 * 1024,
             workers: 2,
             max_attempts: 5,
-            retry_base_ms: 2000,
+            retry_base_ms: 10_000,
             request_timeout_secs: 30,
         }
     }

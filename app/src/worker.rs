@@ -14,7 +14,7 @@ use mentor_core::identity::Roster;
 use tokio::sync::{Notify, watch};
 use tracing::Instrument;
 
-use crate::config_source::{self, ConfigSource};
+use crate::config_source::{self, ConfigSource, ConfigSourceError};
 use crate::github::{GitHubApi, GitHubError};
 use crate::normalize::{self, Normalized};
 use crate::store::{ClaimedDelivery, Outcome, Store};
@@ -179,11 +179,18 @@ impl Worker {
                 Ok(Outcome::default())
             }
             Normalized::Activities { installation_id, repo, activities } => {
-                let config = self
-                    .configs
-                    .config_for(installation_id, &repo)
-                    .await
-                    .map_err(|e| Failure::Transient(format!("config of {repo}: {e}")))?;
+                let config = self.configs.config_for(installation_id, &repo).await.map_err(
+                    |e| match &e {
+                        // GitHub could not be asked: later attempts may succeed (the source remembers such a failure
+                        // for a short while, which the backoff outlasts).
+                        ConfigSourceError::Unreachable { transient: true, .. } => {
+                            Failure::Transient(e.to_string())
+                        }
+                        // An invalid file (with no earlier good one) or a permission problem: visible as the
+                        // delivery's error; `deliveries retry` once the file is fixed.
+                        _ => Failure::Permanent(e.to_string()),
+                    },
+                )?;
                 let Some(config) = config else {
                     return Ok(Outcome {
                         note: Some(format!("no mentorship config for {repo}; Mentor is off there")),

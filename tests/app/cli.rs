@@ -39,8 +39,8 @@ async fn deliveries_list_and_retry() {
             .insert(("acme/broken".into(), ".github/mentorship.yml".into()), "pairs: [".into());
         github.fail_permanently.store(true, Ordering::SeqCst);
         let app = TestApp::start(backend, github.clone(), |s| s.max_attempts = 1).await;
-        let body = review("bob", "alice", &minutes_ago(3), 51);
-        assert_eq!(app.deliver("pull_request_review", "c-1", &body, SECRET).await.status(), 202);
+        let body = merged_pr("alice", &minutes_ago(3), 51);
+        assert_eq!(app.deliver("pull_request", "c-1", &body, SECRET).await.status(), 202);
         app.wait_idle().await;
         github.fail_permanently.store(false, Ordering::SeqCst);
         let broken = rewrite(
@@ -65,7 +65,12 @@ async fn deliveries_list_and_retry() {
         let v: serde_json::Value = serde_json::from_str(&failed).unwrap();
         let ids: Vec<&str> =
             v["deliveries"].as_array().unwrap().iter().map(|d| d["id"].as_str().unwrap()).collect();
-        assert_eq!(ids, ["c-1"]);
+        assert_eq!(ids, ["c-2", "c-1"], "newest first");
+        let broken_error = v["deliveries"][0]["last_error"].as_str().unwrap();
+        assert!(
+            broken_error.contains("mentorship config of acme/broken is invalid"),
+            "{broken_error}"
+        );
         assert_eq!(v["config_problems"][0]["repo"], "acme/broken");
 
         let out = run_ok(bin(&db.url).args(["deliveries", "retry", "c-1"]));
@@ -168,7 +173,7 @@ fn serve_names_the_missing_setting() {
 fn spawn_serve(db: &str, github_url: &str, key: &std::path::Path) -> (std::process::Child, String) {
     let mut child = bin(db)
         .env("MENTOR_WEBHOOK_SECRET", SECRET)
-        .env("MENTOR_APP_ID", "1")
+        .env("MENTOR_APP_ID", crate::fake_github::APP_ID.to_string())
         .env("MENTOR_PRIVATE_KEY_FILE", key)
         .env("MENTOR_GITHUB_API_URL", github_url)
         .env("MENTOR_LISTEN", "127.0.0.1:0")
@@ -192,18 +197,14 @@ fn spawn_serve(db: &str, github_url: &str, key: &std::path::Path) -> (std::proce
 }
 
 /// kill -9 mid-stream: every delivery answered 2xx is processed exactly once after a restart.
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn killed_server_loses_no_accepted_delivery() {
-    let github = wiremock::MockServer::start().await;
-    wiremock::Mock::given(wiremock::matchers::method("GET"))
-        .and(wiremock::matchers::path(format!("/repos/{REPO}/contents/.github/mentorship.yml")))
-        .respond_with(wiremock::ResponseTemplate::new(200).set_body_string(config_yaml()))
-        .mount(&github)
-        .await;
+    let github = crate::fake_github::FakeGitHub::start().await;
+    github.put_file(REPO, ".github/mentorship.yml", &config_yaml());
     let db = TestDb::new(Backend::Sqlite).await;
     let key = db.dir.path().join("app.pem");
-    std::fs::write(&key, "not used by the fake").unwrap();
-    let (mut child, addr) = spawn_serve(&db.url, &github.uri(), &key);
+    std::fs::write(&key, crate::fake_github::private_key_pem()).unwrap();
+    let (mut child, addr) = spawn_serve(&db.url, &github.api_url(), &key);
 
     let accepted = Arc::new(std::sync::Mutex::new(Vec::<u64>::new()));
     let http = reqwest::Client::builder().timeout(Duration::from_secs(5)).build().unwrap();
@@ -239,7 +240,7 @@ async fn killed_server_loses_no_accepted_delivery() {
     let accepted = accepted.lock().unwrap().clone();
     assert!(accepted.len() >= 300);
 
-    let (mut child, _addr) = spawn_serve(&db.url, &github.uri(), &key);
+    let (mut child, _addr) = spawn_serve(&db.url, &github.api_url(), &key);
     let store = mentor_app::store::Store::connect(&db.url).await.unwrap();
     let mut settled = false;
     for _ in 0..600 {

@@ -6,6 +6,10 @@
 mod api;
 /// The binary: `deliveries`, `token`, `replay`, `demo`, kill -9 mid-stream.
 mod cli;
+/// A strict fake GitHub REST API on loopback.
+mod fake_github;
+/// The GitHub client, the config source and enrichment against the fake GitHub.
+mod github;
 /// Shared fixtures.
 mod util;
 /// `POST /webhook`.

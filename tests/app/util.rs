@@ -79,7 +79,8 @@ pub fn hex_id() -> String {
     b.iter().map(|x| format!("{x:02x}")).collect()
 }
 
-/// A GitHub stand-in: serves config files from a map and fails the next `fail_next` calls transiently.
+/// A GitHub stand-in: serves config files from a map; its PR calls (enrichment) fail the next `fail_next` times,
+/// or always while `fail_permanently` is set, with a transient error.
 #[derive(Default)]
 pub struct ScriptedGitHub {
     pub files: Mutex<HashMap<(String, String), String>>,
@@ -121,7 +122,6 @@ impl GitHubApi for ScriptedGitHub {
         path: &'a str,
     ) -> BoxFuture<'a, Result<Option<String>, GitHubError>> {
         Box::pin(async move {
-            self.outcome()?;
             Ok(self.files.lock().unwrap().get(&(repo.to_string(), path.to_string())).cloned())
         })
     }
@@ -293,6 +293,20 @@ pub fn review(reviewer: &str, author: &str, at: &str, id: u64) -> Vec<u8> {
             ("/review/state", "approved".into()),
             ("/pull_request/user/login", author.into()),
             ("/sender/login", reviewer.into()),
+        ],
+    )
+}
+
+/// A `pull_request` (closed, merged) of PR `number` by `author` at `at`.
+pub fn merged_pr(author: &str, at: &str, number: u64) -> Vec<u8> {
+    rewrite(
+        fixture("pull_request/closed.payload.json"),
+        &[
+            ("/pull_request/user/login", author.into()),
+            ("/pull_request/number", number.into()),
+            ("/pull_request/merged", true.into()),
+            ("/pull_request/merged_at", at.into()),
+            ("/pull_request/closed_at", at.into()),
         ],
     )
 }

@@ -84,8 +84,8 @@ async fn transient_github_failure_is_retried_then_done() {
         let github = ScriptedGitHub::with_config(REPO);
         github.fail_next.store(2, Ordering::SeqCst);
         let app = TestApp::start(backend, github.clone(), |s| s.max_attempts = 5).await;
-        let body = review("bob", "alice", &minutes_ago(3), 21);
-        assert_eq!(app.deliver("pull_request_review", "r-1", &body, SECRET).await.status(), 202);
+        let body = merged_pr("alice", &minutes_ago(3), 21);
+        assert_eq!(app.deliver("pull_request", "r-1", &body, SECRET).await.status(), 202);
         app.wait_idle().await;
         let rows = app.store.list_deliveries(None, 10).await.unwrap();
         assert_eq!(
@@ -93,7 +93,12 @@ async fn transient_github_failure_is_retried_then_done() {
             ("done", 3, 1),
             "{rows:?}"
         );
-        assert_eq!(app.store.touchpoints().await.unwrap().len(), 1);
+        let evidence = app.store.evidence_of("alice").await.unwrap();
+        assert_eq!(
+            evidence.iter().filter(|e| e.milestone == "first-pr").count(),
+            1,
+            "{evidence:#?}"
+        );
         app.stop().await;
     }
 }
@@ -104,8 +109,8 @@ async fn persistent_failure_ends_failed_with_the_error() {
         let github = ScriptedGitHub::with_config(REPO);
         github.fail_permanently.store(true, Ordering::SeqCst);
         let app = TestApp::start(backend, github.clone(), |s| s.max_attempts = 3).await;
-        let body = review("bob", "alice", &minutes_ago(3), 31);
-        assert_eq!(app.deliver("pull_request_review", "f-1", &body, SECRET).await.status(), 202);
+        let body = merged_pr("alice", &minutes_ago(3), 31);
+        assert_eq!(app.deliver("pull_request", "f-1", &body, SECRET).await.status(), 202);
         app.wait_idle().await;
         let rows = app.store.list_deliveries(None, 10).await.unwrap();
         assert_eq!(

@@ -3,4 +3,5 @@
 //! One test binary, one module per area. Every test runs git and mentor with a cleared environment and fixed
 //! identities and timestamps (see `util`), so output never depends on the machine.
 
+mod config;
 mod util;

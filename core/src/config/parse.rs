@@ -818,8 +818,16 @@ impl Check<'_> {
     fn date(&mut self, raw: &Spanned<String>) -> Option<NaiveDate> {
         let text = raw.value.trim();
         // chrono accepts `2026-9-1`; requiring the full width keeps dates sortable and unambiguous.
+        let shaped = text.len() == 10
+            && text
+                .char_indices()
+                .all(|(i, c)| if i == 4 || i == 7 { c == '-' } else { c.is_ascii_digit() });
         match NaiveDate::parse_from_str(text, "%Y-%m-%d") {
-            Ok(day) if text.len() == 10 => Some(day),
+            Ok(day) if shaped => Some(day),
+            Err(_) if shaped => {
+                self.error(&raw.referenced, format!("invalid date `{text}`: there is no such day"));
+                None
+            }
             _ => {
                 self.error(
                     &raw.referenced,
@@ -874,5 +882,562 @@ fn is_owner_name(text: &str) -> bool {
     match text.split_once('/') {
         Some((owner, name)) => part(owner) && part(name),
         None => false,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The example from DESIGN.md, verbatim.
+    const DESIGN_EXAMPLE: &str = r#"_extends: .github            # optional: inherit the org-wide file from the org's `.github` repo (Probot convention)
+sprints: { length: 2w, start: 2026-01-05, timezone: Europe/Berlin }
+people:
+  bob:   { tier: senior, capacity: { mentees: 3, minutes_per_sprint: 240 }, emails: [bob@example.com] }
+  alice: { emails: [alice@example.com] }
+pairs:
+  - { mentor: bob, mentee: alice, track: backend, since: 2026-09-01, rationale: "API design depth; same domain" }
+tracks:
+  backend:
+    milestones:
+      - { id: first-pr, title: Ship a first change, stage: discovery, due: 2w, evidence: { merged_pr: { paths: ["src/**"] } } }
+      - { id: design-review, title: Lead a design review, stage: practice, due: 8w,
+          evidence: { merged_pr: { labels: [design], min_reviewers: 2 } } }
+      - { id: reviewer, title: Give five substantive reviews, stage: feedback, evidence: { review_given: { count: 5, min_comments: 3 } } }
+touchpoints: { minutes: { review: 30, review_comment: 5, comment: 5, pairing_commit: 20, checkin: 30 }, stale_after: 14d }
+templates: { on_mentee_pr: review-guide }
+privacy: { journal_repo: acme/mentorship, min_group_size: 5, managers: ["@acme/eng-managers"] }
+"#;
+
+    /// A small valid base that error tests append to or tweak.
+    const BASE: &str = "\
+people:
+  bob: { emails: [bob@example.com] }
+  alice: {}
+tracks:
+  backend:
+    milestones:
+      - { id: first-pr, title: First PR, stage: discovery }
+";
+
+    fn errors(text: &str) -> Vec<(u64, u64, String)> {
+        match parse("m.yml", text) {
+            Ok(_) => panic!("expected errors for:\n{text}"),
+            Err(ConfigErrors(errors)) => {
+                assert!(!errors.is_empty(), "error list must never be empty");
+                errors.into_iter().map(|e| (e.line, e.column, e.message)).collect()
+            }
+        }
+    }
+
+    /// Asserts exactly one error at `line`:`column` whose message contains `needle`.
+    #[track_caller]
+    fn assert_one(text: &str, line: u64, column: u64, needle: &str) {
+        let errs = errors(text);
+        assert_eq!(errs.len(), 1, "expected one error, got {errs:#?}");
+        let (l, c, m) = &errs[0];
+        assert_eq!((*l, *c), (line, column), "wrong position for {m:?}");
+        assert!(m.contains(needle), "{m:?} should contain {needle:?}");
+        assert!(!m.ends_with('.'), "{m:?} should not end with a period");
+        assert!(
+            m.chars().next().is_some_and(|c| !c.is_uppercase()),
+            "{m:?} should start lowercase"
+        );
+    }
+
+    fn day(text: &str) -> NaiveDate {
+        NaiveDate::parse_from_str(text, "%Y-%m-%d").unwrap()
+    }
+
+    #[test]
+    fn design_example_parses_into_the_model() {
+        let config = parse("mentorship.yml", DESIGN_EXAMPLE).unwrap();
+        assert_eq!(config.extends.as_deref(), Some(".github"));
+        assert_eq!(config.sprints.length_days(), 14);
+        assert_eq!(config.sprints.timezone(), chrono_tz::Europe::Berlin);
+        assert_eq!(config.sprints.sprint_on(day("2026-01-20")).id, day("2026-01-19"));
+
+        let bob = config.person(&Login::new("Bob")).unwrap();
+        assert_eq!(bob.tier, Tier::Senior);
+        assert_eq!(bob.capacity, Capacity { mentees: Some(3), minutes_per_sprint: Some(240) });
+        assert_eq!(bob.emails, ["bob@example.com"]);
+        let alice = config.person(&Login::new("alice")).unwrap();
+        assert_eq!(alice.tier, Tier::Peer);
+        assert_eq!(alice.capacity, Capacity::default());
+
+        assert_eq!(config.pairs.len(), 1);
+        let pair = &config.pairs[0];
+        assert_eq!((pair.mentor.as_str(), pair.mentee.as_str()), ("bob", "alice"));
+        assert_eq!(pair.track, "backend");
+        assert_eq!(pair.since, day("2026-09-01"));
+        assert_eq!(pair.until, None);
+        assert_eq!(pair.rationale.as_deref(), Some("API design depth; same domain"));
+        assert_eq!(pair.status, PairStatus::Active);
+
+        let track = config.track("backend").unwrap();
+        let ids: Vec<_> = track.milestones.iter().map(|m| m.id.as_str()).collect();
+        assert_eq!(ids, ["first-pr", "design-review", "reviewer"]);
+        let first = &track.milestones[0];
+        assert_eq!(first.title, "Ship a first change");
+        assert_eq!(first.stage, Stage::Discovery);
+        assert_eq!(first.due, Some(Duration::from_days(14)));
+        let rule = first.evidence.merged_pr.as_ref().unwrap();
+        assert!(rule.paths.matches("src/lib/a.rs"));
+        assert!(!rule.paths.matches("docs/a.md"));
+        assert_eq!(rule.count, 1);
+        let design = track.milestones[1].evidence.merged_pr.as_ref().unwrap();
+        assert_eq!(design.labels, ["design"]);
+        assert_eq!(design.min_reviewers, Some(2));
+        assert!(design.paths.is_empty());
+        let reviewer = &track.milestones[2];
+        assert_eq!(reviewer.due, None);
+        let review = reviewer.evidence.review_given.as_ref().unwrap();
+        assert_eq!((review.count, review.min_comments), (5, 3));
+
+        assert_eq!(config.touchpoints, TouchpointSettings::default());
+        assert_eq!(config.templates.on_mentee_pr.as_deref(), Some("review-guide"));
+        assert_eq!(config.privacy.journal_repo.as_deref(), Some("acme/mentorship"));
+        assert_eq!(config.privacy.managers, ["@acme/eng-managers"]);
+        assert_eq!(config.pairing, PairingSettings::default());
+        assert_eq!(config.hash, hex::encode(Sha256::digest(DESIGN_EXAMPLE.as_bytes())));
+        assert_eq!(config.hash.len(), 64);
+    }
+
+    #[test]
+    fn empty_file_gives_every_default() {
+        for text in ["", "# nothing yet\n", "people:\ntracks:\n"] {
+            let config = parse("m.yml", text).unwrap();
+            assert_eq!(config.sprints, SprintCalendar::default());
+            assert!(
+                config.people.is_empty() && config.pairs.is_empty() && config.tracks.is_empty()
+            );
+            assert_eq!(config.touchpoints, TouchpointSettings::default());
+            assert_eq!(config.templates, TemplateSettings::default());
+            assert_eq!(config.privacy, PrivacySettings::default());
+            assert_eq!(config.pairing, PairingSettings::default());
+            assert_eq!(config.extends, None);
+        }
+        let partial = parse("m.yml", "sprints: { timezone: Europe/Berlin }\n").unwrap();
+        assert_eq!(partial.sprints.length_days(), 14);
+        assert_eq!(partial.sprints.sprint_on(day("2024-01-01")).id, day("2024-01-01"));
+    }
+
+    #[test]
+    fn every_setting_is_read() {
+        let text = "\
+people:
+  Bob:
+    name: Bob Builder
+    tier: principal
+    emails: [Bob@Example.com]
+    skills: [rust, sql]
+  alice:
+pairs:
+  - mentor: BOB
+    mentee: '@alice'
+    track: backend
+    since: 2026-01-01
+    until: 2026-06-30
+    objectives: [ship, review]
+    status: ended
+tracks:
+  backend:
+    milestones:
+      - id: tagged
+        title: Tagged commit
+        stage: mastery
+        evidence:
+          commit_trailer: { key: Milestone }
+          merged_pr:
+          review_given:
+      - id: sized
+        title: Sized
+        stage: practice
+        evidence:
+          merged_pr: { min_changed_lines: 10, max_changed_lines: 400, count: 3 }
+          commit_trailer: { key: Proves, value: sized-change }
+touchpoints: { minutes: { review: 45 }, stale_after: 3w }
+privacy: { min_group_size: 3, milestones_in_public: true }
+pairing: { co_authored_by: true, session: 90m }
+";
+        let config = parse("m.yml", text).unwrap();
+        let bob = config.person(&Login::new("bob")).unwrap();
+        assert_eq!(bob.login.as_str(), "bob");
+        assert_eq!(bob.name.as_deref(), Some("Bob Builder"));
+        assert_eq!(bob.tier, Tier::Principal);
+        assert_eq!(bob.skills, ["rust", "sql"]);
+        assert!(config.person(&Login::new("ALICE")).is_some());
+
+        let pair = &config.pairs[0];
+        assert_eq!((pair.mentor.as_str(), pair.mentee.as_str()), ("bob", "alice"));
+        assert_eq!(pair.until, Some(day("2026-06-30")));
+        assert_eq!(pair.objectives, ["ship", "review"]);
+        assert_eq!(pair.status, PairStatus::Ended);
+
+        let track = config.track("backend").unwrap();
+        let tagged = &track.milestones[0].evidence;
+        let trailer = tagged.commit_trailer.as_ref().unwrap();
+        assert_eq!((trailer.key.as_str(), trailer.value.as_str()), ("Milestone", "tagged"));
+        // A rule key with no value is the rule with every default, not an absent rule.
+        let any_pr = tagged.merged_pr.as_ref().unwrap();
+        assert!(any_pr.paths.is_empty() && any_pr.labels.is_empty() && any_pr.count == 1);
+        let any_review = tagged.review_given.as_ref().unwrap();
+        assert_eq!((any_review.count, any_review.min_comments), (1, 0));
+        let sized = &track.milestones[1].evidence;
+        let pr = sized.merged_pr.as_ref().unwrap();
+        assert_eq!(
+            (pr.min_changed_lines, pr.max_changed_lines, pr.count),
+            (Some(10), Some(400), 3)
+        );
+        let trailer = sized.commit_trailer.as_ref().unwrap();
+        assert_eq!((trailer.key.as_str(), trailer.value.as_str()), ("Proves", "sized-change"));
+
+        assert_eq!(config.touchpoints.minutes.review, 45);
+        assert_eq!(config.touchpoints.minutes.review_comment, 5);
+        assert_eq!(config.touchpoints.stale_after, Duration::from_days(21));
+        assert_eq!(config.privacy.min_group_size, 3);
+        assert!(config.privacy.milestones_in_public);
+        assert!(config.pairing.co_authored_by);
+        assert_eq!(config.pairing.session, Duration::from_minutes(90));
+    }
+
+    #[test]
+    fn yaml_syntax_error_has_its_position() {
+        let errs = errors("people:\n  bob: { tier: senior\n");
+        assert_eq!(errs.len(), 1);
+        let (line, column, message) = &errs[0];
+        assert_eq!((*line, *column), (2, 8));
+        assert!(message.starts_with("invalid YAML: "), "{message}");
+        assert_one("privacy:\n  journal_repo: 'acme/x\n", 2, 17, "invalid YAML");
+    }
+
+    #[test]
+    fn unknown_keys_name_the_allowed_ones() {
+        assert_one(
+            "sprint: { length: 2w }\n",
+            1,
+            1,
+            "unknown key `sprint`: expected one of `_extends`, `sprints`",
+        );
+        assert_one(
+            "people:\n  bob: { tier: senior, capcity: {} }\n",
+            2,
+            24,
+            "unknown key `capcity`: expected one of `name`, `tier`, `capacity`, `emails`, `skills`",
+        );
+        let milestone_key = format!(
+            "{BASE}      - {{ id: x, title: X, stage: practice, evidence: {{ merged_pr: {{ path: [a] }} }} }}\n"
+        );
+        assert_one(&milestone_key, 8, 70, "unknown key `path`: expected one of `paths`, `labels`");
+    }
+
+    #[test]
+    fn wrong_types_say_what_was_expected() {
+        assert_one("people: [bob]\n", 1, 9, "wrong type: expected a mapping");
+        assert_one(
+            "people:\n  bob: { emails: bob@example.com }\n",
+            2,
+            18,
+            "wrong type: expected a list",
+        );
+        assert_one(
+            "people:\n  bob: { capacity: { mentees: -1 } }\n",
+            2,
+            31,
+            "expected a whole number",
+        );
+        assert_one("pairing: { co_authored_by: maybe }\n", 1, 28, "expected true or false");
+        assert_one("people:\n  bob: { tier: [senior] }\n", 2, 16, "expected a single value");
+    }
+
+    #[test]
+    fn duplicate_keys_are_errors() {
+        assert_one("people:\n  bob: {}\n  bob: {}\n", 3, 3, "duplicate key `bob`");
+        assert_one("pairing: { session: 2h, session: 3h }\n", 1, 25, "duplicate key `session`");
+    }
+
+    #[test]
+    fn logins_differing_only_in_case_are_the_same_person() {
+        assert_one(
+            "people:\n  bob: {}\n  Bob: {}\n",
+            3,
+            3,
+            "person `Bob` is listed twice (also as `bob` on line 2)",
+        );
+    }
+
+    #[test]
+    fn duplicate_milestone_ids_within_a_track() {
+        let text = format!("{BASE}      - {{ id: first-pr, title: Again, stage: practice }}\n");
+        assert_one(
+            &text,
+            8,
+            15,
+            "duplicate milestone id `first-pr` in track `backend` (first on line 7)",
+        );
+        // The same id in two tracks is fine.
+        let other = format!(
+            "{BASE}  frontend:\n    milestones:\n      - {{ id: first-pr, title: F, stage: discovery }}\n"
+        );
+        assert!(parse("m.yml", &other).is_ok());
+    }
+
+    #[test]
+    fn pairs_must_name_known_people_and_tracks() {
+        let text = format!(
+            "{BASE}pairs:\n  - {{ mentor: carol, mentee: alice, track: backend, since: 2026-01-01 }}\n  - {{ mentor: bob, mentee: dave, track: backend, since: 2026-01-01 }}\n  - {{ mentor: bob, mentee: alice, track: frontend, since: 2026-01-01 }}\n"
+        );
+        let errs = errors(&text);
+        assert_eq!(errs.len(), 3, "{errs:#?}");
+        assert_eq!((errs[0].0, errs[0].1), (9, 15));
+        assert!(
+            errs[0].2.contains("unknown mentor `carol`: expected a login listed under `people`"),
+            "{}",
+            errs[0].2
+        );
+        assert_eq!((errs[1].0, errs[1].1), (10, 28));
+        assert!(errs[1].2.contains("unknown mentee `dave`"), "{}", errs[1].2);
+        assert_eq!((errs[2].0, errs[2].1), (11, 42));
+        assert!(
+            errs[2].2.contains("unknown track `frontend`: expected one of `backend`"),
+            "{}",
+            errs[2].2
+        );
+    }
+
+    #[test]
+    fn missing_pair_fields_point_at_the_pair() {
+        let text = format!("{BASE}pairs:\n  - mentor: bob\n    track: backend\n");
+        let errs = errors(&text);
+        assert_eq!(errs.len(), 2, "{errs:#?}");
+        assert_eq!((errs[0].0, errs[0].1), (9, 5));
+        assert!(errs[0].2.contains("pair is missing `mentee`"));
+        assert_eq!((errs[1].0, errs[1].1), (9, 5));
+        assert!(errs[1].2.contains("pair is missing `since`"));
+    }
+
+    #[test]
+    fn a_pair_needs_two_different_people() {
+        let text = format!(
+            "{BASE}pairs:\n  - {{ mentor: bob, mentee: Bob, track: backend, since: 2026-01-01 }}\n"
+        );
+        assert_one(&text, 9, 28, "`bob` is both mentor and mentee");
+    }
+
+    #[test]
+    fn the_same_pair_may_not_overlap_itself() {
+        let text = format!(
+            "{BASE}pairs:\n  - {{ mentor: bob, mentee: alice, track: backend, since: 2026-01-01, until: 2026-03-31 }}\n  - {{ mentor: bob, mentee: alice, track: backend, since: 2026-03-31 }}\n"
+        );
+        assert_one(
+            &text,
+            10,
+            5,
+            "pair `bob` → `alice` on track `backend` overlaps the same pair on line 9",
+        );
+        // Back to back is fine, and so is the same pair on another track.
+        let ok = format!(
+            "{BASE}  frontend: {{}}\npairs:\n  - {{ mentor: bob, mentee: alice, track: backend, since: 2026-01-01, until: 2026-03-30 }}\n  - {{ mentor: bob, mentee: alice, track: backend, since: 2026-03-31 }}\n  - {{ mentor: bob, mentee: alice, track: frontend, since: 2026-01-01 }}\n"
+        );
+        let config = parse("m.yml", &ok).unwrap();
+        assert_eq!(config.pairs.len(), 3);
+    }
+
+    #[test]
+    fn malformed_durations_use_the_duration_error() {
+        let text = format!("{BASE}      - {{ id: x, title: X, stage: practice, due: 2 weeks }}\n");
+        assert_one(
+            &text,
+            8,
+            50,
+            "invalid duration \"2 weeks\": expected a whole number and a unit",
+        );
+        assert_one("touchpoints: { stale_after: soon }\n", 1, 29, "invalid duration \"soon\"");
+        assert_one("sprints: { length: fortnight }\n", 1, 20, "invalid duration \"fortnight\"");
+    }
+
+    #[test]
+    fn malformed_globs_name_the_pattern() {
+        let text = format!(
+            "{BASE}      - {{ id: x, title: X, stage: practice, evidence: {{ merged_pr: {{ paths: [\"ok/**\", \"src/[\"] }} }} }}\n"
+        );
+        assert_one(&text, 8, 87, "invalid glob `src/[`");
+    }
+
+    #[test]
+    fn bad_dates_and_reversed_ranges() {
+        let text = format!(
+            "{BASE}pairs:\n  - {{ mentor: bob, mentee: alice, track: backend, since: 2026-13-01 }}\n  - {{ mentor: bob, mentee: alice, track: backend, since: 2026-9-1 }}\n  - {{ mentor: bob, mentee: alice, track: backend, since: 2026-05-01, until: 2026-04-30 }}\n"
+        );
+        let errs = errors(&text);
+        assert_eq!(errs.len(), 3, "{errs:#?}");
+        assert_eq!((errs[0].0, errs[0].1), (9, 58));
+        assert!(errs[0].2.contains("invalid date `2026-13-01`: there is no such day"));
+        assert_eq!((errs[1].0, errs[1].1), (10, 58));
+        assert!(errs[1].2.contains("invalid date `2026-9-1`"));
+        assert_eq!((errs[2].0, errs[2].1), (11, 77));
+        assert!(errs[2].2.contains("`until` 2026-04-30 is before `since` 2026-05-01"));
+        assert_one(
+            "sprints: { start: Monday }\n",
+            1,
+            19,
+            "invalid date `Monday`: expected YYYY-MM-DD",
+        );
+    }
+
+    #[test]
+    fn sprint_calendar_errors_use_the_sprint_error() {
+        assert_one(
+            "sprints: { length: 36h }\n",
+            1,
+            20,
+            "sprint length 36h is not a whole number of days",
+        );
+        assert_one("sprints: { length: 0d }\n", 1, 20, "is not a whole number of days");
+        assert_one(
+            "sprints: { timezone: Mars/Olympus }\n",
+            1,
+            22,
+            "unknown time zone \"Mars/Olympus\"",
+        );
+        // Both problems are reported, not only the first.
+        let errs = errors("sprints:\n  length: 90m\n  timezone: Berlin\n");
+        assert_eq!(errs.iter().map(|e| (e.0, e.1)).collect::<Vec<_>>(), [(2, 11), (3, 13)]);
+    }
+
+    #[test]
+    fn stages_tiers_and_statuses_are_checked() {
+        let text = format!("{BASE}      - {{ id: x, title: X, stage: expert }}\n");
+        assert_one(
+            &text,
+            8,
+            35,
+            "unknown stage `expert`: expected `discovery`, `practice`, `feedback` or `mastery`",
+        );
+        assert_one("people:\n  bob: { tier: staff }\n", 2, 16, "unknown tier `staff`");
+        let status = format!(
+            "{BASE}pairs:\n  - {{ mentor: bob, mentee: alice, track: backend, since: 2026-01-01, status: done }}\n"
+        );
+        assert_one(&status, 9, 78, "unknown status `done`: expected `active`, `paused` or `ended`");
+    }
+
+    #[test]
+    fn missing_milestone_fields_point_at_the_milestone() {
+        let text = format!("{BASE}      - title: Nameless\n        stage: practice\n");
+        assert_one(&text, 8, 9, "milestone is missing `id`");
+        let text = format!("{BASE}      - {{ id: x }}\n");
+        let errs = errors(&text);
+        assert_eq!(errs.len(), 2, "{errs:#?}");
+        assert!(errs.iter().all(|e| (e.0, e.1) == (8, 9)));
+        assert!(errs[0].2.contains("missing `title`") && errs[1].2.contains("missing `stage`"));
+    }
+
+    #[test]
+    fn min_changed_lines_above_max() {
+        let text = format!(
+            "{BASE}      - {{ id: x, title: X, stage: practice, evidence: {{ merged_pr: {{ min_changed_lines: 500, max_changed_lines: 50 }} }} }}\n"
+        );
+        assert_one(
+            &text,
+            8,
+            89,
+            "`min_changed_lines` (500) is greater than `max_changed_lines` (50)",
+        );
+    }
+
+    #[test]
+    fn count_of_zero_is_rejected() {
+        let text = format!(
+            "{BASE}      - {{ id: x, title: X, stage: practice, evidence: {{ merged_pr: {{ count: 0 }} }} }}\n"
+        );
+        assert_one(&text, 8, 77, "`count` is 0: expected at least 1");
+        let text = format!(
+            "{BASE}      - {{ id: x, title: X, stage: practice, evidence: {{ review_given: {{ count: 0 }} }} }}\n"
+        );
+        assert_one(&text, 8, 80, "`count` is 0");
+    }
+
+    #[test]
+    fn commit_trailer_needs_a_key() {
+        let text = format!(
+            "{BASE}      - {{ id: x, title: X, stage: practice, evidence: {{ commit_trailer: {{ value: x }} }} }}\n"
+        );
+        assert_one(&text, 8, 73, "`commit_trailer` is missing `key`");
+        let text = format!(
+            "{BASE}      - {{ id: x, title: X, stage: practice, evidence: {{ commit_trailer: {{ key: \"My Key\" }} }} }}\n"
+        );
+        assert_one(&text, 8, 80, "invalid trailer key `My Key`");
+    }
+
+    #[test]
+    fn bots_cannot_be_people() {
+        assert_one(
+            "people:\n  bob: {}\n  dependabot[bot]: {}\n",
+            3,
+            3,
+            "`dependabot[bot]` is a bot account",
+        );
+    }
+
+    #[test]
+    fn journal_repo_must_be_owner_slash_name() {
+        assert_one(
+            "privacy: { journal_repo: mentorship }\n",
+            1,
+            26,
+            "invalid `journal_repo` `mentorship`: expected `owner/name`",
+        );
+        assert_one("privacy: { journal_repo: acme/a/b }\n", 1, 26, "expected `owner/name`");
+    }
+
+    #[test]
+    fn an_email_belongs_to_one_person() {
+        let text = "people:\n  bob: { emails: [shared@example.com] }\n  alice: { emails: [Shared@Example.com] }\n";
+        assert_one(text, 3, 21, "email `Shared@Example.com` is listed for both `bob` and `alice`");
+        assert_one("people:\n  bob: { emails: [bob] }\n", 2, 19, "invalid email `bob`");
+    }
+
+    #[test]
+    fn pairing_session_of_zero_is_rejected() {
+        assert_one(
+            "pairing: { session: 0h }\n",
+            1,
+            21,
+            "pairing `session` is 0: expected a duration longer than zero",
+        );
+        assert_one("pairing: { session: 0 }\n", 1, 21, "invalid duration \"0\"");
+        assert_one("touchpoints: { stale_after: 0d }\n", 1, 29, "`stale_after` is 0");
+    }
+
+    #[test]
+    fn every_semantic_error_is_reported_in_file_order() {
+        // Pairs come before people and tracks in this file, but are validated after them.
+        let text = "\
+pairs:
+  - { mentor: zed, mentee: alice, track: backend, since: 2026-01-01 }
+people:
+  alice: { tier: junior }
+  ci[bot]: {}
+tracks:
+  backend:
+    milestones:
+      - { id: a, title: A, stage: later, due: 1y }
+pairing: { session: 0m }
+";
+        let errs = errors(text);
+        let positions: Vec<_> = errs.iter().map(|e| (e.0, e.1)).collect();
+        assert_eq!(positions, [(2, 15), (4, 18), (5, 3), (9, 35), (9, 47), (10, 21)], "{errs:#?}");
+        let display =
+            ConfigErrors(parse("cfg/m.yml", text).unwrap_err().0.into_iter().take(2).collect())
+                .to_string();
+        assert_eq!(
+            display,
+            "cfg/m.yml:2:15: unknown mentor `zed`: expected a login listed under `people`\ncfg/m.yml:4:18: unknown tier `junior`: expected `peer`, `senior` or `principal`"
+        );
+    }
+
+    #[test]
+    fn multiple_documents_are_rejected() {
+        assert_one("people: {}\n---\npeople: {}\n", 3, 1, "more than one YAML document");
     }
 }
