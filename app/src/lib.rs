@@ -8,6 +8,7 @@
 pub mod api;
 pub mod commands;
 pub mod config_source;
+pub mod demo;
 pub mod error;
 pub mod github;
 pub mod normalize;
@@ -60,14 +61,5 @@ async fn dispatch(cli: Cli) -> anyhow::Result<()> {
         Command::Token(cmd) => commands::cmd_token(cmd, &cli.database_url, &mut out).await,
         Command::Replay(args) => commands::cmd_replay(args, &mut out).await,
         Command::Demo(args) => demo::cmd_demo(args, &mut out).await,
-    }
-}
-
-pub mod demo {
-    //! `mentor-app demo` (placeholder until the bundled sprint lands).
-    use crate::settings::DemoArgs;
-    /// Runs the demo.
-    pub async fn cmd_demo(_args: DemoArgs, _out: &mut dyn std::io::Write) -> anyhow::Result<()> {
-        anyhow::bail!("`mentor-app demo` is not implemented yet")
     }
 }

@@ -278,3 +278,51 @@ async fn killed_server_loses_no_accepted_delivery() {
         touchpoints.len()
     );
 }
+
+/// `demo --exit-after-seed` feeds its sprint through the webhook, prints tokens, and the data shows the story.
+#[tokio::test]
+async fn demo_seeds_an_overloaded_mentor_and_a_stale_pair() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("mentor-demo.db");
+    let out = run_ok(Command::new(env!("CARGO_BIN_EXE_mentor-app")).env_clear().args([
+        "demo",
+        "--listen",
+        "127.0.0.1:0",
+        "--exit-after-seed",
+        "--db",
+        db.to_str().unwrap(),
+    ]));
+    assert!(out.contains("18 deliveries processed, 0 failed"), "{out}");
+    let token_of = |label: &str| {
+        out.lines()
+            .find_map(|l| l.strip_prefix(label))
+            .map(|t| t.trim().to_string())
+            .unwrap_or_else(|| panic!("{out}"))
+    };
+    let manager = token_of("manager token:");
+    let mentee = token_of("mentee token (alice):");
+    assert_eq!(out.lines().last().unwrap().trim(), format!("mentee token (alice): {mentee}"));
+
+    let test_db = TestDb { url: db.to_string_lossy().into_owned(), dir };
+    let app = TestApp::start_on(test_db, Arc::new(mentor_app::demo::DemoGitHub), |_| {}).await;
+    let report: mentor_core::LoadReport =
+        app.get("/api/v1/load", Some(&manager)).await.json().await.unwrap();
+    let bob = report.mentors.iter().find(|m| m.login.as_str() == "bob").unwrap();
+    assert_eq!(bob.status, mentor_core::load::LoadStatus::Over, "{report:#?}");
+    assert!(
+        report.mentors.iter().any(|m| m.login.as_str() == "mei" && m.touchpoints == 2),
+        "{report:#?}"
+    );
+    assert!(
+        report
+            .stale_pairs
+            .iter()
+            .any(|p| p.mentor.as_str() == "dana" && p.mentee.as_str() == "erin"),
+        "{report:#?}"
+    );
+    let evidence: mentor_core::EvidenceReport =
+        app.get("/api/v1/mentees/alice/evidence", Some(&mentee)).await.json().await.unwrap();
+    let first = evidence.milestones.iter().find(|m| m.id == "first-pr").unwrap();
+    assert_eq!(first.status, mentor_core::MilestoneStatus::Met, "{evidence:#?}");
+    app.stop().await;
+}
