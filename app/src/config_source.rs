@@ -390,11 +390,9 @@ fn merge_layers(layers: &[Layer]) -> (String, Origins) {
                 None => {}
                 // Only the file in force keeps its `_extends` (it is what `Config::extends` reports).
                 Some(key) if key == "_extends" && depth > 0 => continue,
-                Some(key) => {
-                    if !taken.insert(key.clone()) {
-                        continue;
-                    }
-                }
+                // A section already taken from a file higher up the chain replaces this one.
+                Some(key) if !taken.insert(key.clone()) => continue,
+                Some(_) => {}
             }
             chosen.push((&layer.label, section));
         }

@@ -58,7 +58,7 @@ async fn github_one_token_serves_several_calls() {
     assert_eq!(fake.count("/access_tokens"), 1);
     assert_all_accepted(&fake);
     let agents = &fake.requests()[0].user_agents;
-    assert!(agents.iter().any(|a| a.starts_with("mentor-app/")), "{agents:?}");
+    assert_eq!(agents, &vec![format!("mentor-app/{}", env!("CARGO_PKG_VERSION"))]);
 }
 
 #[tokio::test]
