@@ -351,6 +351,15 @@ async fn github_config_extends_replaces_whole_sections() {
         err.to_string().contains("acme/nowhere:.github/mentorship.yml, which does not exist"),
         "{err}"
     );
+
+    // A flow-style base cannot be merged section by section: say so instead of dropping it.
+    fake.put_file("acme/flowy", CONFIG, "_extends: flowbase\n");
+    fake.put_file("acme/flowbase", CONFIG, "# org\n{sprints: {length: 2w}}\n");
+    let err = configs.config_for(INSTALLATION, "acme/flowy").await.unwrap_err();
+    assert!(
+        err.to_string().contains("acme/flowbase:.github/mentorship.yml:2:1: content outside"),
+        "{err}"
+    );
 }
 
 #[tokio::test]
