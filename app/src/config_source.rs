@@ -268,6 +268,15 @@ impl ConfigSource {
             layers.push(Layer { label: target_label, repo: target_repo, text: base });
         }
 
+        if layers.len() > 1
+            && let Some((label, line)) =
+                layers.iter().find_map(|l| unmergeable_line(l).map(|n| (&l.label, n)))
+        {
+            return Err(invalid(format!(
+                "{label}:{line}:1: content outside a top-level `key:` section cannot be merged with `_extends`\n\n\
+                 Write the file as a block mapping (one `section:` per line at column 1), not as a flow mapping."
+            )));
+        }
         let (merged, origins) = merge_layers(&layers);
         (self.parse)(&layers[0].label, &merged).map(Some).map_err(|ConfigErrors(errors)| {
             let lines: Vec<String> = if errors.is_empty() {
@@ -303,7 +312,7 @@ struct Section<'t> {
 /// Returns the key of a top-level `key:` line, or None for anything else (indented, comment, marker, scalar).
 fn top_level_key(line: &str) -> Option<String> {
     let first = line.chars().next()?;
-    if first.is_whitespace() || first == '#' || first == '-' || line.starts_with("...") {
+    if first.is_whitespace() || "#-{[".contains(first) || line.starts_with("...") {
         return None;
     }
     let (key, rest) = if let Some(quote @ ('"' | '\'')) = line.chars().next() {
@@ -332,6 +341,17 @@ fn sections(text: &str) -> Vec<Section<'_>> {
         }
     }
     out
+}
+
+/// Returns the line of the first content of `layer` that belongs to no top-level section (a flow mapping, a bare
+/// scalar), which the section merge would otherwise drop.
+fn unmergeable_line(layer: &Layer) -> Option<u64> {
+    let preamble = sections(&layer.text).into_iter().next()?;
+    preamble.lines.iter().find_map(|(number, line)| {
+        let t = line.trim();
+        let insignificant = t.is_empty() || t.starts_with('#') || t == "---" || t == "...";
+        (!insignificant).then_some(*number)
+    })
 }
 
 /// Returns the line and value of a top-level `_extends:` in `text`.
@@ -390,11 +410,9 @@ fn merge_layers(layers: &[Layer]) -> (String, Origins) {
                 None => {}
                 // Only the file in force keeps its `_extends` (it is what `Config::extends` reports).
                 Some(key) if key == "_extends" && depth > 0 => continue,
-                Some(key) => {
-                    if !taken.insert(key.clone()) {
-                        continue;
-                    }
-                }
+                // A section already taken from a file higher up the chain replaces this one.
+                Some(key) if !taken.insert(key.clone()) => continue,
+                Some(_) => {}
             }
             chosen.push((&layer.label, section));
         }

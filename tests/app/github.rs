@@ -58,7 +58,7 @@ async fn github_one_token_serves_several_calls() {
     assert_eq!(fake.count("/access_tokens"), 1);
     assert_all_accepted(&fake);
     let agents = &fake.requests()[0].user_agents;
-    assert!(agents.iter().any(|a| a.starts_with("mentor-app/")), "{agents:?}");
+    assert_eq!(agents, &vec![format!("mentor-app/{}", env!("CARGO_PKG_VERSION"))]);
 }
 
 #[tokio::test]
@@ -349,6 +349,15 @@ async fn github_config_extends_replaces_whole_sections() {
     let err = configs.config_for(INSTALLATION, "acme/dangling").await.unwrap_err();
     assert!(
         err.to_string().contains("acme/nowhere:.github/mentorship.yml, which does not exist"),
+        "{err}"
+    );
+
+    // A flow-style base cannot be merged section by section: say so instead of dropping it.
+    fake.put_file("acme/flowy", CONFIG, "_extends: flowbase\n");
+    fake.put_file("acme/flowbase", CONFIG, "# org\n{sprints: {length: 2w}}\n");
+    let err = configs.config_for(INSTALLATION, "acme/flowy").await.unwrap_err();
+    assert!(
+        err.to_string().contains("acme/flowbase:.github/mentorship.yml:2:1: content outside"),
         "{err}"
     );
 }

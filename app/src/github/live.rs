@@ -1,26 +1,30 @@
 //! [`LiveGitHub`]: GitHub's REST API over HTTP, authenticated as the App.
 //!
-//! octocrab is the HTTP transport (its hyper/rustls stack, timeouts and GitHub's API-version header), but its
-//! own App authentication, retry layer and typed models are bypassed on purpose:
-//! - octocrab only attaches credentials when the request's host is its base host or `api.github.com`, and its
-//!   token cache refreshes at expiry, not ahead of it; Mentor needs per-installation tokens refreshed 5 minutes
-//!   early, an explicit refresh on 401, and `Link: rel="next"` URLs (absolute, already carrying a GHE `/api/v3`
-//!   prefix) followed with the same credentials — so requests are built here with absolute URLs and an explicit
-//!   `Authorization` header.
+//! The HTTP client is reqwest, not octocrab. octocrab was tried first (the commit history has it) and fought
+//! every requirement here:
+//! - it only attaches credentials when the request's host is its base host or `api.github.com`, and its token
+//!   cache refreshes at expiry, not ahead of it; Mentor needs per-installation tokens refreshed 5 minutes early,
+//!   an explicit refresh on 401, and `Link: rel="next"` URLs (absolute, already carrying a GHE `/api/v3` prefix)
+//!   followed with the same credentials;
 //! - its retry layer waits out rate limits without an upper bound; Mentor waits at most [`Patience::max_wait`]
-//!   and then reports [`GitHubError::Transient`] so the outbox/worker retries later instead of blocking.
+//!   and then reports [`GitHubError::Transient`] so the worker retries later instead of blocking;
+//! - it always adds its own `User-Agent: octocrab`, so Mentor's requests carried two user agents, and it logs
+//!   every 5xx at error level before Mentor decides whether a retry makes it a non-event.
+//!
+//! With those bypassed, octocrab was only a transport; reqwest is that transport without the hidden layers.
+//! Requests are plain REST calls with absolute URLs and an explicit `Authorization` header.
 //!
 //! Secrets: the private key and tokens live in [`Secret`]s and [`EncodingKey`]s, never in errors or logs.
 
 use std::collections::HashMap;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use axum::http::{self, HeaderMap, Method, StatusCode};
 use base64::Engine as _;
 use chrono::{DateTime, Utc};
 use jsonwebtoken::{Algorithm, EncodingKey, Header};
 use mentor_core::{Login, ReviewState};
-use octocrab::Octocrab;
+use reqwest::header::{self, HeaderMap};
+use reqwest::{Method, StatusCode};
 use serde::Deserialize;
 
 use super::{BoxFuture, ChangedFile, GitHubApi, GitHubError, GitHubSettings, ReviewInfo, Secret};
@@ -29,6 +33,8 @@ use super::{BoxFuture, ChangedFile, GitHubApi, GitHubError, GitHubSettings, Revi
 const ACCEPT_JSON: &str = "application/vnd.github+json";
 /// Identifies Mentor to GitHub (GitHub rejects requests without a User-Agent).
 const USER_AGENT: &str = concat!("mentor-app/", env!("CARGO_PKG_VERSION"));
+/// The REST API version Mentor is written against.
+const API_VERSION: &str = "2022-11-28";
 /// A cached installation token is replaced this long before GitHub says it expires, so a call never starts with a
 /// token that dies mid-flight.
 const TOKEN_EARLY_REFRESH: chrono::TimeDelta = chrono::TimeDelta::minutes(5);
@@ -70,7 +76,7 @@ impl Default for Patience {
 
 /// GitHub's REST API, authenticated as the App; see the module docs for what it does on its own.
 pub struct LiveGitHub {
-    http: Octocrab,
+    http: reqwest::Client,
     /// `scheme://host[:port][/prefix]` without a trailing slash; every path is appended to it.
     api_url: String,
     app_id: u64,
@@ -136,10 +142,12 @@ impl LiveGitHub {
     pub fn new(settings: GitHubSettings) -> anyhow::Result<LiveGitHub> {
         use anyhow::Context as _;
         let api_url = settings.api_url.trim_end_matches('/').to_owned();
-        let parsed: http::Uri =
-            api_url.parse().with_context(|| format!("invalid GitHub API URL {api_url:?}"))?;
+        let parsed = reqwest::Url::parse(&api_url)
+            .with_context(|| format!("invalid GitHub API URL {api_url:?}"))?;
         anyhow::ensure!(
-            matches!(parsed.scheme_str(), Some("http" | "https")) && parsed.authority().is_some(),
+            matches!(parsed.scheme(), "http" | "https")
+                && parsed.has_host()
+                && parsed.query().is_none(),
             "invalid GitHub API URL {api_url:?}: expected http(s)://host[/prefix]\n\nUse https://api.github.com, \
              or https://HOST/api/v3 for GitHub Enterprise Server."
         );
@@ -147,9 +155,9 @@ impl LiveGitHub {
             "the GitHub App private key is not an RSA key in PEM form\n\nDownload a private key from the App's \
              settings page on GitHub and pass the whole .pem file.",
         )?;
-        let http = Octocrab::builder()
-            .add_retry_config(octocrab::service::middleware::retry::RetryConfig::None)
-            .set_connect_timeout(Some(Duration::from_secs(10)))
+        let http = reqwest::Client::builder()
+            .user_agent(USER_AGENT)
+            .connect_timeout(Duration::from_secs(10))
             .build()
             .context("cannot build the HTTP client for GitHub")?;
         Ok(LiveGitHub {
@@ -276,23 +284,22 @@ impl LiveGitHub {
                         refreshed = true;
                         continue;
                     }
-                    if status == StatusCode::FORBIDDEN || status == StatusCode::TOO_MANY_REQUESTS {
-                        if let Some(wait) =
+                    if (status == StatusCode::FORBIDDEN || status == StatusCode::TOO_MANY_REQUESTS)
+                        && let Some(wait) =
                             rate_limit_wait(status, &reply.headers, SystemTime::now())
+                    {
+                        if wait > self.patience.max_wait
+                            || rate_limited >= self.patience.rate_limit_retries
                         {
-                            if wait > self.patience.max_wait
-                                || rate_limited >= self.patience.rate_limit_retries
-                            {
-                                return Err(GitHubError::Transient(format!(
-                                    "{what}: rate limited by GitHub for another {}s",
-                                    wait.as_secs()
-                                )));
-                            }
-                            rate_limited += 1;
-                            tracing::warn!("{what}: rate limited ({status}), waiting {wait:?}");
-                            tokio::time::sleep(wait).await;
-                            continue;
+                            return Err(GitHubError::Transient(format!(
+                                "{what}: rate limited by GitHub for another {}s",
+                                wait.as_secs()
+                            )));
                         }
+                        rate_limited += 1;
+                        tracing::warn!("{what}: rate limited ({status}), waiting {wait:?}");
+                        tokio::time::sleep(wait).await;
+                        continue;
                     }
                     if !status.is_server_error() {
                         return Err(GitHubError::Permanent(format!(
@@ -315,31 +322,30 @@ impl LiveGitHub {
         }
     }
 
-    /// One HTTP exchange through octocrab's transport.
+    /// One HTTP exchange.
     async fn exchange(
         &self,
         method: Method,
         url: &str,
         authorization: &str,
         accept: &str,
-    ) -> Result<Reply, octocrab::Error> {
-        let mut auth =
-            http::HeaderValue::from_str(authorization).map_err(|e| octocrab::Error::Other {
-                source: Box::new(e),
-                backtrace: std::backtrace::Backtrace::capture(),
-            })?;
+    ) -> Result<Reply, String> {
+        // Tokens and JWTs are ASCII; the message must not quote the value.
+        let mut auth = header::HeaderValue::from_str(authorization)
+            .map_err(|_| "the credentials are not a valid header value".to_owned())?;
         auth.set_sensitive(true);
-        let builder = http::Request::builder()
-            .method(method)
-            .uri(url)
-            .header(http::header::ACCEPT, accept)
-            .header(http::header::USER_AGENT, USER_AGENT)
-            .header(http::header::AUTHORIZATION, auth);
-        let request = self.http.build_request(builder, None::<&()>)?;
-        let response = self.http.execute(request).await?;
+        let response = self
+            .http
+            .request(method, url)
+            .header(header::ACCEPT, accept)
+            .header("x-github-api-version", API_VERSION)
+            .header(header::AUTHORIZATION, auth)
+            .send()
+            .await
+            .map_err(describe)?;
         let status = response.status();
         let headers = response.headers().clone();
-        let body = self.http.body_to_string(response).await?;
+        let body = response.text().await.map_err(describe)?;
         Ok(Reply { status, headers, body })
     }
 
@@ -607,6 +613,19 @@ fn encode_segment(segment: &str) -> String {
     out
 }
 
+/// Describes a transport error with its causes ("error sending request: connection refused"), without the URL.
+fn describe(error: reqwest::Error) -> String {
+    let error = error.without_url();
+    let mut text = error.to_string();
+    let mut cause = std::error::Error::source(&error);
+    while let Some(c) = cause {
+        text.push_str(": ");
+        text.push_str(&c.to_string());
+        cause = c.source();
+    }
+    text
+}
+
 fn header_u64(headers: &HeaderMap, name: &str) -> Option<u64> {
     headers.get(name)?.to_str().ok()?.trim().parse().ok()
 }
@@ -637,7 +656,7 @@ fn github_message(body: &str) -> Option<String> {
 
 /// Returns the `rel="next"` URL of a `Link` header.
 fn next_link(headers: &HeaderMap) -> Option<String> {
-    for value in headers.get_all(http::header::LINK) {
+    for value in headers.get_all(header::LINK) {
         let Ok(value) = value.to_str() else { continue };
         for part in value.split(',') {
             let mut pieces = part.split(';');
