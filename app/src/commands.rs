@@ -38,8 +38,8 @@ pub async fn cmd_deliveries(
             } else {
                 writeln!(
                     out,
-                    "{:<38} {:<28} {:<16} {:<10} {:>8}  {}",
-                    "ID", "EVENT", "ACTION", "STATUS", "ATTEMPTS", "ERROR"
+                    "{:<38} {:<28} {:<16} {:<10} {:>8}  ERROR",
+                    "ID", "EVENT", "ACTION", "STATUS", "ATTEMPTS"
                 )?;
                 for r in &rows {
                     writeln!(
