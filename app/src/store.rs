@@ -20,11 +20,21 @@ use sqlx::sqlite::{
     SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
 };
 
-/// Runs `$body` with `$pool` bound to the configured pool, whichever backend it is.
+/// Runs `$body` with `$pool` bound to the pool for writes, whichever backend it is.
 macro_rules! on_pool {
     ($store:expr, $pool:ident => $body:expr) => {
         match &$store.pool {
-            Pool::Sqlite($pool) => $body,
+            Pool::Sqlite { write: $pool, .. } => $body,
+            Pool::Postgres($pool) => $body,
+        }
+    };
+}
+
+/// Runs `$body` with `$pool` bound to the pool for reads.
+macro_rules! on_reader {
+    ($store:expr, $pool:ident => $body:expr) => {
+        match &$store.pool {
+            Pool::Sqlite { read: $pool, .. } => $body,
             Pool::Postgres($pool) => $body,
         }
     };
@@ -32,7 +42,13 @@ macro_rules! on_pool {
 
 #[derive(Clone, Debug)]
 enum Pool {
-    Sqlite(SqlitePool),
+    /// SQLite allows one writer at a time. Writes go through a single connection so they queue in the pool
+    /// (woken in order) instead of colliding on the file lock and sleeping in SQLite's busy handler, which would
+    /// add milliseconds to webhook answers; reads use their own connections (WAL lets them run alongside).
+    Sqlite {
+        write: SqlitePool,
+        read: SqlitePool,
+    },
     Postgres(PgPool),
 }
 
@@ -142,18 +158,26 @@ impl Store {
                 .journal_mode(SqliteJournalMode::Wal)
                 .synchronous(SqliteSynchronous::Full)
                 .busy_timeout(Duration::from_secs(30));
-            let pool = SqlitePoolOptions::new()
-                .max_connections(4)
-                .connect_with(options)
+            let write = SqlitePoolOptions::new()
+                .max_connections(1)
+                .acquire_timeout(Duration::from_secs(60))
+                .connect_with(options.clone())
                 .await
                 .with_context(|| {
                     format!("MENTOR_DATABASE_URL: cannot open SQLite database `{path}`")
                 })?;
             sqlx::migrate!("migrations/sqlite")
-                .run(&pool)
+                .run(&write)
                 .await
                 .context("applying SQLite migrations")?;
-            Pool::Sqlite(pool)
+            let read = SqlitePoolOptions::new()
+                .max_connections(4)
+                .connect_with(options.read_only(true))
+                .await
+                .with_context(|| {
+                    format!("MENTOR_DATABASE_URL: cannot open SQLite database `{path}`")
+                })?;
+            Pool::Sqlite { write, read }
         };
         Ok(Store { pool })
     }
@@ -165,13 +189,19 @@ impl Store {
 
     /// Checks that the database answers.
     pub async fn ping(&self) -> anyhow::Result<()> {
-        on_pool!(self, p => sqlx::query("SELECT 1").execute(p).await.map(|_| ()))?;
+        on_reader!(self, p => sqlx::query("SELECT 1").execute(p).await.map(|_| ()))?;
         Ok(())
     }
 
     /// Closes the pool, waiting for connections in use.
     pub async fn close(&self) {
-        on_pool!(self, p => p.close().await)
+        match &self.pool {
+            Pool::Sqlite { write, read } => {
+                read.close().await;
+                write.close().await;
+            }
+            Pool::Postgres(p) => p.close().await,
+        }
     }
 
     /// Writes `batch` to the inbox in one transaction; ids already there are left as they are.
@@ -355,7 +385,7 @@ impl Store {
         status: Option<&str>,
         limit: u32,
     ) -> anyhow::Result<Vec<DeliveryRow>> {
-        let rows = on_pool!(self, p => {
+        let rows = on_reader!(self, p => {
             let rows = sqlx::query(
                 "SELECT id, event, action, status, attempts, processed_count, last_error, received_at, next_attempt_at, repo \
                  FROM deliveries WHERE ($1 IS NULL OR status = $1) ORDER BY received_at DESC, id LIMIT $2",
@@ -386,7 +416,7 @@ impl Store {
 
     /// Counts deliveries by status.
     pub async fn count_by_status(&self) -> anyhow::Result<Vec<(String, i64)>> {
-        let rows = on_pool!(self, p => {
+        let rows = on_reader!(self, p => {
             sqlx::query("SELECT status, COUNT(*) AS n FROM deliveries GROUP BY status ORDER BY status")
                 .fetch_all(p)
                 .await?
@@ -431,7 +461,7 @@ impl Store {
 
     /// Returns the role stored for a token hash.
     pub async fn token_role(&self, hash: &str) -> anyhow::Result<Option<String>> {
-        let role = on_pool!(self, p => sqlx::query_scalar::<_, String>("SELECT role FROM tokens WHERE hash = $1")
+        let role = on_reader!(self, p => sqlx::query_scalar::<_, String>("SELECT role FROM tokens WHERE hash = $1")
             .bind(hash)
             .fetch_optional(p)
             .await?);
@@ -440,7 +470,7 @@ impl Store {
 
     /// Returns every stored touchpoint.
     pub async fn touchpoints(&self) -> anyhow::Result<Vec<Touchpoint>> {
-        let rows: Vec<String> = on_pool!(self, p => sqlx::query_scalar("SELECT data FROM touchpoints ORDER BY at, key")
+        let rows: Vec<String> = on_reader!(self, p => sqlx::query_scalar("SELECT data FROM touchpoints ORDER BY at, key")
             .fetch_all(p)
             .await?);
         rows.iter()
@@ -450,7 +480,7 @@ impl Store {
 
     /// Returns the evidence of `mentee`, oldest first.
     pub async fn evidence_of(&self, mentee: &str) -> anyhow::Result<Vec<Evidence>> {
-        let rows: Vec<String> = on_pool!(self, p => sqlx::query_scalar("SELECT data FROM evidence WHERE mentee = $1 ORDER BY at, key")
+        let rows: Vec<String> = on_reader!(self, p => sqlx::query_scalar("SELECT data FROM evidence WHERE mentee = $1 ORDER BY at, key")
                 .bind(mentee)
                 .fetch_all(p)
                 .await?);
@@ -459,7 +489,7 @@ impl Store {
 
     /// Returns the repo (and installation) whose config was most recently in force.
     pub async fn latest_repo(&self) -> anyhow::Result<Option<(String, u64)>> {
-        let row = on_pool!(self, p => sqlx::query("SELECT repo, installation_id FROM repos ORDER BY seen_at DESC, repo LIMIT 1")
+        let row = on_reader!(self, p => sqlx::query("SELECT repo, installation_id FROM repos ORDER BY seen_at DESC, repo LIMIT 1")
             .fetch_optional(p)
             .await?
             .map(|r| Ok::<_, sqlx::Error>((r.try_get::<String, _>("repo")?, r.try_get::<i64, _>("installation_id")?)))
@@ -491,7 +521,7 @@ impl Store {
 
     /// Returns the recorded config problems (repo, message).
     pub async fn config_problems(&self) -> anyhow::Result<Vec<(String, String)>> {
-        let rows = on_pool!(self, p => sqlx::query("SELECT repo, message FROM config_problems ORDER BY repo")
+        let rows = on_reader!(self, p => sqlx::query("SELECT repo, message FROM config_problems ORDER BY repo")
             .fetch_all(p)
             .await?
             .iter()
