@@ -106,6 +106,7 @@ pub async fn build_with(
         max_attempts: settings.max_attempts,
         retry_base: Duration::from_millis(settings.retry_base_ms),
         wake,
+        recorded_problems: std::sync::Mutex::new(None),
     });
     Ok(App { listener, router, store, worker, workers: settings.workers, inbox_task })
 }

@@ -36,6 +36,8 @@ pub struct Worker {
     pub retry_base: Duration,
     /// Notified when new deliveries were committed.
     pub wake: Arc<Notify>,
+    /// The config problems last written to the store (None: unknown, write them next time).
+    pub recorded_problems: std::sync::Mutex<Option<Vec<(String, String)>>>,
 }
 
 /// Why processing one delivery failed.
@@ -139,9 +141,21 @@ impl Worker {
             // The claim's lease expires and the delivery is picked up again: nothing is lost.
             tracing::error!(error = format!("{e:#}"), "recording a delivery's outcome failed");
         }
-        let problems = self.configs.problems();
-        if let Err(e) = self.store.set_config_problems(&problems, now).await {
+        // Config problems are stored for `deliveries list` (another process), but only when they changed: a
+        // write per delivery would cost an fsync each.
+        let mut problems = self.configs.problems();
+        problems.sort();
+        let changed = {
+            let mut last = self.recorded_problems.lock().unwrap_or_else(|p| p.into_inner());
+            let changed = last.as_ref() != Some(&problems);
+            if changed {
+                *last = Some(problems.clone());
+            }
+            changed
+        };
+        if changed && let Err(e) = self.store.set_config_problems(&problems, now).await {
             tracing::warn!(error = format!("{e:#}"), "recording config problems failed");
+            *self.recorded_problems.lock().unwrap_or_else(|p| p.into_inner()) = None;
         }
     }
 
