@@ -243,23 +243,33 @@ impl Store {
         // PostgreSQL: SKIP LOCKED lets replicas claim different rows without waiting on each other. SQLite has a
         // single writer, so the statement is atomic as it is.
         let lock = if self.is_postgres() { "FOR UPDATE SKIP LOCKED" } else { "" };
-        let sql = format!(
-            "UPDATE deliveries SET status = 'processing', attempts = attempts + 1, locked_until = $1, updated_at = $2 \
-             WHERE id = (SELECT id FROM deliveries WHERE (status = 'pending' AND next_attempt_at <= $2) \
-             OR (status = 'processing' AND locked_until < $2) ORDER BY next_attempt_at LIMIT 1 {lock}) \
-             RETURNING id, event, payload, attempts"
-        );
-        let row = on_pool!(self, p => {
-            sqlx::query(&sql).bind(until).bind(now_ms).fetch_optional(p).await?.map(|r| {
-                Ok::<_, sqlx::Error>(ClaimedDelivery {
-                    id: r.try_get("id")?,
-                    event: r.try_get("event")?,
-                    payload: r.try_get("payload")?,
-                    attempts: r.try_get("attempts")?,
-                })
-            }).transpose()?
-        });
-        Ok(row)
+        // Two narrow queries rather than one with OR, so each walks the (status, next_attempt_at) index instead of
+        // scanning a large table while holding the (single) writer: due pending deliveries first, then claims
+        // whose lease ran out (their worker died).
+        for due in [
+            "status = 'pending' AND next_attempt_at <= $2 ORDER BY next_attempt_at",
+            "status = 'processing' AND locked_until < $2 ORDER BY locked_until",
+        ] {
+            let sql = format!(
+                "UPDATE deliveries SET status = 'processing', attempts = attempts + 1, locked_until = $1, updated_at = $2 \
+                 WHERE id = (SELECT id FROM deliveries WHERE {due} LIMIT 1 {lock}) \
+                 RETURNING id, event, payload, attempts"
+            );
+            let row = on_pool!(self, p => {
+                sqlx::query(&sql).bind(until).bind(now_ms).fetch_optional(p).await?.map(|r| {
+                    Ok::<_, sqlx::Error>(ClaimedDelivery {
+                        id: r.try_get("id")?,
+                        event: r.try_get("event")?,
+                        payload: r.try_get("payload")?,
+                        attempts: r.try_get("attempts")?,
+                    })
+                }).transpose()?
+            });
+            if row.is_some() {
+                return Ok(row);
+            }
+        }
+        Ok(None)
     }
 
     /// Stores what `claim` produced and marks it done, in one transaction; returns false (and changes nothing)
