@@ -86,6 +86,27 @@ pub struct ClaimedDelivery {
     pub attempts: i64,
 }
 
+/// How processing a claimed delivery ended.
+#[derive(Debug)]
+pub enum Finished {
+    /// Processed: store these results and mark it done.
+    Done(Outcome),
+    /// A transient failure: try again at `at`.
+    Retry {
+        /// What went wrong.
+        error: String,
+        /// When to try again.
+        at: DateTime<Utc>,
+    },
+    /// Gave up: mark it failed with `error`.
+    Failed {
+        /// What went wrong.
+        error: String,
+        /// Now.
+        at: DateTime<Utc>,
+    },
+}
+
 /// A delivery row as `deliveries list` shows it.
 #[derive(Clone, Debug, Serialize)]
 pub struct DeliveryRow {
@@ -232,80 +253,116 @@ impl Store {
         Ok(())
     }
 
-    /// Claims the oldest due delivery (pending and due, or processing with an expired lease) for `lease`.
+    /// Claims up to `limit` due deliveries (pending and due first, then processing ones whose lease expired)
+    /// for `lease`, in one statement each.
     pub async fn claim(
         &self,
         now: DateTime<Utc>,
         lease: Duration,
-    ) -> anyhow::Result<Option<ClaimedDelivery>> {
+        limit: u32,
+    ) -> anyhow::Result<Vec<ClaimedDelivery>> {
         let now_ms = ms(now);
         let until = now_ms + lease.as_millis() as i64;
         // PostgreSQL: SKIP LOCKED lets replicas claim different rows without waiting on each other. SQLite has a
         // single writer, so the statement is atomic as it is.
         let lock = if self.is_postgres() { "FOR UPDATE SKIP LOCKED" } else { "" };
         // Two narrow queries rather than one with OR, so each walks the (status, next_attempt_at) index instead of
-        // scanning a large table while holding the (single) writer: due pending deliveries first, then claims
-        // whose lease ran out (their worker died).
+        // scanning a large table while holding the (single) writer.
+        let mut claimed = Vec::new();
         for due in [
             "status = 'pending' AND next_attempt_at <= $2 ORDER BY next_attempt_at",
             "status = 'processing' AND locked_until < $2 ORDER BY locked_until",
         ] {
+            let left = i64::from(limit) - claimed.len() as i64;
+            if left <= 0 {
+                break;
+            }
             let sql = format!(
                 "UPDATE deliveries SET status = 'processing', attempts = attempts + 1, locked_until = $1, updated_at = $2 \
-                 WHERE id = (SELECT id FROM deliveries WHERE {due} LIMIT 1 {lock}) \
+                 WHERE id IN (SELECT id FROM deliveries WHERE {due} LIMIT $3 {lock}) \
                  RETURNING id, event, payload, attempts"
             );
-            let row = on_pool!(self, p => {
-                sqlx::query(&sql).bind(until).bind(now_ms).fetch_optional(p).await?.map(|r| {
+            let rows = on_pool!(self, p => {
+                sqlx::query(&sql).bind(until).bind(now_ms).bind(left).fetch_all(p).await?.iter().map(|r| {
                     Ok::<_, sqlx::Error>(ClaimedDelivery {
                         id: r.try_get("id")?,
                         event: r.try_get("event")?,
                         payload: r.try_get("payload")?,
                         attempts: r.try_get("attempts")?,
                     })
-                }).transpose()?
+                }).collect::<Result<Vec<_>, _>>()?
             });
-            if row.is_some() {
-                return Ok(row);
-            }
+            claimed.extend(rows);
         }
-        Ok(None)
+        Ok(claimed)
     }
 
-    /// Stores what `claim` produced and marks it done, in one transaction; returns false (and changes nothing)
-    /// if the claim was lost to another worker meanwhile.
-    pub async fn finish_done(
+    /// Records the results of claimed deliveries in one transaction (one fsync for the whole batch) and returns
+    /// how many were recorded; a delivery whose claim was lost to another worker meanwhile is left untouched.
+    ///
+    /// A done delivery's touchpoints, evidence and `done` mark (with `processed_count + 1`) commit together, so
+    /// its effects are counted exactly once even if the process dies at any point.
+    pub async fn finish(
         &self,
-        claim: &ClaimedDelivery,
-        outcome: &Outcome,
+        results: &[(ClaimedDelivery, Finished)],
         now: DateTime<Utc>,
-    ) -> anyhow::Result<bool> {
+    ) -> anyhow::Result<usize> {
         let now = ms(now);
-        let mut touchpoints = Vec::with_capacity(outcome.touchpoints.len());
-        for t in &outcome.touchpoints {
-            touchpoints.push((t, serde_json::to_string(t)?));
+        let mut encoded: Vec<(Vec<(&Touchpoint, String)>, Vec<(&Evidence, String)>)> = Vec::new();
+        for (_, result) in results {
+            let (mut t, mut e) = (Vec::new(), Vec::new());
+            if let Finished::Done(outcome) = result {
+                for x in &outcome.touchpoints {
+                    t.push((x, serde_json::to_string(x)?));
+                }
+                for x in &outcome.evidence {
+                    e.push((x, serde_json::to_string(x)?));
+                }
+            }
+            encoded.push((t, e));
         }
-        let mut evidence = Vec::with_capacity(outcome.evidence.len());
-        for e in &outcome.evidence {
-            evidence.push((e, serde_json::to_string(e)?));
-        }
-        let repo = outcome.repo.as_ref().map(|(r, _)| r.clone());
-        let finished = on_pool!(self, p => {
+        let recorded = on_pool!(self, p => {
             let mut tx = p.begin().await?;
-            let updated = sqlx::query(
-                "UPDATE deliveries SET status = 'done', processed_count = processed_count + 1, last_error = $1, \
-                 updated_at = $2, repo = COALESCE($3, repo) WHERE id = $4 AND status = 'processing' AND attempts = $5",
-            )
-            .bind(&outcome.note)
-            .bind(now)
-            .bind(&repo)
-            .bind(&claim.id)
-            .bind(claim.attempts)
-            .execute(&mut *tx)
-            .await?
-            .rows_affected();
-            if updated == 1 {
-                for (t, data) in &touchpoints {
+            let mut recorded = 0usize;
+            for ((claim, result), (touchpoints, evidence)) in results.iter().zip(&encoded) {
+                let outcome = match result {
+                    Finished::Done(outcome) => outcome,
+                    Finished::Retry { error, at } | Finished::Failed { error, at } => {
+                        let status = if matches!(result, Finished::Retry { .. }) { "pending" } else { "failed" };
+                        recorded += sqlx::query(
+                            "UPDATE deliveries SET status = $1, last_error = $2, next_attempt_at = $3, updated_at = $4 \
+                             WHERE id = $5 AND status = 'processing' AND attempts = $6",
+                        )
+                        .bind(status)
+                        .bind(error)
+                        .bind(ms(*at))
+                        .bind(now)
+                        .bind(&claim.id)
+                        .bind(claim.attempts)
+                        .execute(&mut *tx)
+                        .await?
+                        .rows_affected() as usize;
+                        continue;
+                    }
+                };
+                let repo = outcome.repo.as_ref().map(|(r, _)| r.clone());
+                let updated = sqlx::query(
+                    "UPDATE deliveries SET status = 'done', processed_count = processed_count + 1, last_error = $1, \
+                     updated_at = $2, repo = COALESCE($3, repo) WHERE id = $4 AND status = 'processing' AND attempts = $5",
+                )
+                .bind(&outcome.note)
+                .bind(now)
+                .bind(&repo)
+                .bind(&claim.id)
+                .bind(claim.attempts)
+                .execute(&mut *tx)
+                .await?
+                .rows_affected();
+                if updated != 1 {
+                    continue;
+                }
+                recorded += 1;
+                for (t, data) in touchpoints {
                     sqlx::query(
                         "INSERT INTO touchpoints (key, mentor, mentee, at, delivery_id, data) VALUES ($1, $2, $3, $4, $5, $6) \
                          ON CONFLICT (key) DO NOTHING",
@@ -319,7 +376,7 @@ impl Store {
                     .execute(&mut *tx)
                     .await?;
                 }
-                for (e, data) in &evidence {
+                for (e, data) in evidence {
                     sqlx::query(
                         "INSERT INTO evidence (key, mentee, at, delivery_id, data) VALUES ($1, $2, $3, $4, $5) \
                          ON CONFLICT (key) DO UPDATE SET data = excluded.data, at = excluded.at, delivery_id = excluded.delivery_id",
@@ -343,41 +400,11 @@ impl Store {
                     .execute(&mut *tx)
                     .await?;
                 }
-                tx.commit().await?;
-            } else {
-                tx.rollback().await?;
             }
-            updated == 1
+            tx.commit().await?;
+            recorded
         });
-        Ok(finished)
-    }
-
-    /// Puts a claimed delivery back for a retry at `next`, or marks it failed when `next` is None.
-    pub async fn finish_error(
-        &self,
-        claim: &ClaimedDelivery,
-        error: &str,
-        next: Option<DateTime<Utc>>,
-        now: DateTime<Utc>,
-    ) -> anyhow::Result<()> {
-        let (status, next_at) = match next {
-            Some(t) => ("pending", ms(t)),
-            None => ("failed", ms(now)),
-        };
-        on_pool!(self, p => sqlx::query(
-            "UPDATE deliveries SET status = $1, last_error = $2, next_attempt_at = $3, updated_at = $4 \
-             WHERE id = $5 AND status = 'processing' AND attempts = $6",
-        )
-        .bind(status)
-        .bind(error)
-        .bind(next_at)
-        .bind(ms(now))
-        .bind(&claim.id)
-        .bind(claim.attempts)
-        .execute(p)
-        .await
-        .map(|_| ()))?;
-        Ok(())
+        Ok(recorded)
     }
 
     /// Makes every `processing` delivery claimable now; only safe when no other process works on this database.

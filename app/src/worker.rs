@@ -17,7 +17,10 @@ use tracing::Instrument;
 use crate::config_source::{self, ConfigSource, ConfigSourceError};
 use crate::github::{GitHubApi, GitHubError};
 use crate::normalize::{self, Normalized};
-use crate::store::{ClaimedDelivery, Outcome, Store};
+use crate::store::{ClaimedDelivery, Finished, Outcome, Store};
+
+/// Deliveries one worker task claims and records at once: one transaction (one fsync) per batch.
+pub const BATCH: u32 = 64;
 
 /// How long a claim lasts before another worker may take the delivery over (a crashed replica's work).
 pub const LEASE: Duration = Duration::from_secs(300);
@@ -70,22 +73,25 @@ impl Worker {
             if *shutdown.borrow() {
                 break;
             }
-            let claimed = match self.store.claim(Utc::now(), LEASE).await {
+            // Registered before claiming, so a commit between an empty claim and the wait is not missed.
+            let notified = self.wake.notified();
+            tokio::pin!(notified);
+            notified.as_mut().enable();
+            let claimed = match self.store.claim(Utc::now(), LEASE, BATCH).await {
                 Ok(c) => c,
                 Err(e) => {
                     tracing::warn!(
                         worker = index,
                         error = format!("{e:#}"),
-                        "claiming a delivery failed"
+                        "claiming deliveries failed"
                     );
-                    None
+                    Vec::new()
                 }
             };
-            match claimed {
-                Some(claim) => self.handle(&claim).await,
-                None => {
+            match claimed.is_empty() {
+                false => self.handle(claimed).await,
+                true => {
                     // Sleep until new deliveries are committed, a retry may be due, or shutdown.
-                    let notified = self.wake.notified();
                     tokio::select! {
                         _ = notified => {}
                         _ = tokio::time::sleep(Duration::from_millis(500)) => {}
@@ -98,48 +104,27 @@ impl Worker {
         Ok(())
     }
 
-    async fn handle(&self, claim: &ClaimedDelivery) {
-        let span = tracing::info_span!("delivery", id = %claim.id, event = %claim.event, attempt = claim.attempts);
-        self.handle_in_span(claim).instrument(span).await
-    }
-
-    async fn handle_in_span(&self, claim: &ClaimedDelivery) {
+    async fn handle(&self, batch: Vec<ClaimedDelivery>) {
+        let mut results = Vec::with_capacity(batch.len());
+        for claim in batch {
+            let span = tracing::info_span!("delivery", id = %claim.id, event = %claim.event, attempt = claim.attempts);
+            let finished = self.decide(&claim).instrument(span).await;
+            results.push((claim, finished));
+        }
         let now = Utc::now();
-        let result = match self.process(claim).await {
-            Ok(outcome) => {
-                self.store.finish_done(claim, &outcome, Utc::now()).await.map(|finished| {
-                    if !finished {
-                        tracing::warn!("claim lost to another worker; its result was discarded");
-                    }
-                })
+        match self.store.finish(&results, now).await {
+            Ok(recorded) if recorded < results.len() => {
+                tracing::warn!(
+                    lost = results.len() - recorded,
+                    "claims lost to another worker; their results were discarded"
+                )
             }
-            Err(Failure::Permanent(e)) => {
-                tracing::warn!(error = %e, "delivery failed permanently");
-                self.store.finish_error(claim, &e, None, now).await
-            }
-            Err(Failure::Transient(e)) => {
-                let next = (claim.attempts < i64::from(self.max_attempts)).then(|| {
-                    let exp =
-                        u32::try_from(claim.attempts.saturating_sub(1)).unwrap_or(u32::MAX).min(16);
-                    let delay = self.retry_base.saturating_mul(2u32.saturating_pow(exp));
-                    now + chrono::Duration::from_std(delay).unwrap_or(chrono::Duration::MAX)
-                });
-                match next {
-                    Some(at) => {
-                        tracing::info!(error = %e, retry_at = %at, "delivery will be retried")
-                    }
-                    None => tracing::warn!(error = %e, "delivery failed after its last attempt"),
-                }
-                let message = match next {
-                    Some(_) => e,
-                    None => format!("{e} (gave up after {} attempts)", claim.attempts),
-                };
-                self.store.finish_error(claim, &message, next, now).await
-            }
-        };
-        if let Err(e) = result {
-            // The claim's lease expires and the delivery is picked up again: nothing is lost.
-            tracing::error!(error = format!("{e:#}"), "recording a delivery's outcome failed");
+            Ok(_) => {}
+            // The claims' lease expires and the deliveries are picked up again: nothing is lost.
+            Err(e) => tracing::error!(
+                error = format!("{e:#}"),
+                "recording the outcome of deliveries failed"
+            ),
         }
         // Config problems are stored for `deliveries list` (another process), but only when they changed: a
         // write per delivery would cost an fsync each.
@@ -156,6 +141,32 @@ impl Worker {
         if changed && let Err(e) = self.store.set_config_problems(&problems, now).await {
             tracing::warn!(error = format!("{e:#}"), "recording config problems failed");
             *self.recorded_problems.lock().unwrap_or_else(|p| p.into_inner()) = None;
+        }
+    }
+
+    async fn decide(&self, claim: &ClaimedDelivery) -> Finished {
+        let now = Utc::now();
+        match self.process(claim).await {
+            Ok(outcome) => Finished::Done(outcome),
+            Err(Failure::Permanent(error)) => {
+                tracing::warn!(%error, "delivery failed permanently");
+                Finished::Failed { error, at: now }
+            }
+            Err(Failure::Transient(error)) if claim.attempts < i64::from(self.max_attempts) => {
+                let exp =
+                    u32::try_from(claim.attempts.saturating_sub(1)).unwrap_or(u32::MAX).min(16);
+                let delay = self.retry_base.saturating_mul(2u32.saturating_pow(exp));
+                let at = now + chrono::Duration::from_std(delay).unwrap_or(chrono::Duration::MAX);
+                tracing::info!(%error, retry_at = %at, "delivery will be retried");
+                Finished::Retry { error, at }
+            }
+            Err(Failure::Transient(error)) => {
+                tracing::warn!(%error, "delivery failed after its last attempt");
+                Finished::Failed {
+                    error: format!("{error} (gave up after {} attempts)", claim.attempts),
+                    at: now,
+                }
+            }
         }
     }
 
