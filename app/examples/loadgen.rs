@@ -142,6 +142,9 @@ async fn main() -> anyhow::Result<()> {
             / 1000.0
     };
     let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
+    let (server_user, server_sys) = cpu_split(&format!("/proc/{pid}/stat"));
+    let server_cpu = server_user + server_sys;
+    let own_cpu = cpu_seconds("/proc/self/stat");
     let hwm = status.lines().find(|l| l.starts_with("VmHWM")).unwrap_or("VmHWM: ?").to_string();
 
     // Let the worker drain for a while, then stop the server gracefully and count.
@@ -173,6 +176,11 @@ async fn main() -> anyhow::Result<()> {
         hwm.split_whitespace().skip(1).collect::<Vec<_>>().join(" ")
     );
     println!(
+        "CPU during load:    server {server_cpu:.1} s (user {server_user:.1}, system {server_sys:.1}; {:.0} µs/delivery), \
+         load generator {own_cpu:.1} s",
+        server_cpu * 1e6 / accepted.max(1) as f64
+    );
+    println!(
         "rows in deliveries: {rows} (accepted {accepted}; missing {})",
         (accepted as i64 - rows).max(0)
     );
@@ -183,4 +191,20 @@ async fn main() -> anyhow::Result<()> {
         anyhow::bail!("{} accepted deliveries are missing", accepted as i64 - rows);
     }
     Ok(())
+}
+
+/// Returns user + system CPU seconds of a process from its `/proc/<pid>/stat` (clock ticks of 1/100 s).
+fn cpu_seconds(stat_path: &str) -> f64 {
+    let (user, sys) = cpu_split(stat_path);
+    user + sys
+}
+
+/// Returns (user, system) CPU seconds of a process from its `/proc/<pid>/stat`.
+fn cpu_split(stat_path: &str) -> (f64, f64) {
+    let text = std::fs::read_to_string(stat_path).unwrap_or_default();
+    // Fields after the command name (which may contain spaces) start after the last ')'.
+    let rest = text.rsplit_once(')').map(|(_, r)| r).unwrap_or_default();
+    let fields: Vec<&str> = rest.split_whitespace().collect();
+    let ticks = |i: usize| fields.get(i).and_then(|v| v.parse::<f64>().ok()).unwrap_or(0.0);
+    (ticks(11) / 100.0, ticks(12) / 100.0)
 }

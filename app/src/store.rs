@@ -232,24 +232,38 @@ impl Store {
         now: DateTime<Utc>,
     ) -> anyhow::Result<()> {
         let now = ms(now);
-        on_pool!(self, p => {
-            let mut tx = p.begin().await?;
-            for d in batch {
-                sqlx::query(
-                    "INSERT INTO deliveries (id, event, action, status, next_attempt_at, received_at, updated_at, payload) \
-                     VALUES ($1, $2, $3, $4, $5, $5, $5, $6) ON CONFLICT (id) DO NOTHING",
-                )
-                .bind(&d.id)
-                .bind(&d.event)
-                .bind(&d.action)
-                .bind(d.status)
-                .bind(now)
-                .bind(&d.payload)
-                .execute(&mut *tx)
-                .await?;
-            }
-            tx.commit().await?;
-        });
+        // Multi-row statements: a batch costs a few round trips to the database, not two per delivery.
+        for chunk in batch.chunks(500) {
+            on_pool!(self, p => {
+                let mut tx = p.begin().await?;
+                let mut rows = sqlx::QueryBuilder::new(
+                    "INSERT INTO deliveries (id, event, action, status, next_attempt_at, received_at, updated_at, has_payload) ",
+                );
+                rows.push_values(chunk, |mut row, d| {
+                    row.push_bind(&d.id)
+                        .push_bind(&d.event)
+                        .push_bind(&d.action)
+                        .push_bind(d.status)
+                        .push_bind(now)
+                        .push_bind(now)
+                        .push_bind(now)
+                        .push_bind(i64::from(d.payload.is_some()));
+                });
+                rows.push(" ON CONFLICT (id) DO NOTHING");
+                rows.build().execute(&mut *tx).await?;
+                let bodies: Vec<(&String, &String)> =
+                    chunk.iter().filter_map(|d| d.payload.as_ref().map(|b| (&d.id, b))).collect();
+                if !bodies.is_empty() {
+                    let mut rows = sqlx::QueryBuilder::new("INSERT INTO payloads (id, body) ");
+                    rows.push_values(&bodies, |mut row, (id, body)| {
+                        row.push_bind(*id).push_bind(*body);
+                    });
+                    rows.push(" ON CONFLICT (id) DO NOTHING");
+                    rows.build().execute(&mut *tx).await?;
+                }
+                tx.commit().await?;
+            });
+        }
         Ok(())
     }
 
@@ -280,19 +294,42 @@ impl Store {
             let sql = format!(
                 "UPDATE deliveries SET status = 'processing', attempts = attempts + 1, locked_until = $1, updated_at = $2 \
                  WHERE id IN (SELECT id FROM deliveries WHERE {due} LIMIT $3 {lock}) \
-                 RETURNING id, event, payload, attempts"
+                 RETURNING id, event, attempts"
             );
             let rows = on_pool!(self, p => {
                 sqlx::query(&sql).bind(until).bind(now_ms).bind(left).fetch_all(p).await?.iter().map(|r| {
                     Ok::<_, sqlx::Error>(ClaimedDelivery {
                         id: r.try_get("id")?,
                         event: r.try_get("event")?,
-                        payload: r.try_get("payload")?,
+                        payload: None,
                         attempts: r.try_get("attempts")?,
                     })
                 }).collect::<Result<Vec<_>, _>>()?
             });
             claimed.extend(rows);
+        }
+        if claimed.is_empty() {
+            return Ok(claimed);
+        }
+        // Bodies are read on the read pool, keeping the writer free for webhook commits.
+        let bodies: Vec<(String, String)> = on_reader!(self, p => {
+            let mut query = sqlx::QueryBuilder::new("SELECT id, body FROM payloads WHERE id IN (");
+            let mut ids = query.separated(", ");
+            for c in &claimed {
+                ids.push_bind(c.id.clone());
+            }
+            query.push(")");
+            query
+                .build()
+                .fetch_all(p)
+                .await?
+                .iter()
+                .map(|r| Ok::<_, sqlx::Error>((r.try_get("id")?, r.try_get("body")?)))
+                .collect::<Result<Vec<_>, _>>()?
+        });
+        let mut bodies: std::collections::HashMap<String, String> = bodies.into_iter().collect();
+        for c in &mut claimed {
+            c.payload = bodies.remove(&c.id);
         }
         Ok(claimed)
     }
@@ -469,7 +506,7 @@ impl Store {
     pub async fn retry_delivery(&self, id: &str, now: DateTime<Utc>) -> anyhow::Result<bool> {
         let n = on_pool!(self, p => sqlx::query(
             "UPDATE deliveries SET status = 'pending', attempts = 0, next_attempt_at = $1, locked_until = 0, updated_at = $1 \
-             WHERE id = $2 AND payload IS NOT NULL AND status <> 'processing'",
+             WHERE id = $2 AND has_payload = 1 AND status <> 'processing'",
         )
         .bind(ms(now))
         .bind(id)

@@ -13,10 +13,16 @@ CREATE TABLE deliveries (
     received_at     INTEGER NOT NULL,
     updated_at      INTEGER NOT NULL,
     repo            TEXT,
-    payload         TEXT
+    has_payload     INTEGER NOT NULL DEFAULT 0 -- 1 when `payloads` holds its body
 );
 CREATE INDEX deliveries_queue ON deliveries (status, next_attempt_at);
 CREATE INDEX deliveries_received ON deliveries (received_at);
+
+-- Raw bodies live apart from the queue rows: status updates then rewrite a small row, not the whole payload.
+CREATE TABLE payloads (
+    id   TEXT PRIMARY KEY,                     -- deliveries.id
+    body TEXT NOT NULL
+);
 
 CREATE TABLE touchpoints (
     key         TEXT PRIMARY KEY,
