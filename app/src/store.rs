@@ -145,6 +145,9 @@ pub struct Outcome {
     pub note: Option<String>,
 }
 
+/// A delivery's touchpoints and evidence with their JSON, encoded before the transaction opens.
+type EncodedRows<'a> = (Vec<(&'a Touchpoint, String)>, Vec<(&'a Evidence, String)>);
+
 fn ms(t: DateTime<Utc>) -> i64 {
     t.timestamp_millis()
 }
@@ -345,7 +348,7 @@ impl Store {
         now: DateTime<Utc>,
     ) -> anyhow::Result<usize> {
         let now = ms(now);
-        let mut encoded: Vec<(Vec<(&Touchpoint, String)>, Vec<(&Evidence, String)>)> = Vec::new();
+        let mut encoded: Vec<EncodedRows<'_>> = Vec::new();
         for (_, result) in results {
             let (mut t, mut e) = (Vec::new(), Vec::new());
             if let Finished::Done(outcome) = result {
