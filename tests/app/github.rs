@@ -421,6 +421,31 @@ async fn github_broken_config_keeps_the_last_good_one_in_force() {
 }
 
 #[tokio::test]
+async fn github_unreachable_github_keeps_the_last_good_config_in_force() {
+    let fake = FakeGitHub::start().await;
+    fake.put_file("acme/api", CONFIG, PEOPLE_AND_TRACKS);
+    let configs = source(&fake);
+    let good = configs.config_for(INSTALLATION, "acme/api").await.unwrap().unwrap();
+    configs.invalidate("acme/api");
+    for _ in 0..3 {
+        fake.inject("/contents/", Fault::ServerError);
+    }
+    let still = configs.config_for(INSTALLATION, "acme/api").await.unwrap().unwrap();
+    assert_eq!(still.hash, good.hash);
+    let problems = configs.problems();
+    assert_eq!(problems.len(), 1);
+    assert!(problems[0].1.starts_with("cannot read the mentorship config of acme/api from GitHub"));
+
+    // Without a good config to fall back on, the failure is an error the worker can retry.
+    let fresh = source(&fake);
+    for _ in 0..3 {
+        fake.inject("/contents/", Fault::ServerError);
+    }
+    let err = fresh.config_for(INSTALLATION, "acme/api").await.unwrap_err();
+    assert!(matches!(err, ConfigSourceError::Unreachable { transient: true, .. }), "{err}");
+}
+
+#[tokio::test]
 async fn github_org_push_invalidates_repos_that_read_the_org_file() {
     let fake = FakeGitHub::start().await;
     fake.put_file("acme/.github", CONFIG, PEOPLE_AND_TRACKS);
