@@ -848,6 +848,21 @@ mod tests {
                 let payload: Value =
                     serde_json::from_slice(&std::fs::read(&file).unwrap()).unwrap();
                 let action = payload.get("action").and_then(Value::as_str);
+                // Upstream names files after the action (for the events Mentor reads, at least); the payload's
+                // own `action` is what GitHub sends, so the two must agree.
+                let handled = [
+                    "pull_request",
+                    "pull_request_review",
+                    "pull_request_review_comment",
+                    "pull_request_review_thread",
+                    "issue_comment",
+                    "installation",
+                    "installation_repositories",
+                ];
+                if let Some(action) = action.filter(|_| handled.contains(&event.as_str())) {
+                    let name = file.file_name().unwrap().to_str().unwrap();
+                    assert!(name.starts_with(action), "{}: action {action}", file.display());
+                }
                 total += 1;
                 let result = normalize(&event, &payload);
                 if let Err(e) = &result {

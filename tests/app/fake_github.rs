@@ -58,6 +58,9 @@ pub enum Fault {
     RateLimitReset(u64),
     /// 429 with `Retry-After` of this many seconds.
     RetryAfter(u64),
+    /// A normal answer that uses up the primary rate limit until this many seconds ahead (rounded up to a whole
+    /// second); until then every request is answered 403 like GitHub does.
+    SpendQuota(u64),
 }
 
 #[derive(Default)]
@@ -73,8 +76,10 @@ struct Data {
     /// token → (installation id, expiry).
     tokens: HashMap<String, (u64, SystemTime)>,
     issued: u64,
-    /// Resets announced by injected `RateLimitReset` faults.
+    /// Resets announced by injected `RateLimitReset` and `SpendQuota` faults.
     resets: Vec<SystemTime>,
+    /// Set by `SpendQuota`: the primary rate limit is exhausted until then.
+    exhausted_until: Option<SystemTime>,
 }
 
 struct Shared {
@@ -374,11 +379,26 @@ fn answer(
     if let Err(why) = credentials {
         return reject(StatusCode::UNAUTHORIZED, why);
     }
+    if let Some(until) = data.exhausted_until.filter(|u| *u > SystemTime::now()) {
+        let reset = until.duration_since(UNIX_EPOCH).unwrap().as_secs();
+        let mut r = message(StatusCode::FORBIDDEN, "API rate limit exceeded for installation.");
+        let h = r.headers_mut();
+        h.insert("x-ratelimit-remaining", HeaderValue::from_static("0"));
+        h.insert("x-ratelimit-reset", HeaderValue::from_str(&reset.to_string()).unwrap());
+        return (r, None);
+    }
+    let mut spend = None;
     if let Some(i) = data.faults.iter().position(|(part, _)| api_path.contains(part.as_str())) {
         let (_, fault) = data.faults.remove(i).unwrap();
         let response = match fault {
+            Fault::SpendQuota(seconds) => {
+                let reset = UNIX_EPOCH + Duration::from_secs(now_secs() + seconds.max(1) + 1);
+                data.resets.push(reset);
+                spend = Some(reset);
+                None
+            }
             Fault::ServerError => {
-                message(StatusCode::INTERNAL_SERVER_ERROR, "injected server error")
+                Some(message(StatusCode::INTERNAL_SERVER_ERROR, "injected server error"))
             }
             Fault::Unauthorized => {
                 // As if the token had been revoked: it stops working for good.
@@ -386,7 +406,7 @@ fn answer(
                     headers.get("authorization").and_then(|v| v.to_str().ok()).unwrap_or_default();
                 let token = auth.rsplit(' ').next().unwrap_or_default().to_owned();
                 data.tokens.remove(&token);
-                message(StatusCode::UNAUTHORIZED, "Bad credentials")
+                Some(message(StatusCode::UNAUTHORIZED, "Bad credentials"))
             }
             Fault::RateLimitReset(seconds) => {
                 let reset = now_secs() + seconds.max(1) + 1;
@@ -397,7 +417,7 @@ fn answer(
                 h.insert("x-ratelimit-limit", HeaderValue::from_static("5000"));
                 h.insert("x-ratelimit-remaining", HeaderValue::from_static("0"));
                 h.insert("x-ratelimit-reset", HeaderValue::from_str(&reset.to_string()).unwrap());
-                r
+                Some(r)
             }
             Fault::RetryAfter(seconds) => {
                 let mut r = message(
@@ -406,10 +426,12 @@ fn answer(
                 );
                 r.headers_mut()
                     .insert("retry-after", HeaderValue::from_str(&seconds.to_string()).unwrap());
-                r
+                Some(r)
             }
         };
-        return (response, None);
+        if let Some(response) = response {
+            return (response, None);
+        }
     }
     let parts: Vec<&str> = api_path.trim_start_matches('/').split('/').collect();
     let response = match (method.as_str(), parts.as_slice()) {
@@ -459,10 +481,17 @@ fn answer(
         _ => message(StatusCode::NOT_FOUND, "Not Found (not served by the fake)"),
     };
     let mut response = response;
+    let (remaining, reset) = match spend {
+        Some(until) => {
+            data.exhausted_until = Some(until);
+            (0, until.duration_since(UNIX_EPOCH).unwrap().as_secs())
+        }
+        None => (4999, now_secs() + 3600),
+    };
     let h = response.headers_mut();
     h.insert("x-ratelimit-limit", HeaderValue::from_static("5000"));
-    h.insert("x-ratelimit-remaining", HeaderValue::from_static("4999"));
-    h.insert("x-ratelimit-reset", HeaderValue::from_str(&(now_secs() + 3600).to_string()).unwrap());
+    h.insert("x-ratelimit-remaining", HeaderValue::from(remaining));
+    h.insert("x-ratelimit-reset", HeaderValue::from_str(&reset.to_string()).unwrap());
     (response, None)
 }
 

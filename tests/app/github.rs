@@ -43,6 +43,13 @@ async fn github_one_token_serves_several_calls() {
     fake.put_file("acme/api", CONFIG, "people: {}\n");
     fake.put_pr_files("acme/api", 1, &[("src/a.rs", 1, 2)]);
     let github = client(&fake);
+    // Concurrent calls on a cold cache still share one token.
+    let (a, b, c) = tokio::join!(
+        github.file_text(INSTALLATION, "acme/api", CONFIG),
+        github.file_text(INSTALLATION, "acme/api", CONFIG),
+        github.pull_request_files(INSTALLATION, "acme/api", 1),
+    );
+    assert!(a.is_ok() && b.is_ok() && c.is_ok());
     for _ in 0..3 {
         assert_eq!(
             github.file_text(INSTALLATION, "acme/api", CONFIG).await.unwrap().as_deref(),
@@ -128,6 +135,23 @@ async fn github_waits_for_an_exhausted_rate_limit_to_reset() {
     let reset = fake.announced_resets()[0];
     assert!(SystemTime::now() >= reset, "retried before the announced reset");
     assert_eq!(fake.count("/contents/"), 2);
+}
+
+#[tokio::test]
+async fn github_waits_before_calling_when_the_last_answer_spent_the_quota() {
+    let fake = FakeGitHub::start().await;
+    fake.put_file("acme/api", CONFIG, "x: 1\n");
+    let github = client(&fake);
+    fake.inject("/contents/", Fault::SpendQuota(1));
+    github.file_text(INSTALLATION, "acme/api", CONFIG).await.unwrap();
+    github.file_text(INSTALLATION, "acme/api", CONFIG).await.unwrap();
+    assert!(SystemTime::now() >= fake.announced_resets()[0]);
+    let statuses: Vec<u16> = fake.requests().iter().map(|r| r.status.as_u16()).collect();
+    assert_eq!(
+        statuses,
+        vec![201, 200, 200],
+        "the second call must wait instead of hitting the limit"
+    );
 }
 
 #[tokio::test]
@@ -394,6 +418,31 @@ async fn github_broken_config_keeps_the_last_good_one_in_force() {
     let fixed = configs.config_for(INSTALLATION, "acme/api").await.unwrap().unwrap();
     assert_eq!(fixed.templates.on_mentee_pr.as_deref(), Some("fixed"));
     assert!(configs.problems().is_empty());
+}
+
+#[tokio::test]
+async fn github_unreachable_github_keeps_the_last_good_config_in_force() {
+    let fake = FakeGitHub::start().await;
+    fake.put_file("acme/api", CONFIG, PEOPLE_AND_TRACKS);
+    let configs = source(&fake);
+    let good = configs.config_for(INSTALLATION, "acme/api").await.unwrap().unwrap();
+    configs.invalidate("acme/api");
+    for _ in 0..3 {
+        fake.inject("/contents/", Fault::ServerError);
+    }
+    let still = configs.config_for(INSTALLATION, "acme/api").await.unwrap().unwrap();
+    assert_eq!(still.hash, good.hash);
+    let problems = configs.problems();
+    assert_eq!(problems.len(), 1);
+    assert!(problems[0].1.starts_with("cannot read the mentorship config of acme/api from GitHub"));
+
+    // Without a good config to fall back on, the failure is an error the worker can retry.
+    let fresh = source(&fake);
+    for _ in 0..3 {
+        fake.inject("/contents/", Fault::ServerError);
+    }
+    let err = fresh.config_for(INSTALLATION, "acme/api").await.unwrap_err();
+    assert!(matches!(err, ConfigSourceError::Unreachable { transient: true, .. }), "{err}");
 }
 
 #[tokio::test]
