@@ -160,6 +160,21 @@ impl App {
         for i in 0..usize::from(self.workers) {
             workers.spawn(self.worker.clone().run(i, stop_rx.clone()));
         }
+        let checkpoints = {
+            let store = self.store.clone();
+            let mut stop = stop_rx.clone();
+            tokio::spawn(async move {
+                loop {
+                    tokio::select! {
+                        _ = tokio::time::sleep(Duration::from_millis(250)) => {}
+                        _ = stop.changed() => break,
+                    }
+                    if let Err(e) = store.checkpoint().await {
+                        tracing::warn!(error = format!("{e:#}"), "WAL checkpoint failed");
+                    }
+                }
+            })
+        };
         let addr = self.listener.local_addr()?;
         tracing::info!(%addr, workers = self.workers, "serving");
         let api = axum::serve(self.listener, self.router).with_graceful_shutdown(shutdown);
@@ -187,6 +202,10 @@ impl App {
             }
         }
         self.inbox_task.abort();
+        let _ = checkpoints.await;
+        if let Err(e) = self.store.checkpoint().await {
+            tracing::warn!(error = format!("{e:#}"), "final WAL checkpoint failed");
+        }
         self.store.close().await;
         result
     }
