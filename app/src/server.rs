@@ -105,6 +105,7 @@ pub async fn build_with(
         github,
         max_attempts: settings.max_attempts,
         retry_base: Duration::from_millis(settings.retry_base_ms),
+        lease: Duration::from_secs(settings.claim_lease_secs),
         wake,
         recorded_problems: std::sync::Mutex::new(None),
     });
