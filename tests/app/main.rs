@@ -1,1 +1,18 @@
-mod x {}
+//! End-to-end tests of `mentor-app`: the real server on 127.0.0.1:0 over a fresh database per test.
+//!
+//! Set `MENTOR_TEST_POSTGRES_URL` to also run every suite on PostgreSQL, `TEST_LOG=1` to see the server's logs.
+
+/// Read API: tokens, roles, load, evidence, health.
+mod api;
+/// The binary: `deliveries`, `token`, `replay`, `demo`, kill -9 mid-stream.
+mod cli;
+/// A strict fake GitHub REST API on loopback.
+mod fake_github;
+/// The GitHub client, the config source and enrichment against the fake GitHub.
+mod github;
+/// Shared fixtures.
+mod util;
+/// `POST /webhook`.
+mod webhook;
+/// Background processing.
+mod worker;

@@ -1,0 +1,211 @@
+//! Webhook throughput benchmark: starts a tiny offline GitHub, spawns `mentor-app serve` on a fresh SQLite file,
+//! sends signed real `pull_request_review` payloads (unique delivery and review ids) from N concurrent
+//! connections for a fixed time, then reports deliveries/s, latency percentiles, the server's peak RSS and
+//! whether every accepted delivery is in the database.
+//!
+//! Usage: `cargo run --release -p mentor-app --example loadgen -- <mentor-app binary> [seconds] [connections]`
+//! (see `bench/webhook-throughput.sh`).
+
+use std::io::{BufRead, BufReader};
+use std::process::{Command, Stdio};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use axum::routing::{get, post};
+use base64::Engine as _;
+
+const SECRET: &str = "bench-secret";
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    let args: Vec<String> = std::env::args().collect();
+    let bin = args.get(1).cloned().unwrap_or_else(|| "target/release/mentor-app".into());
+    let seconds: u64 = args.get(2).map(|s| s.parse()).transpose()?.unwrap_or(10);
+    let connections: usize = args.get(3).map(|s| s.parse()).transpose()?.unwrap_or(50);
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap().to_path_buf();
+
+    // Offline GitHub: installation tokens and the program config, in the shapes the live client expects.
+    let config = std::fs::read_to_string(root.join("tests/fixtures/app/mentorship.yml"))?;
+    let encoded = base64::engine::general_purpose::STANDARD.encode(config);
+    let github = axum::Router::new()
+        .route(
+            "/app/installations/{id}/access_tokens",
+            post(|| async {
+                let expires = chrono::Utc::now() + chrono::Duration::hours(1);
+                axum::Json(serde_json::json!({"token": "ghs_bench", "expires_at": expires.to_rfc3339()}))
+            }),
+        )
+        .route(
+            "/repos/{owner}/{repo}/contents/{*path}",
+            get(move |axum::extract::Path((_o, _r, path)): axum::extract::Path<(String, String, String)>| {
+                let encoded = encoded.clone();
+                async move {
+                    if path == ".github/mentorship.yml" {
+                        Ok(axum::Json(serde_json::json!({"type": "file", "encoding": "base64", "content": encoded})))
+                    } else {
+                        Err(axum::http::StatusCode::NOT_FOUND)
+                    }
+                }
+            }),
+        );
+    let gh_listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+    let gh_url = format!("http://{}", gh_listener.local_addr()?);
+    tokio::spawn(async move { axum::serve(gh_listener, github).await });
+
+    let dir = tempfile::tempdir()?;
+    let db = dir.path().join("bench.db");
+    let mut child = Command::new(&bin)
+        .env("MENTOR_DATABASE_URL", &db)
+        .env("MENTOR_WEBHOOK_SECRET", SECRET)
+        .env("MENTOR_APP_ID", "4242")
+        .env("MENTOR_PRIVATE_KEY_FILE", root.join("tests/fixtures/github-app-test-key.pem"))
+        // LOADGEN_GITHUB_URL (e.g. a closed port) measures ingest alone: the worker then only retries.
+        .env("MENTOR_GITHUB_API_URL", std::env::var("LOADGEN_GITHUB_URL").unwrap_or(gh_url))
+        .env("MENTOR_LISTEN", "127.0.0.1:0")
+        .env("RUST_LOG", "mentor_app=info")
+        .args(["--log-format", "json", "serve"])
+        .stderr(Stdio::piped())
+        .stdout(Stdio::null())
+        .spawn()?;
+    let pid = child.id();
+    let mut lines = BufReader::new(child.stderr.take().unwrap()).lines();
+    let addr = loop {
+        let line =
+            lines.next().ok_or_else(|| anyhow::anyhow!("server exited before serving"))??;
+        let v: serde_json::Value = serde_json::from_str(&line).unwrap_or_default();
+        if v["fields"]["message"] == "serving" {
+            break v["fields"]["addr"].as_str().unwrap_or_default().to_string();
+        }
+    };
+    std::thread::spawn(move || for _ in lines {});
+    let url = format!("http://{addr}/webhook");
+
+    // A real payload with the logins of a configured pair and a fresh time; the review id varies per request.
+    let mut payload: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(
+        root.join("tests/fixtures/webhooks/pull_request_review/submitted.payload.json"),
+    )?)?;
+    payload["review"]["user"]["login"] = "bob".into();
+    payload["pull_request"]["user"]["login"] = "alice".into();
+    payload["review"]["submitted_at"] = chrono::Utc::now().to_rfc3339().into();
+    payload["review"]["id"] = 987_654_321u64.into();
+    let text = serde_json::to_string(&payload)?;
+    let (head, tail) = text.split_once("987654321").unwrap();
+    let (head, tail) = (Arc::new(head.to_string()), Arc::new(tail.to_string()));
+
+    let client = reqwest::Client::builder().pool_max_idle_per_host(connections).build()?;
+    let deadline = Instant::now() + Duration::from_secs(seconds);
+    let started = Instant::now();
+    let mut tasks = tokio::task::JoinSet::new();
+    for lane in 0..connections {
+        let (client, url, head, tail) = (client.clone(), url.clone(), head.clone(), tail.clone());
+        tasks.spawn(async move {
+            let mut latencies: Vec<u32> = Vec::with_capacity(100_000);
+            let (mut accepted, mut errors) = (0u64, 0u64);
+            let mut i = 0u64;
+            while Instant::now() < deadline {
+                let id = (lane as u64) * 10_000_000 + i;
+                i += 1;
+                let body = format!("{head}{id}{tail}");
+                let sig = mentor_app::webhook::sign(SECRET, body.as_bytes());
+                let t = Instant::now();
+                let resp = client
+                    .post(&url)
+                    .header("x-github-event", "pull_request_review")
+                    .header("x-github-delivery", format!("bench-{id}"))
+                    .header("x-hub-signature-256", sig)
+                    .header("content-type", "application/json")
+                    .body(body)
+                    .send()
+                    .await;
+                latencies.push(t.elapsed().as_micros() as u32);
+                match resp {
+                    Ok(r) if r.status().as_u16() == 202 => accepted += 1,
+                    _ => errors += 1,
+                }
+            }
+            (latencies, accepted, errors)
+        });
+    }
+    let (mut latencies, mut accepted, mut errors) = (Vec::new(), 0u64, 0u64);
+    while let Some(r) = tasks.join_next().await {
+        let (l, a, e) = r?;
+        latencies.extend(l);
+        accepted += a;
+        errors += e;
+    }
+    let elapsed = started.elapsed().as_secs_f64();
+    latencies.sort_unstable();
+    let pct = |p: f64| {
+        latencies
+            .get(((latencies.len() as f64 * p) as usize).min(latencies.len().saturating_sub(1)))
+            .copied()
+            .unwrap_or(0) as f64
+            / 1000.0
+    };
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
+    let (server_user, server_sys) = cpu_split(&format!("/proc/{pid}/stat"));
+    let server_cpu = server_user + server_sys;
+    let own_cpu = cpu_seconds("/proc/self/stat");
+    let hwm = status.lines().find(|l| l.starts_with("VmHWM")).unwrap_or("VmHWM: ?").to_string();
+
+    // Let the worker drain for a while, then stop the server gracefully and count.
+    let store = mentor_app::store::Store::connect(&db.to_string_lossy()).await?;
+    let drain_start = Instant::now();
+    let mut processed_all = false;
+    while drain_start.elapsed() < Duration::from_secs(120) {
+        let counts = store.count_by_status().await?;
+        if !counts.iter().any(|(s, n)| (s == "pending" || s == "processing") && *n > 0) {
+            processed_all = true;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    let drain = drain_start.elapsed().as_secs_f64();
+    let _ = Command::new("kill").arg("-TERM").arg(pid.to_string()).status();
+    let _ = child.wait();
+    let counts = store.count_by_status().await?;
+    let rows: i64 = counts.iter().map(|(_, n)| n).sum();
+    let touchpoints = store.touchpoints().await?.len();
+
+    println!("connections:        {connections}");
+    println!("duration:           {elapsed:.1} s");
+    println!("accepted (202):     {accepted}  errors: {errors}");
+    println!("throughput:         {:.0} deliveries/s", accepted as f64 / elapsed);
+    println!("latency p50/p99/max: {:.2} / {:.2} / {:.2} ms", pct(0.50), pct(0.99), pct(1.0));
+    println!(
+        "server peak RSS:    {}",
+        hwm.split_whitespace().skip(1).collect::<Vec<_>>().join(" ")
+    );
+    println!(
+        "CPU during load:    server {server_cpu:.1} s (user {server_user:.1}, system {server_sys:.1}; {:.0} µs/delivery), \
+         load generator {own_cpu:.1} s",
+        server_cpu * 1e6 / accepted.max(1) as f64
+    );
+    println!(
+        "rows in deliveries: {rows} (accepted {accepted}; missing {})",
+        (accepted as i64 - rows).max(0)
+    );
+    println!("by status:          {counts:?}");
+    println!("touchpoints:        {touchpoints}");
+    println!("worker drain after load: {drain:.1} s (all processed: {processed_all})");
+    if rows < accepted as i64 {
+        anyhow::bail!("{} accepted deliveries are missing", accepted as i64 - rows);
+    }
+    Ok(())
+}
+
+/// Returns user + system CPU seconds of a process from its `/proc/<pid>/stat` (clock ticks of 1/100 s).
+fn cpu_seconds(stat_path: &str) -> f64 {
+    let (user, sys) = cpu_split(stat_path);
+    user + sys
+}
+
+/// Returns (user, system) CPU seconds of a process from its `/proc/<pid>/stat`.
+fn cpu_split(stat_path: &str) -> (f64, f64) {
+    let text = std::fs::read_to_string(stat_path).unwrap_or_default();
+    // Fields after the command name (which may contain spaces) start after the last ')'.
+    let rest = text.rsplit_once(')').map(|(_, r)| r).unwrap_or_default();
+    let fields: Vec<&str> = rest.split_whitespace().collect();
+    let ticks = |i: usize| fields.get(i).and_then(|v| v.parse::<f64>().ok()).unwrap_or(0.0);
+    (ticks(11) / 100.0, ticks(12) / 100.0)
+}

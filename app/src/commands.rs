@@ -1,0 +1,123 @@
+//! One function per subcommand (`cmd_x`); each parses nothing itself and writes only to the writer it is given.
+
+use std::io::Write;
+use std::time::Duration;
+
+use anyhow::Context;
+use chrono::Utc;
+
+use crate::api::{Role, create_token};
+use crate::settings::{DeliveriesCommand, ReplayArgs, ServeArgs, TokenCommand};
+use crate::store::Store;
+use crate::{server, webhook};
+
+/// Runs `serve` until SIGINT/SIGTERM.
+pub async fn cmd_serve(args: ServeArgs, database_url: &str) -> anyhow::Result<()> {
+    let app = server::build(&args, database_url).await?;
+    app.run(server::shutdown_signal()).await
+}
+
+/// Runs `deliveries list|retry`.
+pub async fn cmd_deliveries(
+    cmd: DeliveriesCommand,
+    database_url: &str,
+    out: &mut dyn Write,
+) -> anyhow::Result<()> {
+    let store = Store::connect(database_url).await?;
+    match cmd {
+        DeliveriesCommand::List(args) => {
+            let rows = store.list_deliveries(args.status.map(|s| s.as_str()), args.limit).await?;
+            let problems = store.config_problems().await?;
+            if args.json {
+                let problems: Vec<_> = problems
+                    .iter()
+                    .map(|(repo, message)| serde_json::json!({"repo": repo, "message": message}))
+                    .collect();
+                let doc = serde_json::json!({"deliveries": rows, "config_problems": problems});
+                writeln!(out, "{}", serde_json::to_string_pretty(&doc)?)?;
+            } else {
+                writeln!(
+                    out,
+                    "{:<38} {:<28} {:<16} {:<10} {:>8}  ERROR",
+                    "ID", "EVENT", "ACTION", "STATUS", "ATTEMPTS"
+                )?;
+                for r in &rows {
+                    writeln!(
+                        out,
+                        "{:<38} {:<28} {:<16} {:<10} {:>8}  {}",
+                        r.id,
+                        r.event,
+                        r.action.as_deref().unwrap_or("-"),
+                        r.status,
+                        r.attempts,
+                        r.last_error.as_deref().unwrap_or("")
+                    )?;
+                }
+                if !problems.is_empty() {
+                    writeln!(out, "\nconfig problems:")?;
+                    for (repo, message) in &problems {
+                        writeln!(out, "  {repo}: {message}")?;
+                    }
+                }
+            }
+        }
+        DeliveriesCommand::Retry(args) => {
+            if !store.retry_delivery(&args.id, Utc::now()).await? {
+                anyhow::bail!(
+                    "no delivery `{}` that can be retried\n\nRun `mentor-app deliveries list` to see ids; ignored \
+                     deliveries keep no payload and deliveries being processed cannot be retried.",
+                    args.id
+                );
+            }
+            writeln!(out, "Delivery {} queued again.", args.id)?;
+        }
+    }
+    store.close().await;
+    Ok(())
+}
+
+/// Runs `token create`.
+pub async fn cmd_token(
+    cmd: TokenCommand,
+    database_url: &str,
+    out: &mut dyn Write,
+) -> anyhow::Result<()> {
+    let TokenCommand::Create(args) = cmd;
+    let role = Role::parse(&args.role).map_err(|e| anyhow::anyhow!("--role: {e}"))?;
+    let store = Store::connect(database_url).await?;
+    let token = create_token(&store, &role).await?;
+    store.close().await;
+    writeln!(out, "Created a token for role {role}. It is shown only once:")?;
+    writeln!(out, "{token}")?;
+    Ok(())
+}
+
+/// Runs `replay`: signs the payload and POSTs it, printing the answer's status.
+pub async fn cmd_replay(args: ReplayArgs, out: &mut dyn Write) -> anyhow::Result<()> {
+    let body = std::fs::read(&args.payload)
+        .with_context(|| format!("cannot read {}", args.payload.display()))?;
+    let secret =
+        args.webhook_secret.expose().split(',').next().unwrap_or_default().trim().to_string();
+    let delivery = args.delivery.unwrap_or_else(|| {
+        let b: [u8; 16] = rand::random();
+        format!("replay-{}", hex::encode(b))
+    });
+    let resp = reqwest::Client::new()
+        .post(&args.url)
+        .timeout(Duration::from_secs(30))
+        .header("content-type", "application/json")
+        .header("x-github-event", &args.event)
+        .header("x-github-delivery", &delivery)
+        .header("x-hub-signature-256", webhook::sign(&secret, &body))
+        .body(body)
+        .send()
+        .await
+        .with_context(|| format!("cannot POST to {}", args.url))?;
+    let status = resp.status();
+    let text = resp.text().await.unwrap_or_default();
+    writeln!(out, "{} {delivery} {}", status.as_u16(), text.trim())?;
+    if !status.is_success() {
+        anyhow::bail!("the server answered {status}");
+    }
+    Ok(())
+}

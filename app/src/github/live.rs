@@ -1,0 +1,732 @@
+//! [`LiveGitHub`]: GitHub's REST API over HTTP, authenticated as the App.
+//!
+//! The HTTP client is reqwest, not octocrab. octocrab was tried first (the commit history has it) and fought
+//! every requirement here:
+//! - it only attaches credentials when the request's host is its base host or `api.github.com`, and its token
+//!   cache refreshes at expiry, not ahead of it; Mentor needs per-installation tokens refreshed 5 minutes early,
+//!   an explicit refresh on 401, and `Link: rel="next"` URLs (absolute, already carrying a GHE `/api/v3` prefix)
+//!   followed with the same credentials;
+//! - its retry layer waits out rate limits without an upper bound; Mentor waits at most [`Patience::max_wait`]
+//!   and then reports [`GitHubError::Transient`] so the worker retries later instead of blocking;
+//! - it always adds its own `User-Agent: octocrab`, so Mentor's requests carried two user agents, and it logs
+//!   every 5xx at error level before Mentor decides whether a retry makes it a non-event.
+//!
+//! With those bypassed, octocrab was only a transport; reqwest is that transport without the hidden layers.
+//! Requests are plain REST calls with absolute URLs and an explicit `Authorization` header.
+//!
+//! Secrets: the private key and tokens live in [`Secret`]s and [`EncodingKey`]s, never in errors or logs.
+
+use std::collections::HashMap;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use base64::Engine as _;
+use chrono::{DateTime, Utc};
+use jsonwebtoken::{Algorithm, EncodingKey, Header};
+use mentor_core::{Login, ReviewState};
+use reqwest::header::{self, HeaderMap};
+use reqwest::{Method, StatusCode};
+use serde::Deserialize;
+
+use super::{BoxFuture, ChangedFile, GitHubApi, GitHubError, GitHubSettings, ReviewInfo, Secret};
+
+/// The media type GitHub documents for its REST API.
+const ACCEPT_JSON: &str = "application/vnd.github+json";
+/// Identifies Mentor to GitHub (GitHub rejects requests without a User-Agent).
+const USER_AGENT: &str = concat!("mentor-app/", env!("CARGO_PKG_VERSION"));
+/// The REST API version Mentor is written against.
+const API_VERSION: &str = "2022-11-28";
+/// A cached installation token is replaced this long before GitHub says it expires, so a call never starts with a
+/// token that dies mid-flight.
+const TOKEN_EARLY_REFRESH: chrono::TimeDelta = chrono::TimeDelta::minutes(5);
+/// The JWT's `iat` is backdated by this much to absorb clock drift (GitHub's recommendation).
+const JWT_BACKDATE_SECONDS: u64 = 60;
+/// The JWT lives this long after `now`; GitHub accepts at most 10 minutes.
+const JWT_LIFETIME_SECONDS: u64 = 9 * 60;
+/// GitHub's largest page size.
+const PER_PAGE: u32 = 100;
+/// Pages followed at most for one list, so a server that always links a next page cannot loop forever.
+const MAX_PAGES: usize = 100;
+
+/// How long [`LiveGitHub`] waits and how often it retries before giving up with [`GitHubError::Transient`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Patience {
+    /// The longest single wait for a rate limit (`Retry-After`, `x-ratelimit-reset`); a longer one fails at once.
+    pub max_wait: Duration,
+    /// Waits for rate limits per call, at most.
+    pub rate_limit_retries: u32,
+    /// Retries after a 5xx, timeout or connection error, per call.
+    pub server_error_retries: u32,
+    /// The first pause after a 5xx or transport error; it doubles on each retry.
+    pub backoff: Duration,
+    /// The deadline of one HTTP exchange.
+    pub timeout: Duration,
+}
+
+impl Default for Patience {
+    fn default() -> Patience {
+        Patience {
+            max_wait: Duration::from_secs(60),
+            rate_limit_retries: 3,
+            server_error_retries: 2,
+            backoff: Duration::from_millis(500),
+            timeout: Duration::from_secs(30),
+        }
+    }
+}
+
+/// GitHub's REST API, authenticated as the App; see the module docs for what it does on its own.
+pub struct LiveGitHub {
+    http: reqwest::Client,
+    /// `scheme://host[:port][/prefix]` without a trailing slash; every path is appended to it.
+    api_url: String,
+    app_id: u64,
+    key: EncodingKey,
+    /// Installation tokens by installation id. An async mutex held across the token request, so concurrent calls
+    /// for a cold installation make one token request, not one each.
+    tokens: tokio::sync::Mutex<HashMap<u64, InstallationToken>>,
+    /// When the primary rate limit of an installation (or of the App itself, key 0) resets, if it is exhausted.
+    exhausted_until: std::sync::Mutex<HashMap<u64, SystemTime>>,
+    patience: Patience,
+}
+
+impl std::fmt::Debug for LiveGitHub {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("LiveGitHub")
+            .field("api_url", &self.api_url)
+            .field("app_id", &self.app_id)
+            .field("key", &"[redacted]")
+            .field("patience", &self.patience)
+            .finish_non_exhaustive()
+    }
+}
+
+struct InstallationToken {
+    token: Secret,
+    refresh_at: DateTime<Utc>,
+}
+
+/// Who a request is made as.
+#[derive(Clone, Copy, Debug)]
+enum Identity {
+    /// The App itself (JWT), for `/app/...` endpoints.
+    App,
+    /// An installation (installation access token).
+    Installation(u64),
+}
+
+impl Identity {
+    fn quota_key(self) -> u64 {
+        match self {
+            Identity::App => 0,
+            Identity::Installation(id) => id,
+        }
+    }
+}
+
+/// A response with its body read.
+struct Reply {
+    status: StatusCode,
+    headers: HeaderMap,
+    body: String,
+}
+
+#[derive(serde::Serialize)]
+struct Claims {
+    iat: u64,
+    exp: u64,
+    iss: String,
+}
+
+impl LiveGitHub {
+    /// Returns a client for the App described by `settings`, or an error naming what is wrong with them.
+    pub fn new(settings: GitHubSettings) -> anyhow::Result<LiveGitHub> {
+        use anyhow::Context as _;
+        let api_url = settings.api_url.trim_end_matches('/').to_owned();
+        let parsed = reqwest::Url::parse(&api_url)
+            .with_context(|| format!("invalid GitHub API URL {api_url:?}"))?;
+        anyhow::ensure!(
+            matches!(parsed.scheme(), "http" | "https")
+                && parsed.has_host()
+                && parsed.query().is_none(),
+            "invalid GitHub API URL {api_url:?}: expected http(s)://host[/prefix]\n\nUse https://api.github.com, \
+             or https://HOST/api/v3 for GitHub Enterprise Server."
+        );
+        let key = EncodingKey::from_rsa_pem(settings.private_key_pem.expose().as_bytes()).context(
+            "the GitHub App private key is not an RSA key in PEM form\n\nDownload a private key from the App's \
+             settings page on GitHub and pass the whole .pem file.",
+        )?;
+        let http = reqwest::Client::builder()
+            .user_agent(USER_AGENT)
+            .connect_timeout(Duration::from_secs(10))
+            .build()
+            .context("cannot build the HTTP client for GitHub")?;
+        Ok(LiveGitHub {
+            http,
+            api_url,
+            app_id: settings.app_id,
+            key,
+            tokens: tokio::sync::Mutex::new(HashMap::new()),
+            exhausted_until: std::sync::Mutex::new(HashMap::new()),
+            patience: Patience::default(),
+        })
+    }
+
+    /// Returns the client with other waits and retry counts (tests shorten them).
+    pub fn with_patience(mut self, patience: Patience) -> LiveGitHub {
+        self.patience = patience;
+        self
+    }
+
+    /// Returns a JWT that authenticates as the App for the next few minutes.
+    fn app_jwt(&self) -> Result<Secret, GitHubError> {
+        let now =
+            SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or_default();
+        let claims = Claims {
+            iat: now.saturating_sub(JWT_BACKDATE_SECONDS),
+            exp: now + JWT_LIFETIME_SECONDS,
+            iss: self.app_id.to_string(),
+        };
+        jsonwebtoken::encode(&Header::new(Algorithm::RS256), &claims, &self.key)
+            .map(Secret::new)
+            .map_err(|e| GitHubError::Permanent(format!("cannot sign the GitHub App JWT: {e}")))
+    }
+
+    /// Returns a valid installation token, from the cache or freshly requested.
+    async fn installation_token(&self, installation_id: u64) -> Result<Secret, GitHubError> {
+        let mut tokens = self.tokens.lock().await;
+        if let Some(cached) = tokens.get(&installation_id)
+            && Utc::now() < cached.refresh_at
+        {
+            return Ok(cached.token.clone());
+        }
+        #[derive(Deserialize)]
+        struct TokenReply {
+            token: String,
+            expires_at: DateTime<Utc>,
+        }
+        let url = self.url(&format!("/app/installations/{installation_id}/access_tokens"));
+        // Boxed: `send` calls back here for installation identities (never for the App's own requests).
+        let reply = Box::pin(self.send(Identity::App, Method::POST, &url, ACCEPT_JSON)).await?;
+        if reply.status == StatusCode::NOT_FOUND {
+            return Err(GitHubError::Permanent(format!(
+                "GitHub App {} has no installation {installation_id}\n\nThe App was probably uninstalled.",
+                self.app_id
+            )));
+        }
+        let parsed: TokenReply = self.json(&reply, "installation access token")?;
+        tracing::debug!(installation_id, expires_at = %parsed.expires_at, "new installation token");
+        let token = Secret::new(parsed.token);
+        tokens.insert(
+            installation_id,
+            InstallationToken {
+                token: token.clone(),
+                refresh_at: parsed.expires_at - TOKEN_EARLY_REFRESH,
+            },
+        );
+        Ok(token)
+    }
+
+    async fn forget_token(&self, installation_id: u64) {
+        self.tokens.lock().await.remove(&installation_id);
+    }
+
+    /// Returns the absolute URL of API `path` (which starts with `/`), keeping any prefix of `api_url`.
+    fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.api_url)
+    }
+
+    /// Sends one request with retries: waits out rate limits, retries 5xx and transport errors with backoff, and
+    /// refreshes the installation token once on a 401. Returns any other response, 404 included, to the caller.
+    async fn send(
+        &self,
+        who: Identity,
+        method: Method,
+        url: &str,
+        accept: &str,
+    ) -> Result<Reply, GitHubError> {
+        let what = format!("{method} {}", self.display_path(url));
+        let (mut rate_limited, mut failures, mut refreshed) = (0u32, 0u32, false);
+        loop {
+            self.wait_for_quota(who, &what).await?;
+            let authorization = match who {
+                Identity::App => format!("Bearer {}", self.app_jwt()?.expose()),
+                Identity::Installation(id) => {
+                    format!("token {}", self.installation_token(id).await?.expose())
+                }
+            };
+            let outcome = tokio::time::timeout(
+                self.patience.timeout,
+                self.exchange(method.clone(), url, &authorization, accept),
+            )
+            .await;
+            let failure = match outcome {
+                Err(_) => format!("{what}: no answer within {:?}", self.patience.timeout),
+                Ok(Err(e)) => format!("{what}: {e}"),
+                Ok(Ok(reply)) => {
+                    self.note_quota(who, &reply.headers);
+                    let status = reply.status;
+                    if status.is_success()
+                        || status == StatusCode::NOT_FOUND
+                        || status == StatusCode::NOT_MODIFIED
+                    {
+                        return Ok(reply);
+                    }
+                    if status == StatusCode::UNAUTHORIZED
+                        && let Identity::Installation(id) = who
+                        && !refreshed
+                    {
+                        // The token was revoked or expired early: get a new one and try once more.
+                        tracing::info!(
+                            installation_id = id,
+                            "{what}: 401, refreshing the installation token"
+                        );
+                        self.forget_token(id).await;
+                        refreshed = true;
+                        continue;
+                    }
+                    if (status == StatusCode::FORBIDDEN || status == StatusCode::TOO_MANY_REQUESTS)
+                        && let Some(wait) =
+                            rate_limit_wait(status, &reply.headers, SystemTime::now())
+                    {
+                        if wait > self.patience.max_wait
+                            || rate_limited >= self.patience.rate_limit_retries
+                        {
+                            return Err(GitHubError::Transient(format!(
+                                "{what}: rate limited by GitHub for another {}s",
+                                wait.as_secs()
+                            )));
+                        }
+                        rate_limited += 1;
+                        tracing::warn!("{what}: rate limited ({status}), waiting {wait:?}");
+                        tokio::time::sleep(wait).await;
+                        continue;
+                    }
+                    if !status.is_server_error() {
+                        return Err(GitHubError::Permanent(format!(
+                            "{what}: {status}{}",
+                            github_message(&reply.body)
+                                .map(|m| format!(": {m}"))
+                                .unwrap_or_default()
+                        )));
+                    }
+                    format!("{what}: {status}")
+                }
+            };
+            if failures >= self.patience.server_error_retries {
+                return Err(GitHubError::Transient(failure));
+            }
+            let pause = self.patience.backoff * 2u32.saturating_pow(failures);
+            failures += 1;
+            tracing::warn!("{failure}; retrying in {pause:?}");
+            tokio::time::sleep(pause).await;
+        }
+    }
+
+    /// One HTTP exchange.
+    async fn exchange(
+        &self,
+        method: Method,
+        url: &str,
+        authorization: &str,
+        accept: &str,
+    ) -> Result<Reply, String> {
+        // Tokens and JWTs are ASCII; the message must not quote the value.
+        let mut auth = header::HeaderValue::from_str(authorization)
+            .map_err(|_| "the credentials are not a valid header value".to_owned())?;
+        auth.set_sensitive(true);
+        let response = self
+            .http
+            .request(method, url)
+            .header(header::ACCEPT, accept)
+            .header("x-github-api-version", API_VERSION)
+            .header(header::AUTHORIZATION, auth)
+            .send()
+            .await
+            .map_err(describe)?;
+        let status = response.status();
+        let headers = response.headers().clone();
+        let body = response.text().await.map_err(describe)?;
+        Ok(Reply { status, headers, body })
+    }
+
+    /// Sleeps until the primary rate limit of `who` resets, if a previous answer said it is exhausted.
+    async fn wait_for_quota(&self, who: Identity, what: &str) -> Result<(), GitHubError> {
+        let until =
+            self.exhausted_until.lock().map(|m| m.get(&who.quota_key()).copied()).unwrap_or(None);
+        let Some(until) = until else { return Ok(()) };
+        let Ok(wait) = until.duration_since(SystemTime::now()) else { return Ok(()) };
+        if wait > self.patience.max_wait {
+            return Err(GitHubError::Transient(format!(
+                "{what}: GitHub rate limit exhausted for another {}s",
+                wait.as_secs()
+            )));
+        }
+        tracing::info!("{what}: rate limit exhausted, waiting {wait:?} for it to reset");
+        tokio::time::sleep(wait).await;
+        Ok(())
+    }
+
+    /// Remembers when the primary rate limit resets if this answer used it up.
+    fn note_quota(&self, who: Identity, headers: &HeaderMap) {
+        let Ok(mut map) = self.exhausted_until.lock() else { return };
+        match (
+            header_u64(headers, "x-ratelimit-remaining"),
+            header_u64(headers, "x-ratelimit-reset"),
+        ) {
+            (Some(0), Some(reset)) => {
+                map.insert(who.quota_key(), UNIX_EPOCH + Duration::from_secs(reset));
+            }
+            (Some(_), _) => {
+                map.remove(&who.quota_key());
+            }
+            _ => {}
+        }
+    }
+
+    /// Returns the API path of `url` for messages (never a token: tokens travel in headers only).
+    fn display_path<'u>(&self, url: &'u str) -> &'u str {
+        url.strip_prefix(self.api_url.as_str()).unwrap_or(url)
+    }
+
+    fn json<T: serde::de::DeserializeOwned>(
+        &self,
+        reply: &Reply,
+        what: &str,
+    ) -> Result<T, GitHubError> {
+        serde_json::from_str(&reply.body)
+            .map_err(|e| GitHubError::Permanent(format!("GitHub sent an unexpected {what}: {e}")))
+    }
+
+    /// GETs every page of a list, following `Link: rel="next"`.
+    async fn get_all<T: serde::de::DeserializeOwned>(
+        &self,
+        installation_id: u64,
+        path: &str,
+        what: &str,
+    ) -> Result<Vec<T>, GitHubError> {
+        let mut url = self.url(&format!("{path}?per_page={PER_PAGE}"));
+        let mut items = Vec::new();
+        for _ in 0..MAX_PAGES {
+            let reply = self
+                .send(Identity::Installation(installation_id), Method::GET, &url, ACCEPT_JSON)
+                .await?;
+            if reply.status == StatusCode::NOT_FOUND {
+                return Err(GitHubError::Permanent(format!("GET {path}: 404 Not Found")));
+            }
+            let page: Vec<T> = self.json(&reply, what)?;
+            items.extend(page);
+            match next_link(&reply.headers) {
+                None => return Ok(items),
+                Some(next) => {
+                    // Credentials go only to the API we were configured with, never to a host a header names.
+                    if !next.starts_with(&format!("{}/", self.api_url)) {
+                        return Err(GitHubError::Permanent(format!(
+                            "GET {path}: the next page link points outside {}: {next}",
+                            self.api_url
+                        )));
+                    }
+                    url = next;
+                }
+            }
+        }
+        Err(GitHubError::Permanent(format!("GET {path}: more than {MAX_PAGES} pages")))
+    }
+
+    async fn contents(
+        &self,
+        installation_id: u64,
+        repo: &str,
+        path: &str,
+    ) -> Result<Option<String>, GitHubError> {
+        let repo_path = repo_path(repo)?;
+        let encoded: Vec<String> = path.split('/').map(encode_segment).collect();
+        let api_path = format!("{repo_path}/contents/{}", encoded.join("/"));
+        let reply = self
+            .send(
+                Identity::Installation(installation_id),
+                Method::GET,
+                &self.url(&api_path),
+                ACCEPT_JSON,
+            )
+            .await?;
+        if reply.status == StatusCode::NOT_FOUND {
+            return Ok(None);
+        }
+        #[derive(Deserialize)]
+        struct Contents {
+            #[serde(rename = "type")]
+            kind: String,
+            encoding: Option<String>,
+            content: Option<String>,
+        }
+        let what = format!("{repo}:{path}");
+        let body: serde_json::Value = self.json(&reply, "contents answer")?;
+        if body.is_array() {
+            return Err(GitHubError::Permanent(format!("{what} is a directory, not a file")));
+        }
+        let contents: Contents = serde_json::from_value(body).map_err(|e| {
+            GitHubError::Permanent(format!("GitHub sent an unexpected contents answer: {e}"))
+        })?;
+        if contents.kind != "file" {
+            return Err(GitHubError::Permanent(format!(
+                "{what} is a {}, not a file",
+                contents.kind
+            )));
+        }
+        match (contents.encoding.as_deref(), contents.content) {
+            (Some("base64"), Some(content)) => {
+                // GitHub wraps the base64 text at 60 columns.
+                let compact: String =
+                    content.chars().filter(|c| !c.is_ascii_whitespace()).collect();
+                let bytes =
+                    base64::engine::general_purpose::STANDARD.decode(compact).map_err(|e| {
+                        GitHubError::Permanent(format!("{what}: invalid base64 content: {e}"))
+                    })?;
+                String::from_utf8(bytes)
+                    .map(Some)
+                    .map_err(|_| GitHubError::Permanent(format!("{what} is not UTF-8 text")))
+            }
+            (encoding, _) => Err(GitHubError::Permanent(format!(
+                "{what}: GitHub sent no inline content (encoding {})\n\nFiles over 1 MB are not read inline; \
+                 keep the file smaller.",
+                encoding.unwrap_or("none")
+            ))),
+        }
+    }
+
+    async fn files(
+        &self,
+        installation_id: u64,
+        repo: &str,
+        number: u64,
+    ) -> Result<Vec<ChangedFile>, GitHubError> {
+        #[derive(Deserialize)]
+        struct File {
+            filename: String,
+            additions: u64,
+            deletions: u64,
+        }
+        let path = format!("{}/pulls/{number}/files", repo_path(repo)?);
+        let files: Vec<File> = self.get_all(installation_id, &path, "list of PR files").await?;
+        Ok(files
+            .into_iter()
+            .map(|f| ChangedFile {
+                path: f.filename,
+                additions: f.additions,
+                deletions: f.deletions,
+            })
+            .collect())
+    }
+
+    async fn reviews(
+        &self,
+        installation_id: u64,
+        repo: &str,
+        number: u64,
+    ) -> Result<Vec<ReviewInfo>, GitHubError> {
+        #[derive(Deserialize)]
+        struct User {
+            login: String,
+            #[serde(rename = "type")]
+            kind: Option<String>,
+        }
+        #[derive(Deserialize)]
+        struct Review {
+            user: Option<User>,
+            state: String,
+        }
+        let path = format!("{}/pulls/{number}/reviews", repo_path(repo)?);
+        let reviews: Vec<Review> =
+            self.get_all(installation_id, &path, "list of PR reviews").await?;
+        Ok(reviews
+            .into_iter()
+            .filter_map(|r| {
+                let state = match r.state.to_ascii_uppercase().as_str() {
+                    "APPROVED" => ReviewState::Approved,
+                    "CHANGES_REQUESTED" => ReviewState::ChangesRequested,
+                    "COMMENTED" => ReviewState::Commented,
+                    "DISMISSED" => ReviewState::Dismissed,
+                    // PENDING reviews are drafts nobody else can see yet.
+                    _ => return None,
+                };
+                // A deleted account has no user; it cannot be anyone's reviewer any more.
+                let user = r.user?;
+                let reviewer = Login::new(&user.login);
+                let is_bot = reviewer.is_bot() || user.kind.as_deref() == Some("Bot");
+                Some(ReviewInfo { reviewer, state, is_bot })
+            })
+            .collect())
+    }
+}
+
+impl GitHubApi for LiveGitHub {
+    fn file_text<'a>(
+        &'a self,
+        installation_id: u64,
+        repo: &'a str,
+        path: &'a str,
+    ) -> BoxFuture<'a, Result<Option<String>, GitHubError>> {
+        Box::pin(self.contents(installation_id, repo, path))
+    }
+
+    fn pull_request_files<'a>(
+        &'a self,
+        installation_id: u64,
+        repo: &'a str,
+        number: u64,
+    ) -> BoxFuture<'a, Result<Vec<ChangedFile>, GitHubError>> {
+        Box::pin(self.files(installation_id, repo, number))
+    }
+
+    fn pull_request_reviews<'a>(
+        &'a self,
+        installation_id: u64,
+        repo: &'a str,
+        number: u64,
+    ) -> BoxFuture<'a, Result<Vec<ReviewInfo>, GitHubError>> {
+        Box::pin(self.reviews(installation_id, repo, number))
+    }
+}
+
+/// Returns `/repos/{owner}/{repo}` for `owner/name`, or a permanent error for anything else.
+fn repo_path(repo: &str) -> Result<String, GitHubError> {
+    match repo.split_once('/') {
+        Some((owner, name)) if !owner.is_empty() && !name.is_empty() && !name.contains('/') => {
+            Ok(format!("/repos/{}/{}", encode_segment(owner), encode_segment(name)))
+        }
+        _ => Err(GitHubError::Permanent(format!(
+            "{repo:?} is not a repository name of the form owner/name"
+        ))),
+    }
+}
+
+/// Percent-encodes one path segment (everything but unreserved characters).
+fn encode_segment(segment: &str) -> String {
+    let mut out = String::with_capacity(segment.len());
+    for b in segment.bytes() {
+        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~') {
+            out.push(char::from(b));
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
+/// Describes a transport error with its causes ("error sending request: connection refused"), without the URL.
+fn describe(error: reqwest::Error) -> String {
+    let error = error.without_url();
+    let mut text = error.to_string();
+    let mut cause = std::error::Error::source(&error);
+    while let Some(c) = cause {
+        text.push_str(": ");
+        text.push_str(&c.to_string());
+        cause = c.source();
+    }
+    text
+}
+
+fn header_u64(headers: &HeaderMap, name: &str) -> Option<u64> {
+    headers.get(name)?.to_str().ok()?.trim().parse().ok()
+}
+
+/// Returns how long to wait before retrying a 403/429, or None when it is not a rate limit (a real 403).
+///
+/// GitHub's rules: `Retry-After` (secondary limits) wins; else `x-ratelimit-remaining: 0` means wait until
+/// `x-ratelimit-reset` (epoch seconds); else a 429, or a 403 whose message mentions a secondary rate limit, means
+/// wait at least a minute.
+fn rate_limit_wait(status: StatusCode, headers: &HeaderMap, now: SystemTime) -> Option<Duration> {
+    if let Some(seconds) = header_u64(headers, "retry-after") {
+        return Some(Duration::from_secs(seconds));
+    }
+    if header_u64(headers, "x-ratelimit-remaining") == Some(0) {
+        let reset = UNIX_EPOCH + Duration::from_secs(header_u64(headers, "x-ratelimit-reset")?);
+        // The reset is in whole seconds; a small margin keeps us from arriving a hair early.
+        return Some(reset.duration_since(now).unwrap_or_default() + Duration::from_millis(250));
+    }
+    (status == StatusCode::TOO_MANY_REQUESTS).then_some(Duration::from_secs(60))
+}
+
+/// Returns the `message` of a GitHub error body, if it has one.
+fn github_message(body: &str) -> Option<String> {
+    let value: serde_json::Value = serde_json::from_str(body).ok()?;
+    let message = value.get("message")?.as_str()?;
+    Some(message.chars().take(200).collect())
+}
+
+/// Returns the `rel="next"` URL of a `Link` header.
+fn next_link(headers: &HeaderMap) -> Option<String> {
+    for value in headers.get_all(header::LINK) {
+        let Ok(value) = value.to_str() else { continue };
+        for part in value.split(',') {
+            let mut pieces = part.split(';');
+            let target = pieces.next()?.trim();
+            if pieces.any(|p| p.trim().replace(' ', "") == "rel=\"next\"") {
+                return Some(target.trim_start_matches('<').trim_end_matches('>').to_owned());
+            }
+        }
+    }
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn headers(pairs: &[(&'static str, &str)]) -> HeaderMap {
+        let mut map = HeaderMap::new();
+        for (k, v) in pairs {
+            map.append(*k, v.parse().unwrap());
+        }
+        map
+    }
+
+    #[test]
+    fn next_link_is_found_among_others() {
+        let h = headers(&[(
+            "link",
+            "<https://ghe.example/api/v3/repositories/1/pulls/2/files?per_page=100&page=2>; rel=\"next\", \
+             <https://ghe.example/api/v3/repositories/1/pulls/2/files?per_page=100&page=3>; rel=\"last\"",
+        )]);
+        assert_eq!(
+            next_link(&h).as_deref(),
+            Some("https://ghe.example/api/v3/repositories/1/pulls/2/files?per_page=100&page=2")
+        );
+        assert_eq!(next_link(&headers(&[("link", "<https://x/y?page=1>; rel=\"prev\"")])), None);
+    }
+
+    #[test]
+    fn rate_limit_waits_follow_githubs_rules() {
+        let now = UNIX_EPOCH + Duration::from_secs(1_000);
+        let forbidden = StatusCode::FORBIDDEN;
+        assert_eq!(
+            rate_limit_wait(forbidden, &headers(&[("retry-after", "7")]), now),
+            Some(Duration::from_secs(7))
+        );
+        assert_eq!(
+            rate_limit_wait(
+                forbidden,
+                &headers(&[("x-ratelimit-remaining", "0"), ("x-ratelimit-reset", "1002")]),
+                now
+            ),
+            Some(Duration::from_millis(2_250))
+        );
+        assert_eq!(
+            rate_limit_wait(forbidden, &headers(&[("x-ratelimit-remaining", "10")]), now),
+            None
+        );
+        assert_eq!(
+            rate_limit_wait(StatusCode::TOO_MANY_REQUESTS, &HeaderMap::new(), now),
+            Some(Duration::from_secs(60))
+        );
+    }
+
+    #[test]
+    fn repo_names_are_checked_and_encoded() {
+        assert_eq!(repo_path("acme/api").unwrap(), "/repos/acme/api");
+        assert_eq!(repo_path("acme/.github").unwrap(), "/repos/acme/.github");
+        assert!(repo_path("acme").is_err());
+        assert!(repo_path("acme/api/x").is_err());
+        assert_eq!(encode_segment("a b#c"), "a%20b%23c");
+    }
+}

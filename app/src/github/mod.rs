@@ -1,0 +1,151 @@
+//! The one narrow door to GitHub's REST API: the [`GitHubApi`] trait and its live implementation.
+//!
+//! Everything Mentor reads from GitHub goes through [`GitHubApi`], so the worker and the config source never see
+//! HTTP, tokens or pagination. [`LiveGitHub`] authenticates as the App (RS256 JWT → installation tokens), pages
+//! through lists, and waits out rate limits; tests point it at a fake GitHub on loopback. Deciding what to fetch
+//! is left to the callers (`config_source`).
+
+mod live;
+
+use std::fmt;
+
+use mentor_core::{Login, ReviewState};
+
+pub use live::{LiveGitHub, Patience};
+
+/// A boxed future, so [`GitHubApi`] stays object safe (`Arc<dyn GitHubApi>`).
+pub type BoxFuture<'a, T> = std::pin::Pin<Box<dyn std::future::Future<Output = T> + Send + 'a>>;
+
+/// A changed file of a pull request.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ChangedFile {
+    /// Path in the repository (the new path of a rename).
+    pub path: String,
+    /// Lines added.
+    pub additions: u64,
+    /// Lines deleted.
+    pub deletions: u64,
+}
+
+/// A submitted review of a pull request.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ReviewInfo {
+    /// Who reviewed.
+    pub reviewer: Login,
+    /// The verdict.
+    pub state: ReviewState,
+    /// True for App and bot accounts, which never count as reviewers.
+    pub is_bot: bool,
+}
+
+/// Why a call to GitHub failed.
+#[derive(Debug, thiserror::Error)]
+pub enum GitHubError {
+    /// Worth retrying later (5xx, timeout, connection error, rate limited past our patience).
+    #[error("{0}")]
+    Transient(String),
+    /// Retrying will not help (4xx other than rate limits, bad response).
+    #[error("{0}")]
+    Permanent(String),
+}
+
+/// Everything Mentor reads from (and, later, writes to) GitHub. Live: octocrab with App auth. Tests: the live
+/// implementation pointed at a fake GitHub HTTP server. Demo: an offline implementation over bundled data.
+pub trait GitHubApi: Send + Sync + 'static {
+    /// Returns the text of `path` on the default branch of `repo` ("owner/name"), or None when it does not exist.
+    fn file_text<'a>(
+        &'a self,
+        installation_id: u64,
+        repo: &'a str,
+        path: &'a str,
+    ) -> BoxFuture<'a, Result<Option<String>, GitHubError>>;
+
+    /// Returns every changed file of PR `number` (all pages).
+    fn pull_request_files<'a>(
+        &'a self,
+        installation_id: u64,
+        repo: &'a str,
+        number: u64,
+    ) -> BoxFuture<'a, Result<Vec<ChangedFile>, GitHubError>>;
+
+    /// Returns every review of PR `number` (all pages).
+    fn pull_request_reviews<'a>(
+        &'a self,
+        installation_id: u64,
+        repo: &'a str,
+        number: u64,
+    ) -> BoxFuture<'a, Result<Vec<ReviewInfo>, GitHubError>>;
+}
+
+/// A secret (private key, token) whose `Debug` and `Display` never show it.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Secret(String);
+
+impl Secret {
+    /// Wraps `value`.
+    pub fn new(value: impl Into<String>) -> Secret {
+        Secret(value.into())
+    }
+
+    /// Returns the secret itself; call sites are easy to audit by this name.
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("[redacted]")
+    }
+}
+
+impl fmt::Display for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("[redacted]")
+    }
+}
+
+impl From<String> for Secret {
+    fn from(value: String) -> Secret {
+        Secret(value)
+    }
+}
+
+impl From<&str> for Secret {
+    fn from(value: &str) -> Secret {
+        Secret(value.to_owned())
+    }
+}
+
+/// How to reach GitHub as the App.
+#[derive(Clone, Debug)]
+pub struct GitHubSettings {
+    /// REST API root: `https://api.github.com`, or `https://HOST/api/v3` for GitHub Enterprise Server.
+    pub api_url: String,
+    /// The App's id (the JWT's `iss`).
+    pub app_id: u64,
+    /// The App's RSA private key in PEM form.
+    pub private_key_pem: Secret,
+}
+
+impl GitHubSettings {
+    /// The REST API root of github.com.
+    pub const DEFAULT_API_URL: &'static str = "https://api.github.com";
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn secrets_never_show_in_debug_output() {
+        let settings = GitHubSettings {
+            api_url: GitHubSettings::DEFAULT_API_URL.to_owned(),
+            app_id: 7,
+            private_key_pem: "-----BEGIN RSA PRIVATE KEY-----abc".into(),
+        };
+        let shown = format!("{settings:?} {}", settings.private_key_pem);
+        assert!(shown.contains("[redacted]"));
+        assert!(!shown.contains("BEGIN"), "{shown}");
+    }
+}

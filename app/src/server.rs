@@ -1,0 +1,241 @@
+//! Startup: open the store, build the router, bind, then run the API and the workers as sibling tasks.
+//!
+//! [`build`] does everything that can fail at start (settings, database, migrations, bind) and returns an
+//! [`App`] whose port is known, so tests bind port 0 and read it back; [`App::run`] serves until the shutdown
+//! future resolves (SIGTERM/SIGINT in `serve`), drains in-flight requests (bounded by the timeout layer), then
+//! stops the workers after the delivery in hand.
+
+use std::future::Future;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::Context;
+use axum::Router;
+use axum::extract::{DefaultBodyLimit, State};
+use axum::http::StatusCode;
+use axum::routing::{get, post};
+use tokio::net::TcpListener;
+use tokio::sync::{Notify, watch};
+use tower_http::timeout::TimeoutLayer;
+use tower_http::trace::TraceLayer;
+
+use crate::config_source::ConfigSource;
+use crate::github::{GitHubApi, GitHubSettings, LiveGitHub};
+use crate::settings::{Secret, ServeArgs};
+use crate::store::Store;
+use crate::webhook::Inbox;
+use crate::worker::Worker;
+use crate::{api, webhook};
+
+/// What request handlers share.
+pub struct AppState {
+    /// The database.
+    pub store: Store,
+    /// Webhook secrets (any verifies).
+    pub secrets: Vec<Secret>,
+    /// The group-commit writer.
+    pub inbox: Inbox,
+    /// Configs in force, shared with the worker.
+    pub configs: Arc<ConfigSource>,
+}
+
+/// A built, bound, not yet running app.
+pub struct App {
+    listener: TcpListener,
+    router: Router,
+    store: Store,
+    worker: Arc<Worker>,
+    workers: u16,
+    inbox_task: tokio::task::JoinHandle<()>,
+}
+
+/// Builds the app with the live GitHub client (needs MENTOR_APP_ID and MENTOR_PRIVATE_KEY_FILE).
+pub async fn build(settings: &ServeArgs, database_url: &str) -> anyhow::Result<App> {
+    // Settings are checked in the order `--help` lists them, so the first missing one is named first.
+    settings.webhook_secrets()?;
+    let app_id = settings.app_id.context(
+        "MENTOR_APP_ID is not set\n\nSet MENTOR_APP_ID (or --app-id) to the id shown on the GitHub App's settings page.",
+    )?;
+    let key_path = settings.private_key_file.as_ref().context(
+        "MENTOR_PRIVATE_KEY_FILE is not set\n\nSet it to the path of the App's private key (.pem) downloaded from GitHub.",
+    )?;
+    let private_key_pem = std::fs::read_to_string(key_path)
+        .with_context(|| format!("MENTOR_PRIVATE_KEY_FILE: cannot read {}", key_path.display()))?;
+    let github = LiveGitHub::new(GitHubSettings {
+        api_url: settings.github_api_url.clone(),
+        app_id,
+        private_key_pem: crate::github::Secret::new(private_key_pem),
+    })
+    .context("MENTOR_PRIVATE_KEY_FILE / MENTOR_GITHUB_API_URL: cannot set up the GitHub client")?;
+    build_with(settings, database_url, Arc::new(github)).await
+}
+
+/// Builds the app over `github` (tests and the demo pass their own).
+pub async fn build_with(
+    settings: &ServeArgs,
+    database_url: &str,
+    github: Arc<dyn GitHubApi>,
+) -> anyhow::Result<App> {
+    let secrets = settings.webhook_secrets()?;
+    let store = Store::connect(database_url).await?;
+    if !store.is_postgres() {
+        // A SQLite file has exactly one server process, so claims left by a previous (killed) run are dead.
+        let released = store.release_claims().await?;
+        if released > 0 {
+            tracing::info!(
+                released,
+                "deliveries left in processing by the previous run are queued again"
+            );
+        }
+    }
+    let wake = Arc::new(Notify::new());
+    let (inbox, inbox_task) = Inbox::start(store.clone(), wake.clone());
+    let configs = Arc::new(ConfigSource::new(github.clone()));
+    let state =
+        Arc::new(AppState { store: store.clone(), secrets, inbox, configs: configs.clone() });
+    let router =
+        router(state, settings.max_body, Duration::from_secs(settings.request_timeout_secs));
+    let listener = TcpListener::bind(settings.listen)
+        .await
+        .with_context(|| format!("MENTOR_LISTEN: cannot listen on {}", settings.listen))?;
+    let worker = Arc::new(Worker {
+        store: store.clone(),
+        configs,
+        github,
+        max_attempts: settings.max_attempts,
+        retry_base: Duration::from_millis(settings.retry_base_ms),
+        lease: Duration::from_secs(settings.claim_lease_secs),
+        wake,
+        recorded_problems: std::sync::Mutex::new(None),
+    });
+    Ok(App { listener, router, store, worker, workers: settings.workers, inbox_task })
+}
+
+/// Returns the router with every route and the shared layers.
+pub fn router(state: Arc<AppState>, max_body: usize, timeout: Duration) -> Router {
+    Router::new()
+        .route("/healthz", get(|| async { "ok" }))
+        .route("/readyz", get(readyz))
+        .route("/webhook", post(webhook::receive).layer(DefaultBodyLimit::max(max_body)))
+        .route("/api/v1/load", get(api::load))
+        .route("/api/v1/mentees/{login}/evidence", get(api::evidence))
+        .with_state(state)
+        .layer(TimeoutLayer::with_status_code(StatusCode::REQUEST_TIMEOUT, timeout))
+        .layer(TraceLayer::new_for_http())
+}
+
+async fn readyz(State(state): State<Arc<AppState>>) -> (StatusCode, &'static str) {
+    match state.store.ping().await {
+        Ok(()) => (StatusCode::OK, "ready"),
+        Err(e) => {
+            tracing::warn!(error = format!("{e:#}"), "database unreachable");
+            (StatusCode::SERVICE_UNAVAILABLE, "database unreachable")
+        }
+    }
+}
+
+impl App {
+    /// Returns the address the app listens on.
+    pub fn local_addr(&self) -> anyhow::Result<SocketAddr> {
+        Ok(self.listener.local_addr()?)
+    }
+
+    /// Returns the port the app listens on.
+    pub fn port(&self) -> u16 {
+        self.listener.local_addr().map(|a| a.port()).unwrap_or_default()
+    }
+
+    /// Returns the store.
+    pub fn store(&self) -> &Store {
+        &self.store
+    }
+
+    /// Serves until `shutdown` resolves, then drains requests and stops the workers.
+    pub async fn run(
+        self,
+        shutdown: impl Future<Output = ()> + Send + 'static,
+    ) -> anyhow::Result<()> {
+        let (stop_tx, stop_rx) = watch::channel(false);
+        let mut workers = tokio::task::JoinSet::new();
+        for i in 0..usize::from(self.workers) {
+            workers.spawn(self.worker.clone().run(i, stop_rx.clone()));
+        }
+        let checkpoints = {
+            let store = self.store.clone();
+            let mut stop = stop_rx.clone();
+            tokio::spawn(async move {
+                loop {
+                    tokio::select! {
+                        _ = tokio::time::sleep(Duration::from_millis(250)) => {}
+                        _ = stop.changed() => break,
+                    }
+                    if let Err(e) = store.checkpoint().await {
+                        tracing::warn!(error = format!("{e:#}"), "WAL checkpoint failed");
+                    }
+                }
+            })
+        };
+        let addr = self.listener.local_addr()?;
+        tracing::info!(%addr, workers = self.workers, "serving");
+        let api = axum::serve(self.listener, self.router).with_graceful_shutdown(shutdown);
+        let api = tokio::spawn(async move { api.await });
+        tokio::pin!(api);
+        // API and workers are siblings: whichever ends first is logged, then the other is stopped.
+        let result = tokio::select! {
+            r = &mut api => {
+                match &r {
+                    Ok(Ok(())) => tracing::info!("api stopped"),
+                    Ok(Err(e)) => tracing::error!(error = %e, "api exited with an error"),
+                    Err(e) => tracing::error!(error = %e, "api task panicked"),
+                }
+                r.map_err(anyhow::Error::from).and_then(|r| r.map_err(anyhow::Error::from))
+            }
+            Some(w) = workers.join_next() => {
+                tracing::error!(result = ?w, "a worker exited; stopping");
+                Err(anyhow::anyhow!("a worker exited unexpectedly"))
+            }
+        };
+        let _ = stop_tx.send(true);
+        while let Some(w) = workers.join_next().await {
+            if let Ok(Err(e)) = w {
+                tracing::warn!(error = format!("{e:#}"), "worker ended with an error");
+            }
+        }
+        self.inbox_task.abort();
+        let _ = checkpoints.await;
+        if let Err(e) = self.store.checkpoint().await {
+            tracing::warn!(error = format!("{e:#}"), "final WAL checkpoint failed");
+        }
+        self.store.close().await;
+        result
+    }
+}
+
+/// Resolves on SIGINT (Ctrl-C) or SIGTERM.
+pub async fn shutdown_signal() {
+    let ctrl_c = async {
+        if let Err(e) = tokio::signal::ctrl_c().await {
+            tracing::error!(error = %e, "cannot listen for Ctrl-C");
+            std::future::pending::<()>().await;
+        }
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(e) => {
+                tracing::error!(error = %e, "cannot listen for SIGTERM");
+                std::future::pending::<()>().await;
+            }
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => tracing::info!("SIGINT received; shutting down"),
+        _ = term => tracing::info!("SIGTERM received; shutting down"),
+    }
+}

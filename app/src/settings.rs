@@ -1,0 +1,312 @@
+//! Command line and settings: every server setting comes from a flag or a `MENTOR_*` environment variable.
+//!
+//! This module only parses and validates what the operator typed; opening the database, reading secret files
+//! and binding sockets happen in [`crate::server`]. Secrets live in [`Secret`], whose `Debug` is redacted so a
+//! settings dump in a log never leaks them.
+
+use std::fmt;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+use anyhow::Context;
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+/// Mentor's GitHub App server: verified webhook ingest, touchpoints, evidence and the read API.
+#[derive(Debug, Parser)]
+#[command(name = "mentor-app", version)]
+pub struct Cli {
+    /// Database URL: a SQLite file path or `sqlite://…` URL, or `postgres://…` to use PostgreSQL.
+    #[arg(long, global = true, env = "MENTOR_DATABASE_URL", default_value = "mentor.db")]
+    pub database_url: String,
+    /// Log format on stderr.
+    #[arg(long, global = true, env = "MENTOR_LOG_FORMAT", value_enum, default_value_t = LogFormat::Text)]
+    pub log_format: LogFormat,
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// How logs are written.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum LogFormat {
+    /// Human-readable lines.
+    Text,
+    /// One JSON object per line.
+    Json,
+}
+
+/// The subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run the webhook receiver, the worker and the read API.
+    Serve(ServeArgs),
+    /// Inspect and retry webhook deliveries.
+    #[command(subcommand)]
+    Deliveries(DeliveriesCommand),
+    /// Manage API tokens.
+    #[command(subcommand)]
+    Token(TokenCommand),
+    /// Run a self-contained demo: a server on a local SQLite file fed with a bundled sprint of deliveries.
+    Demo(DemoArgs),
+    /// Sign a saved webhook payload with the configured secret and POST it to a running server.
+    Replay(ReplayArgs),
+}
+
+/// `deliveries …`.
+#[derive(Debug, Subcommand)]
+pub enum DeliveriesCommand {
+    /// List deliveries, newest first, and the config problems the worker saw.
+    List(DeliveriesListArgs),
+    /// Put a delivery back in the queue (its attempts start again).
+    Retry(DeliveriesRetryArgs),
+}
+
+/// `deliveries list`.
+#[derive(Debug, Args)]
+pub struct DeliveriesListArgs {
+    /// Only deliveries with this status.
+    #[arg(long, value_enum)]
+    pub status: Option<StatusFilter>,
+    /// Print JSON instead of a table.
+    #[arg(long)]
+    pub json: bool,
+    /// At most this many deliveries.
+    #[arg(long, default_value_t = 100)]
+    pub limit: u32,
+}
+
+/// Delivery status filter.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum StatusFilter {
+    /// Waiting to be processed (or waiting for a retry).
+    Pending,
+    /// Claimed by a worker right now.
+    Processing,
+    /// Processed.
+    Done,
+    /// Gave up after the maximum attempts, or failed permanently.
+    Failed,
+    /// Not used by Mentor; no payload kept.
+    Ignored,
+}
+
+impl StatusFilter {
+    /// Returns the stored spelling.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            StatusFilter::Pending => "pending",
+            StatusFilter::Processing => "processing",
+            StatusFilter::Done => "done",
+            StatusFilter::Failed => "failed",
+            StatusFilter::Ignored => "ignored",
+        }
+    }
+}
+
+/// `deliveries retry`.
+#[derive(Debug, Args)]
+pub struct DeliveriesRetryArgs {
+    /// The delivery id (`X-GitHub-Delivery`).
+    pub id: String,
+}
+
+/// `token …`.
+#[derive(Debug, Subcommand)]
+pub enum TokenCommand {
+    /// Create an API token; the token is printed alone on the last line and only its hash is stored.
+    Create(TokenCreateArgs),
+}
+
+/// `token create`.
+#[derive(Debug, Args)]
+pub struct TokenCreateArgs {
+    /// `admin`, `manager`, `mentee:<login>` or `mentor:<login>`.
+    #[arg(long)]
+    pub role: String,
+}
+
+/// Settings of `serve`.
+#[derive(Clone, Debug, Args)]
+pub struct ServeArgs {
+    /// Address to listen on (port 0 picks a free port).
+    #[arg(long, env = "MENTOR_LISTEN", default_value = "127.0.0.1:3000")]
+    pub listen: SocketAddr,
+    /// Webhook secrets, comma-separated; any of them verifies a delivery (several allow rotation).
+    #[arg(
+        long,
+        env = "MENTOR_WEBHOOK_SECRET",
+        hide_env_values = true,
+        conflicts_with = "webhook_secret_file"
+    )]
+    pub webhook_secret: Option<Secret>,
+    /// File holding the webhook secrets (comma- or newline-separated), instead of MENTOR_WEBHOOK_SECRET.
+    #[arg(long, env = "MENTOR_WEBHOOK_SECRET_FILE")]
+    pub webhook_secret_file: Option<PathBuf>,
+    /// The GitHub App's id.
+    #[arg(long, env = "MENTOR_APP_ID")]
+    pub app_id: Option<u64>,
+    /// The GitHub App's private key (PEM file).
+    #[arg(long, env = "MENTOR_PRIVATE_KEY_FILE")]
+    pub private_key_file: Option<PathBuf>,
+    /// GitHub REST API base URL.
+    #[arg(long, env = "MENTOR_GITHUB_API_URL", default_value = "https://api.github.com")]
+    pub github_api_url: String,
+    /// Largest accepted webhook body, in bytes.
+    #[arg(long, env = "MENTOR_MAX_BODY", default_value_t = 25 * 1024 * 1024)]
+    pub max_body: usize,
+    /// Worker tasks processing deliveries.
+    #[arg(long, env = "MENTOR_WORKERS", default_value_t = 2, value_parser = clap::value_parser!(u16).range(1..))]
+    pub workers: u16,
+    /// Attempts before a delivery with transient failures is marked failed.
+    #[arg(long, env = "MENTOR_MAX_ATTEMPTS", default_value_t = 5, value_parser = clap::value_parser!(u32).range(1..))]
+    pub max_attempts: u32,
+    /// First retry delay in milliseconds; each further attempt doubles it (the default outlasts the 30 s for which
+    /// an unreachable GitHub is remembered).
+    #[arg(long, env = "MENTOR_RETRY_BASE_MS", default_value_t = 10_000)]
+    pub retry_base_ms: u64,
+    /// Seconds a worker's claim on a delivery lasts; after that another worker or replica (PostgreSQL) takes it
+    /// over, as when the claiming process died.
+    #[arg(long, env = "MENTOR_CLAIM_LEASE_SECS", default_value_t = 300, value_parser = clap::value_parser!(u64).range(1..))]
+    pub claim_lease_secs: u64,
+    /// Seconds a request may take before it is answered 408 (also bounds the shutdown drain).
+    #[arg(long, env = "MENTOR_REQUEST_TIMEOUT", default_value_t = 30)]
+    pub request_timeout_secs: u64,
+}
+
+impl ServeArgs {
+    /// Returns settings for tests and the demo: listen on `listen`, verify with `secrets`, no GitHub App key.
+    pub fn for_local(listen: SocketAddr, secrets: &str) -> ServeArgs {
+        ServeArgs {
+            listen,
+            webhook_secret: Some(Secret::new(secrets)),
+            webhook_secret_file: None,
+            app_id: None,
+            private_key_file: None,
+            github_api_url: "https://api.github.com".into(),
+            max_body: 25 * 1024 * 1024,
+            workers: 2,
+            max_attempts: 5,
+            retry_base_ms: 10_000,
+            claim_lease_secs: 300,
+            request_timeout_secs: 30,
+        }
+    }
+
+    /// Returns the webhook secrets from MENTOR_WEBHOOK_SECRET or MENTOR_WEBHOOK_SECRET_FILE.
+    pub fn webhook_secrets(&self) -> anyhow::Result<Vec<Secret>> {
+        let raw = match (&self.webhook_secret, &self.webhook_secret_file) {
+            (Some(s), _) => s.expose().to_string(),
+            (None, Some(path)) => std::fs::read_to_string(path).with_context(|| {
+                format!("MENTOR_WEBHOOK_SECRET_FILE: cannot read {}", path.display())
+            })?,
+            (None, None) => anyhow::bail!(
+                "MENTOR_WEBHOOK_SECRET is not set\n\nSet MENTOR_WEBHOOK_SECRET (or --webhook-secret) to the secret \
+                 configured on the GitHub App, or MENTOR_WEBHOOK_SECRET_FILE to a file holding it."
+            ),
+        };
+        let secrets: Vec<Secret> = raw
+            .split([',', '\n'])
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .map(Secret::new)
+            .collect();
+        if secrets.is_empty() {
+            anyhow::bail!(
+                "MENTOR_WEBHOOK_SECRET is empty\n\nSet it to the secret configured on the GitHub App \
+                 (several may be given, comma-separated, while rotating)."
+            );
+        }
+        Ok(secrets)
+    }
+}
+
+/// `demo`.
+#[derive(Debug, Args)]
+pub struct DemoArgs {
+    /// Address to listen on.
+    #[arg(long, env = "MENTOR_LISTEN", default_value = "127.0.0.1:3000")]
+    pub listen: SocketAddr,
+    /// SQLite file for the demo (recreated on each run).
+    #[arg(long, default_value = "mentor-demo.db")]
+    pub db: PathBuf,
+    /// Exit once the bundled deliveries are processed and the tokens printed (for tests).
+    #[arg(long)]
+    pub exit_after_seed: bool,
+}
+
+/// `replay`.
+#[derive(Debug, Args)]
+pub struct ReplayArgs {
+    /// The saved payload (JSON) to send.
+    pub payload: PathBuf,
+    /// The event name (`X-GitHub-Event`), e.g. `pull_request_review`.
+    #[arg(long)]
+    pub event: String,
+    /// The webhook URL of the running server.
+    #[arg(long, default_value = "http://127.0.0.1:3000/webhook")]
+    pub url: String,
+    /// Delivery id to send; a random one by default.
+    #[arg(long)]
+    pub delivery: Option<String>,
+    /// The webhook secret to sign with (the first one, if several are given).
+    #[arg(long, env = "MENTOR_WEBHOOK_SECRET", hide_env_values = true)]
+    pub webhook_secret: Secret,
+}
+
+/// A secret value whose `Debug` and `Display` never show it.
+#[derive(Clone)]
+pub struct Secret(String);
+
+impl Secret {
+    /// Wraps `value`.
+    pub fn new(value: &str) -> Secret {
+        Secret(value.to_string())
+    }
+
+    /// Returns the secret itself; call sites are the only places it is ever read.
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Secret(<redacted>)")
+    }
+}
+
+impl fmt::Display for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("<redacted>")
+    }
+}
+
+impl std::str::FromStr for Secret {
+    type Err = std::convert::Infallible;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Ok(Secret::new(s))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn secret_debug_is_redacted() {
+        let s = Secret::new("hunter2");
+        assert_eq!(format!("{s:?}"), "Secret(<redacted>)");
+        assert!(
+            !format!("{:?}", ServeArgs::for_local("127.0.0.1:0".parse().unwrap(), "hunter2"))
+                .contains("hunter2")
+        );
+    }
+
+    #[test]
+    fn secrets_split_on_commas() {
+        let args = ServeArgs::for_local("127.0.0.1:0".parse().unwrap(), "a, b,,c");
+        let got: Vec<String> =
+            args.webhook_secrets().unwrap().iter().map(|s| s.expose().to_string()).collect();
+        assert_eq!(got, ["a", "b", "c"]);
+    }
+}

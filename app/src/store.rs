@@ -1,0 +1,629 @@
+//! The store: deliveries inbox, touchpoints, evidence, API tokens and repos, on SQLite or PostgreSQL.
+//!
+//! One [`Store`] wraps either pool; every query is written once with `$n` placeholders (both drivers accept
+//! them) and run on whichever pool is configured through the `on_pool!` macro. Schema changes go in a new
+//! numbered file under BOTH `migrations/sqlite` and `migrations/postgres` (embedded, applied at start).
+//!
+//! Durability: SQLite runs in WAL mode with `synchronous=FULL`, so a committed transaction is on disk before
+//! the webhook answers 2xx (`NORMAL` may lose the last commits on power loss).
+
+use std::str::FromStr;
+use std::time::Duration;
+
+use anyhow::Context;
+use chrono::{DateTime, Utc};
+use mentor_core::{Evidence, Touchpoint};
+use serde::Serialize;
+use sqlx::Row;
+use sqlx::postgres::{PgPool, PgPoolOptions};
+use sqlx::sqlite::{
+    SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
+};
+
+/// Runs `$body` with `$pool` bound to the pool for writes, whichever backend it is.
+macro_rules! on_pool {
+    ($store:expr, $pool:ident => $body:expr) => {
+        match &$store.pool {
+            Pool::Sqlite { write: $pool, .. } => $body,
+            Pool::Postgres($pool) => $body,
+        }
+    };
+}
+
+/// Runs `$body` with `$pool` bound to the pool for reads.
+macro_rules! on_reader {
+    ($store:expr, $pool:ident => $body:expr) => {
+        match &$store.pool {
+            Pool::Sqlite { read: $pool, .. } => $body,
+            Pool::Postgres($pool) => $body,
+        }
+    };
+}
+
+#[derive(Clone, Debug)]
+enum Pool {
+    /// SQLite allows one writer at a time. Writes go through a single connection so they queue in the pool
+    /// (woken in order) instead of colliding on the file lock and sleeping in SQLite's busy handler, which would
+    /// add milliseconds to webhook answers; reads use their own connections (WAL lets them run alongside).
+    Sqlite {
+        write: SqlitePool,
+        read: SqlitePool,
+        checkpointer: SqlitePool,
+    },
+    Postgres(PgPool),
+}
+
+/// A handle on the database; cheap to clone.
+#[derive(Clone, Debug)]
+pub struct Store {
+    pool: Pool,
+}
+
+/// A delivery to write to the inbox.
+#[derive(Clone, Debug)]
+pub struct NewDelivery {
+    /// `X-GitHub-Delivery`.
+    pub id: String,
+    /// `X-GitHub-Event`.
+    pub event: String,
+    /// The payload's `action`, if any.
+    pub action: Option<String>,
+    /// `pending` or `ignored`.
+    pub status: &'static str,
+    /// The raw payload (None for ignored deliveries: Mentor keeps nothing it does not use).
+    pub payload: Option<String>,
+}
+
+/// A delivery a worker claimed.
+#[derive(Clone, Debug)]
+pub struct ClaimedDelivery {
+    /// Delivery id.
+    pub id: String,
+    /// Event name.
+    pub event: String,
+    /// Raw payload.
+    pub payload: Option<String>,
+    /// Attempts so far, this one included; also fences the final update against a stale claim.
+    pub attempts: i64,
+}
+
+/// How processing a claimed delivery ended.
+#[derive(Debug)]
+pub enum Finished {
+    /// Processed: store these results and mark it done.
+    Done(Outcome),
+    /// A transient failure: try again at `at`.
+    Retry {
+        /// What went wrong.
+        error: String,
+        /// When to try again.
+        at: DateTime<Utc>,
+    },
+    /// Gave up: mark it failed with `error`.
+    Failed {
+        /// What went wrong.
+        error: String,
+        /// Now.
+        at: DateTime<Utc>,
+    },
+}
+
+/// A delivery row as `deliveries list` shows it.
+#[derive(Clone, Debug, Serialize)]
+pub struct DeliveryRow {
+    /// Delivery id.
+    pub id: String,
+    /// Event name.
+    pub event: String,
+    /// Action, if any.
+    pub action: Option<String>,
+    /// Status.
+    pub status: String,
+    /// Attempts made.
+    pub attempts: i64,
+    /// Times its effects were committed.
+    pub processed_count: i64,
+    /// The last error or note.
+    pub last_error: Option<String>,
+    /// When it arrived.
+    pub received_at: DateTime<Utc>,
+    /// When it will be tried next (pending only).
+    pub next_attempt_at: DateTime<Utc>,
+    /// The repo it concerned, once known.
+    pub repo: Option<String>,
+}
+
+/// What a processed delivery produced.
+#[derive(Debug, Default)]
+pub struct Outcome {
+    /// Touchpoints to store (idempotent by key).
+    pub touchpoints: Vec<Touchpoint>,
+    /// Evidence to store (idempotent by key; a later row with the same key replaces the stored one).
+    pub evidence: Vec<Evidence>,
+    /// The repo and installation whose config was in force, if any.
+    pub repo: Option<(String, u64)>,
+    /// A note kept in `last_error` (e.g. "no mentorship config").
+    pub note: Option<String>,
+}
+
+/// A delivery's touchpoints and evidence with their JSON, encoded before the transaction opens.
+type EncodedRows<'a> = (Vec<(&'a Touchpoint, String)>, Vec<(&'a Evidence, String)>);
+
+fn ms(t: DateTime<Utc>) -> i64 {
+    t.timestamp_millis()
+}
+
+fn from_ms(v: i64) -> DateTime<Utc> {
+    DateTime::from_timestamp_millis(v).unwrap_or_default()
+}
+
+impl Store {
+    /// Opens the database at `url` (`postgres://…` or a SQLite path/URL) and applies pending migrations.
+    pub async fn connect(url: &str) -> anyhow::Result<Store> {
+        let pool = if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            let pool = PgPoolOptions::new()
+                .max_connections(10)
+                .acquire_timeout(Duration::from_secs(10))
+                .connect(url)
+                .await
+                .context("MENTOR_DATABASE_URL: cannot connect to PostgreSQL")?;
+            sqlx::migrate!("migrations/postgres")
+                .run(&pool)
+                .await
+                .context("applying PostgreSQL migrations")?;
+            Pool::Postgres(pool)
+        } else {
+            let path = url
+                .strip_prefix("sqlite://")
+                .or_else(|| url.strip_prefix("sqlite:"))
+                .unwrap_or(url);
+            let options = SqliteConnectOptions::from_str(&format!("sqlite:{path}"))
+                .with_context(|| format!("MENTOR_DATABASE_URL: invalid SQLite location `{url}`"))?
+                .create_if_missing(true)
+                .journal_mode(SqliteJournalMode::Wal)
+                .synchronous(SqliteSynchronous::Full)
+                .busy_timeout(Duration::from_secs(30));
+            let write = SqlitePoolOptions::new()
+                .max_connections(1)
+                .acquire_timeout(Duration::from_secs(60))
+                // Checkpoints copy the WAL into the database file: done by `checkpoint` on its own connection,
+                // not inside webhook commits on the single writer.
+                .connect_with(options.clone().pragma("wal_autocheckpoint", "0"))
+                .await
+                .with_context(|| {
+                    format!("MENTOR_DATABASE_URL: cannot open SQLite database `{path}`")
+                })?;
+            sqlx::migrate!("migrations/sqlite")
+                .run(&write)
+                .await
+                .context("applying SQLite migrations")?;
+            let read = SqlitePoolOptions::new()
+                .max_connections(4)
+                .connect_with(options.clone().read_only(true))
+                .await
+                .with_context(|| {
+                    format!("MENTOR_DATABASE_URL: cannot open SQLite database `{path}`")
+                })?;
+            let checkpointer = SqlitePoolOptions::new()
+                .max_connections(1)
+                .connect_with(options.clone().pragma("wal_autocheckpoint", "0"))
+                .await
+                .with_context(|| {
+                    format!("MENTOR_DATABASE_URL: cannot open SQLite database `{path}`")
+                })?;
+            Pool::Sqlite { write, read, checkpointer }
+        };
+        Ok(Store { pool })
+    }
+
+    /// Returns true when the database is PostgreSQL (several replicas may share it).
+    pub fn is_postgres(&self) -> bool {
+        matches!(self.pool, Pool::Postgres(_))
+    }
+
+    /// Copies committed WAL frames into the SQLite database file without blocking the writer (PASSIVE); a
+    /// no-op on PostgreSQL. The server calls it periodically, since the writer does not checkpoint by itself.
+    pub async fn checkpoint(&self) -> anyhow::Result<()> {
+        if let Pool::Sqlite { checkpointer, .. } = &self.pool {
+            sqlx::query("PRAGMA wal_checkpoint(PASSIVE)").execute(checkpointer).await?;
+        }
+        Ok(())
+    }
+
+    /// Checks that the database answers.
+    pub async fn ping(&self) -> anyhow::Result<()> {
+        on_reader!(self, p => sqlx::query("SELECT 1").execute(p).await.map(|_| ()))?;
+        Ok(())
+    }
+
+    /// Closes the pool, waiting for connections in use.
+    pub async fn close(&self) {
+        match &self.pool {
+            Pool::Sqlite { write, read, checkpointer } => {
+                checkpointer.close().await;
+                read.close().await;
+                write.close().await;
+            }
+            Pool::Postgres(p) => p.close().await,
+        }
+    }
+
+    /// Writes `batch` to the inbox in one transaction; ids already there are left as they are.
+    pub async fn insert_deliveries(
+        &self,
+        batch: &[NewDelivery],
+        now: DateTime<Utc>,
+    ) -> anyhow::Result<()> {
+        let now = ms(now);
+        // Multi-row statements: a batch costs a few round trips to the database, not two per delivery.
+        for chunk in batch.chunks(500) {
+            on_pool!(self, p => {
+                let mut tx = p.begin().await?;
+                let mut rows = sqlx::QueryBuilder::new(
+                    "INSERT INTO deliveries (id, event, action, status, next_attempt_at, received_at, updated_at, has_payload) ",
+                );
+                rows.push_values(chunk, |mut row, d| {
+                    row.push_bind(&d.id)
+                        .push_bind(&d.event)
+                        .push_bind(&d.action)
+                        .push_bind(d.status)
+                        .push_bind(now)
+                        .push_bind(now)
+                        .push_bind(now)
+                        .push_bind(i64::from(d.payload.is_some()));
+                });
+                rows.push(" ON CONFLICT (id) DO NOTHING");
+                rows.build().execute(&mut *tx).await?;
+                let bodies: Vec<(&String, &String)> =
+                    chunk.iter().filter_map(|d| d.payload.as_ref().map(|b| (&d.id, b))).collect();
+                if !bodies.is_empty() {
+                    let mut rows = sqlx::QueryBuilder::new("INSERT INTO payloads (id, body) ");
+                    rows.push_values(&bodies, |mut row, (id, body)| {
+                        row.push_bind(*id).push_bind(*body);
+                    });
+                    rows.push(" ON CONFLICT (id) DO NOTHING");
+                    rows.build().execute(&mut *tx).await?;
+                }
+                tx.commit().await?;
+            });
+        }
+        Ok(())
+    }
+
+    /// Claims up to `limit` due deliveries (pending and due first, then processing ones whose lease expired)
+    /// for `lease`, in one statement each.
+    pub async fn claim(
+        &self,
+        now: DateTime<Utc>,
+        lease: Duration,
+        limit: u32,
+    ) -> anyhow::Result<Vec<ClaimedDelivery>> {
+        let now_ms = ms(now);
+        let until = now_ms + lease.as_millis() as i64;
+        // PostgreSQL: SKIP LOCKED lets replicas claim different rows without waiting on each other. SQLite has a
+        // single writer, so the statement is atomic as it is.
+        let lock = if self.is_postgres() { "FOR UPDATE SKIP LOCKED" } else { "" };
+        // Two narrow queries rather than one with OR, so each walks the (status, next_attempt_at) index instead of
+        // scanning a large table while holding the (single) writer.
+        let mut claimed = Vec::new();
+        for due in [
+            "status = 'pending' AND next_attempt_at <= $2 ORDER BY next_attempt_at",
+            "status = 'processing' AND locked_until < $2 ORDER BY locked_until",
+        ] {
+            let left = i64::from(limit) - claimed.len() as i64;
+            if left <= 0 {
+                break;
+            }
+            let sql = format!(
+                "UPDATE deliveries SET status = 'processing', attempts = attempts + 1, locked_until = $1, updated_at = $2 \
+                 WHERE id IN (SELECT id FROM deliveries WHERE {due} LIMIT $3 {lock}) \
+                 RETURNING id, event, attempts"
+            );
+            let rows = on_pool!(self, p => {
+                sqlx::query(&sql).bind(until).bind(now_ms).bind(left).fetch_all(p).await?.iter().map(|r| {
+                    Ok::<_, sqlx::Error>(ClaimedDelivery {
+                        id: r.try_get("id")?,
+                        event: r.try_get("event")?,
+                        payload: None,
+                        attempts: r.try_get("attempts")?,
+                    })
+                }).collect::<Result<Vec<_>, _>>()?
+            });
+            claimed.extend(rows);
+        }
+        if claimed.is_empty() {
+            return Ok(claimed);
+        }
+        // Bodies are read on the read pool, keeping the writer free for webhook commits.
+        let bodies: Vec<(String, String)> = on_reader!(self, p => {
+            let mut query = sqlx::QueryBuilder::new("SELECT id, body FROM payloads WHERE id IN (");
+            let mut ids = query.separated(", ");
+            for c in &claimed {
+                ids.push_bind(c.id.clone());
+            }
+            query.push(")");
+            query
+                .build()
+                .fetch_all(p)
+                .await?
+                .iter()
+                .map(|r| Ok::<_, sqlx::Error>((r.try_get("id")?, r.try_get("body")?)))
+                .collect::<Result<Vec<_>, _>>()?
+        });
+        let mut bodies: std::collections::HashMap<String, String> = bodies.into_iter().collect();
+        for c in &mut claimed {
+            c.payload = bodies.remove(&c.id);
+        }
+        Ok(claimed)
+    }
+
+    /// Records the results of claimed deliveries in one transaction (one fsync for the whole batch) and returns
+    /// how many were recorded; a delivery whose claim was lost to another worker meanwhile is left untouched.
+    ///
+    /// A done delivery's touchpoints, evidence and `done` mark (with `processed_count + 1`) commit together, so
+    /// its effects are counted exactly once even if the process dies at any point.
+    pub async fn finish(
+        &self,
+        results: &[(ClaimedDelivery, Finished)],
+        now: DateTime<Utc>,
+    ) -> anyhow::Result<usize> {
+        let now = ms(now);
+        let mut encoded: Vec<EncodedRows<'_>> = Vec::new();
+        for (_, result) in results {
+            let (mut t, mut e) = (Vec::new(), Vec::new());
+            if let Finished::Done(outcome) = result {
+                for x in &outcome.touchpoints {
+                    t.push((x, serde_json::to_string(x)?));
+                }
+                for x in &outcome.evidence {
+                    e.push((x, serde_json::to_string(x)?));
+                }
+            }
+            encoded.push((t, e));
+        }
+        let recorded = on_pool!(self, p => {
+            let mut tx = p.begin().await?;
+            let mut recorded = 0usize;
+            for ((claim, result), (touchpoints, evidence)) in results.iter().zip(&encoded) {
+                let outcome = match result {
+                    Finished::Done(outcome) => outcome,
+                    Finished::Retry { error, at } | Finished::Failed { error, at } => {
+                        let status = if matches!(result, Finished::Retry { .. }) { "pending" } else { "failed" };
+                        recorded += sqlx::query(
+                            "UPDATE deliveries SET status = $1, last_error = $2, next_attempt_at = $3, updated_at = $4 \
+                             WHERE id = $5 AND status = 'processing' AND attempts = $6",
+                        )
+                        .bind(status)
+                        .bind(error)
+                        .bind(ms(*at))
+                        .bind(now)
+                        .bind(&claim.id)
+                        .bind(claim.attempts)
+                        .execute(&mut *tx)
+                        .await?
+                        .rows_affected() as usize;
+                        continue;
+                    }
+                };
+                let repo = outcome.repo.as_ref().map(|(r, _)| r.clone());
+                let updated = sqlx::query(
+                    "UPDATE deliveries SET status = 'done', processed_count = processed_count + 1, last_error = $1, \
+                     updated_at = $2, repo = COALESCE($3, repo) WHERE id = $4 AND status = 'processing' AND attempts = $5",
+                )
+                .bind(&outcome.note)
+                .bind(now)
+                .bind(&repo)
+                .bind(&claim.id)
+                .bind(claim.attempts)
+                .execute(&mut *tx)
+                .await?
+                .rows_affected();
+                if updated != 1 {
+                    continue;
+                }
+                recorded += 1;
+                for (t, data) in touchpoints {
+                    sqlx::query(
+                        "INSERT INTO touchpoints (key, mentor, mentee, at, delivery_id, data) VALUES ($1, $2, $3, $4, $5, $6) \
+                         ON CONFLICT (key) DO NOTHING",
+                    )
+                    .bind(&t.key)
+                    .bind(t.mentor.as_str())
+                    .bind(t.mentee.as_str())
+                    .bind(ms(t.at))
+                    .bind(&claim.id)
+                    .bind(data)
+                    .execute(&mut *tx)
+                    .await?;
+                }
+                for (e, data) in evidence {
+                    sqlx::query(
+                        "INSERT INTO evidence (key, mentee, at, delivery_id, data) VALUES ($1, $2, $3, $4, $5) \
+                         ON CONFLICT (key) DO UPDATE SET data = excluded.data, at = excluded.at, delivery_id = excluded.delivery_id",
+                    )
+                    .bind(&e.key)
+                    .bind(e.mentee.as_str())
+                    .bind(ms(e.at))
+                    .bind(&claim.id)
+                    .bind(data)
+                    .execute(&mut *tx)
+                    .await?;
+                }
+                if let Some((repo, installation)) = &outcome.repo {
+                    sqlx::query(
+                        "INSERT INTO repos (repo, installation_id, seen_at) VALUES ($1, $2, $3) \
+                         ON CONFLICT (repo) DO UPDATE SET installation_id = excluded.installation_id, seen_at = excluded.seen_at",
+                    )
+                    .bind(repo)
+                    .bind(*installation as i64)
+                    .bind(now)
+                    .execute(&mut *tx)
+                    .await?;
+                }
+            }
+            tx.commit().await?;
+            recorded
+        });
+        Ok(recorded)
+    }
+
+    /// Makes every `processing` delivery claimable now; only safe when no other process works on this database.
+    pub async fn release_claims(&self) -> anyhow::Result<u64> {
+        let n = on_pool!(self, p => sqlx::query("UPDATE deliveries SET locked_until = 0 WHERE status = 'processing'")
+            .execute(p)
+            .await?
+            .rows_affected());
+        Ok(n)
+    }
+
+    /// Returns deliveries, newest first.
+    pub async fn list_deliveries(
+        &self,
+        status: Option<&str>,
+        limit: u32,
+    ) -> anyhow::Result<Vec<DeliveryRow>> {
+        let rows = on_reader!(self, p => {
+            let rows = sqlx::query(
+                "SELECT id, event, action, status, attempts, processed_count, last_error, received_at, next_attempt_at, repo \
+                 FROM deliveries WHERE ($1 IS NULL OR status = $1) ORDER BY received_at DESC, id LIMIT $2",
+            )
+            .bind(status)
+            .bind(i64::from(limit))
+            .fetch_all(p)
+            .await?;
+            rows.iter()
+                .map(|r| {
+                    Ok::<_, sqlx::Error>(DeliveryRow {
+                        id: r.try_get("id")?,
+                        event: r.try_get("event")?,
+                        action: r.try_get("action")?,
+                        status: r.try_get("status")?,
+                        attempts: r.try_get("attempts")?,
+                        processed_count: r.try_get("processed_count")?,
+                        last_error: r.try_get("last_error")?,
+                        received_at: from_ms(r.try_get("received_at")?),
+                        next_attempt_at: from_ms(r.try_get("next_attempt_at")?),
+                        repo: r.try_get("repo")?,
+                    })
+                })
+                .collect::<Result<Vec<_>, _>>()?
+        });
+        Ok(rows)
+    }
+
+    /// Counts deliveries by status.
+    pub async fn count_by_status(&self) -> anyhow::Result<Vec<(String, i64)>> {
+        let rows = on_reader!(self, p => {
+            sqlx::query("SELECT status, COUNT(*) AS n FROM deliveries GROUP BY status ORDER BY status")
+                .fetch_all(p)
+                .await?
+                .iter()
+                .map(|r| Ok::<_, sqlx::Error>((r.try_get("status")?, r.try_get("n")?)))
+                .collect::<Result<Vec<_>, _>>()?
+        });
+        Ok(rows)
+    }
+
+    /// Queues delivery `id` again with fresh attempts; returns false when there is no such delivery with a
+    /// payload to process.
+    pub async fn retry_delivery(&self, id: &str, now: DateTime<Utc>) -> anyhow::Result<bool> {
+        let n = on_pool!(self, p => sqlx::query(
+            "UPDATE deliveries SET status = 'pending', attempts = 0, next_attempt_at = $1, locked_until = 0, updated_at = $1 \
+             WHERE id = $2 AND has_payload = 1 AND status <> 'processing'",
+        )
+        .bind(ms(now))
+        .bind(id)
+        .execute(p)
+        .await?
+        .rows_affected());
+        Ok(n == 1)
+    }
+
+    /// Stores an API token's hash and role.
+    pub async fn insert_token(
+        &self,
+        hash: &str,
+        role: &str,
+        now: DateTime<Utc>,
+    ) -> anyhow::Result<()> {
+        on_pool!(self, p => sqlx::query("INSERT INTO tokens (hash, role, created_at) VALUES ($1, $2, $3)")
+            .bind(hash)
+            .bind(role)
+            .bind(ms(now))
+            .execute(p)
+            .await
+            .map(|_| ()))?;
+        Ok(())
+    }
+
+    /// Returns the role stored for a token hash.
+    pub async fn token_role(&self, hash: &str) -> anyhow::Result<Option<String>> {
+        let role = on_reader!(self, p => sqlx::query_scalar::<_, String>("SELECT role FROM tokens WHERE hash = $1")
+            .bind(hash)
+            .fetch_optional(p)
+            .await?);
+        Ok(role)
+    }
+
+    /// Returns every stored touchpoint.
+    pub async fn touchpoints(&self) -> anyhow::Result<Vec<Touchpoint>> {
+        let rows: Vec<String> = on_reader!(self, p => sqlx::query_scalar("SELECT data FROM touchpoints ORDER BY at, key")
+            .fetch_all(p)
+            .await?);
+        rows.iter()
+            .map(|d| serde_json::from_str(d).context("decoding a stored touchpoint"))
+            .collect()
+    }
+
+    /// Returns the evidence of `mentee`, oldest first.
+    pub async fn evidence_of(&self, mentee: &str) -> anyhow::Result<Vec<Evidence>> {
+        let rows: Vec<String> = on_reader!(self, p => sqlx::query_scalar("SELECT data FROM evidence WHERE mentee = $1 ORDER BY at, key")
+                .bind(mentee)
+                .fetch_all(p)
+                .await?);
+        rows.iter().map(|d| serde_json::from_str(d).context("decoding stored evidence")).collect()
+    }
+
+    /// Returns the repo (and installation) whose config was most recently in force.
+    pub async fn latest_repo(&self) -> anyhow::Result<Option<(String, u64)>> {
+        let row = on_reader!(self, p => sqlx::query("SELECT repo, installation_id FROM repos ORDER BY seen_at DESC, repo LIMIT 1")
+            .fetch_optional(p)
+            .await?
+            .map(|r| Ok::<_, sqlx::Error>((r.try_get::<String, _>("repo")?, r.try_get::<i64, _>("installation_id")?)))
+            .transpose()?);
+        Ok(row.map(|(r, i)| (r, i as u64)))
+    }
+
+    /// Replaces the recorded config problems with `problems` (repo, message).
+    pub async fn set_config_problems(
+        &self,
+        problems: &[(String, String)],
+        now: DateTime<Utc>,
+    ) -> anyhow::Result<()> {
+        on_pool!(self, p => {
+            let mut tx = p.begin().await?;
+            sqlx::query("DELETE FROM config_problems").execute(&mut *tx).await?;
+            for (repo, message) in problems {
+                sqlx::query("INSERT INTO config_problems (repo, message, seen_at) VALUES ($1, $2, $3) ON CONFLICT (repo) DO NOTHING")
+                    .bind(repo)
+                    .bind(message)
+                    .bind(ms(now))
+                    .execute(&mut *tx)
+                    .await?;
+            }
+            tx.commit().await?;
+        });
+        Ok(())
+    }
+
+    /// Returns the recorded config problems (repo, message).
+    pub async fn config_problems(&self) -> anyhow::Result<Vec<(String, String)>> {
+        let rows = on_reader!(self, p => sqlx::query("SELECT repo, message FROM config_problems ORDER BY repo")
+            .fetch_all(p)
+            .await?
+            .iter()
+            .map(|r| Ok::<_, sqlx::Error>((r.try_get("repo")?, r.try_get("message")?)))
+            .collect::<Result<Vec<_>, _>>()?);
+        Ok(rows)
+    }
+}

@@ -1,0 +1,254 @@
+//! The worker: claims queued deliveries and turns them into touchpoints and evidence.
+//!
+//! Each of N tasks loops: claim one due delivery (atomically, with a lease), normalize it, get the config in
+//! force for its repo, enrich the activities, derive touchpoints and evidence with the pure core, and store
+//! them together with the `done` mark in one transaction. Transient failures (GitHub 5xx, timeouts) are retried
+//! with exponential backoff until `max_attempts`, then the delivery is `failed` with its error; a payload that
+//! cannot be understood fails at once. Nothing is dropped silently.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use chrono::Utc;
+use mentor_core::identity::Roster;
+use tokio::sync::{Notify, watch};
+use tracing::Instrument;
+
+use crate::config_source::{self, ConfigSource, ConfigSourceError};
+use crate::github::{GitHubApi, GitHubError};
+use crate::normalize::{self, Normalized};
+use crate::store::{ClaimedDelivery, Finished, Outcome, Store};
+
+/// Deliveries one worker task claims and records at once: one transaction (one fsync) per batch.
+pub const BATCH: u32 = 64;
+
+/// What the worker tasks share.
+pub struct Worker {
+    /// The database.
+    pub store: Store,
+    /// Where configs come from.
+    pub configs: Arc<ConfigSource>,
+    /// GitHub, for enrichment.
+    pub github: Arc<dyn GitHubApi>,
+    /// Attempts before giving up.
+    pub max_attempts: u32,
+    /// How long a claim lasts before another worker may take the delivery over (a crashed replica's work).
+    pub lease: Duration,
+    /// First retry delay.
+    pub retry_base: Duration,
+    /// Notified when new deliveries were committed.
+    pub wake: Arc<Notify>,
+    /// The config problems last written to the store (None: unknown, write them next time).
+    pub recorded_problems: std::sync::Mutex<Option<Vec<(String, String)>>>,
+}
+
+/// Why processing one delivery failed.
+#[derive(Debug)]
+enum Failure {
+    /// Worth another attempt.
+    Transient(String),
+    /// Retrying will not help.
+    Permanent(String),
+}
+
+impl From<GitHubError> for Failure {
+    fn from(e: GitHubError) -> Self {
+        match e {
+            GitHubError::Transient(m) => Failure::Transient(format!("github: {m}")),
+            GitHubError::Permanent(m) => Failure::Permanent(format!("github: {m}")),
+        }
+    }
+}
+
+impl Worker {
+    /// Runs one worker task until `shutdown` turns true; finishes the delivery in hand first.
+    pub async fn run(
+        self: Arc<Self>,
+        index: usize,
+        mut shutdown: watch::Receiver<bool>,
+    ) -> anyhow::Result<()> {
+        tracing::info!(worker = index, "worker started");
+        loop {
+            if *shutdown.borrow() {
+                break;
+            }
+            // Registered before claiming, so a commit between an empty claim and the wait is not missed.
+            let notified = self.wake.notified();
+            tokio::pin!(notified);
+            notified.as_mut().enable();
+            let claimed = match self.store.claim(Utc::now(), self.lease, BATCH).await {
+                Ok(c) => c,
+                Err(e) => {
+                    tracing::warn!(
+                        worker = index,
+                        error = format!("{e:#}"),
+                        "claiming deliveries failed"
+                    );
+                    Vec::new()
+                }
+            };
+            match claimed.is_empty() {
+                false => self.handle(claimed).await,
+                true => {
+                    // Sleep until new deliveries are committed, a retry may be due, or shutdown.
+                    tokio::select! {
+                        _ = notified => {}
+                        _ = tokio::time::sleep(Duration::from_millis(500)) => {}
+                        _ = shutdown.changed() => {}
+                    }
+                }
+            }
+        }
+        tracing::info!(worker = index, "worker stopped");
+        Ok(())
+    }
+
+    async fn handle(&self, batch: Vec<ClaimedDelivery>) {
+        let mut results = Vec::with_capacity(batch.len());
+        for claim in batch {
+            let span = tracing::info_span!("delivery", id = %claim.id, event = %claim.event, attempt = claim.attempts);
+            let finished = self.decide(&claim).instrument(span).await;
+            results.push((claim, finished));
+        }
+        let now = Utc::now();
+        match self.store.finish(&results, now).await {
+            Ok(recorded) if recorded < results.len() => {
+                tracing::warn!(
+                    lost = results.len() - recorded,
+                    "claims lost to another worker; their results were discarded"
+                )
+            }
+            Ok(_) => {}
+            // The claims' lease expires and the deliveries are picked up again: nothing is lost.
+            Err(e) => tracing::error!(
+                error = format!("{e:#}"),
+                "recording the outcome of deliveries failed"
+            ),
+        }
+        // Config problems are stored for `deliveries list` (another process), but only when they changed: a
+        // write per delivery would cost an fsync each.
+        let mut problems = self.configs.problems();
+        problems.sort();
+        let changed = {
+            let mut last = self.recorded_problems.lock().unwrap_or_else(|p| p.into_inner());
+            let changed = last.as_ref() != Some(&problems);
+            if changed {
+                *last = Some(problems.clone());
+            }
+            changed
+        };
+        if changed && let Err(e) = self.store.set_config_problems(&problems, now).await {
+            tracing::warn!(error = format!("{e:#}"), "recording config problems failed");
+            *self.recorded_problems.lock().unwrap_or_else(|p| p.into_inner()) = None;
+        }
+    }
+
+    async fn decide(&self, claim: &ClaimedDelivery) -> Finished {
+        let now = Utc::now();
+        match self.process(claim).await {
+            Ok(outcome) => Finished::Done(outcome),
+            Err(Failure::Permanent(error)) => {
+                tracing::warn!(%error, "delivery failed permanently");
+                Finished::Failed { error, at: now }
+            }
+            Err(Failure::Transient(error)) if claim.attempts < i64::from(self.max_attempts) => {
+                let exp =
+                    u32::try_from(claim.attempts.saturating_sub(1)).unwrap_or(u32::MAX).min(16);
+                let delay = self.retry_base.saturating_mul(2u32.saturating_pow(exp));
+                let at = now + chrono::Duration::from_std(delay).unwrap_or(chrono::Duration::MAX);
+                tracing::info!(%error, retry_at = %at, "delivery will be retried");
+                Finished::Retry { error, at }
+            }
+            Err(Failure::Transient(error)) => {
+                tracing::warn!(%error, "delivery failed after its last attempt");
+                Finished::Failed {
+                    error: format!("{error} (gave up after {} attempts)", claim.attempts),
+                    at: now,
+                }
+            }
+        }
+    }
+
+    async fn process(&self, claim: &ClaimedDelivery) -> Result<Outcome, Failure> {
+        let Some(text) = &claim.payload else {
+            return Err(Failure::Permanent("delivery has no payload".into()));
+        };
+        let payload: serde_json::Value = serde_json::from_str(text)
+            .map_err(|e| Failure::Permanent(format!("stored payload is not JSON: {e}")))?;
+        let normalized = normalize::normalize(&claim.event, &payload)
+            .map_err(|e| Failure::Permanent(format!("cannot use payload: {e}")))?;
+        match normalized {
+            Normalized::Nothing { reason } => {
+                tracing::debug!(%reason, "nothing to do");
+                Ok(Outcome { note: Some(reason), ..Outcome::default() })
+            }
+            Normalized::ConfigChanged { repo, .. } => {
+                self.configs.invalidate(&repo);
+                Ok(Outcome {
+                    note: Some(format!("config of {repo} may have changed; cache dropped")),
+                    ..Outcome::default()
+                })
+            }
+            Normalized::Installation { installation_id, repos_added, repos_removed, deleted } => {
+                for repo in repos_added.iter().chain(&repos_removed) {
+                    self.configs.invalidate(repo);
+                }
+                tracing::info!(
+                    installation_id,
+                    deleted,
+                    added = repos_added.len(),
+                    removed = repos_removed.len(),
+                    "installation changed"
+                );
+                Ok(Outcome::default())
+            }
+            Normalized::Activities { installation_id, repo, activities } => {
+                let config = self.configs.config_for(installation_id, &repo).await.map_err(
+                    |e| match &e {
+                        // GitHub could not be asked: later attempts may succeed (the source remembers such a failure
+                        // for a short while, which the backoff outlasts).
+                        ConfigSourceError::Unreachable { transient: true, .. } => {
+                            Failure::Transient(e.to_string())
+                        }
+                        // An invalid file (with no earlier good one) or a permission problem: visible as the
+                        // delivery's error; `deliveries retry` once the file is fixed.
+                        _ => Failure::Permanent(e.to_string()),
+                    },
+                )?;
+                let Some(config) = config else {
+                    return Ok(Outcome {
+                        note: Some(format!("no mentorship config for {repo}; Mentor is off there")),
+                        ..Outcome::default()
+                    });
+                };
+                let roster = Roster::new(&config);
+                let mut outcome =
+                    Outcome { repo: Some((repo.clone(), installation_id)), ..Outcome::default() };
+                for mut activity in activities {
+                    config_source::enrich(
+                        self.github.as_ref(),
+                        &config,
+                        installation_id,
+                        &repo,
+                        &mut activity,
+                    )
+                    .await?;
+                    outcome
+                        .touchpoints
+                        .extend(mentor_core::touchpoint::derive(&config, &roster, &activity));
+                    for pair in config.pairs.iter().filter(|p| p.mentee == activity.actor) {
+                        outcome
+                            .evidence
+                            .extend(mentor_core::evidence::collect(&config, pair, &activity));
+                    }
+                }
+                tracing::debug!(
+                    touchpoints = outcome.touchpoints.len(),
+                    evidence = outcome.evidence.len(),
+                    "processed"
+                );
+                Ok(outcome)
+            }
+        }
+    }
+}

@@ -1,0 +1,531 @@
+//! A fake GitHub REST API on loopback that is as strict as GitHub about what it accepts.
+//!
+//! It serves installation tokens, file contents, PR files and PR reviews (paginated with `Link` headers like
+//! GitHub), records every request, and rejects what GitHub would reject: a method+path that is not in GitHub's
+//! OpenAPI description (`/work/shared/corpus/openapi/api.github.com.json`, or `MENTOR_GITHUB_OPENAPI`), `/app/...`
+//! calls without a valid RS256 App JWT, other calls without a live installation token, and requests without
+//! `Accept` or `User-Agent`. Faults can be queued per path: a 500, a 401, a 403 with an exhausted primary rate
+//! limit, a 429 with `Retry-After`. It can sit under a GitHub Enterprise prefix (`/api/v3`).
+
+use std::collections::{HashMap, VecDeque};
+use std::sync::{Arc, Mutex, OnceLock};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use axum::body::Bytes;
+use axum::extract::State;
+use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, Uri};
+use axum::response::{IntoResponse, Response};
+use base64::Engine as _;
+use serde_json::{Value, json};
+
+/// The App id the fake expects as the JWT's `iss`.
+pub const APP_ID: u64 = 4242;
+
+/// Returns the test App's private key (PEM), see `tests/fixtures/GITHUB-APP-TEST-KEY.md`.
+pub fn private_key_pem() -> String {
+    std::fs::read_to_string(fixture("github-app-test-key.pem")).unwrap()
+}
+
+fn fixture(name: &str) -> std::path::PathBuf {
+    std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/fixtures").join(name)
+}
+
+/// One request as the fake saw it.
+#[derive(Clone, Debug)]
+pub struct Recorded {
+    /// HTTP method.
+    pub method: Method,
+    /// Path as sent, including any Enterprise prefix.
+    pub path: String,
+    /// Query string, if any.
+    pub query: Option<String>,
+    /// The status the fake answered with.
+    pub status: StatusCode,
+    /// Why the fake rejected the request, if it did.
+    pub rejected: Option<String>,
+    /// All `User-Agent` values sent.
+    pub user_agents: Vec<String>,
+}
+
+/// A failure to inject into the next request whose path contains a given text.
+#[derive(Clone, Copy, Debug)]
+pub enum Fault {
+    /// 500 Internal Server Error.
+    ServerError,
+    /// 401 Bad credentials (as if the installation token had been revoked).
+    Unauthorized,
+    /// 403 with `x-ratelimit-remaining: 0` and a reset this many seconds ahead (rounded up to a whole second).
+    RateLimitReset(u64),
+    /// 429 with `Retry-After` of this many seconds.
+    RetryAfter(u64),
+    /// A normal answer that uses up the primary rate limit until this many seconds ahead (rounded up to a whole
+    /// second); until then every request is answered 403 like GitHub does.
+    SpendQuota(u64),
+}
+
+#[derive(Default)]
+struct Data {
+    /// (repo lowercased, path) → file text.
+    files: HashMap<(String, String), String>,
+    /// (repo lowercased, PR number) → file objects.
+    pr_files: HashMap<(String, u64), Vec<Value>>,
+    /// (repo lowercased, PR number) → review objects.
+    pr_reviews: HashMap<(String, u64), Vec<Value>>,
+    faults: VecDeque<(String, Fault)>,
+    requests: Vec<Recorded>,
+    /// token → (installation id, expiry).
+    tokens: HashMap<String, (u64, SystemTime)>,
+    issued: u64,
+    /// Resets announced by injected `RateLimitReset` and `SpendQuota` faults.
+    resets: Vec<SystemTime>,
+    /// Set by `SpendQuota`: the primary rate limit is exhausted until then.
+    exhausted_until: Option<SystemTime>,
+}
+
+struct Shared {
+    prefix: String,
+    base: String,
+    token_lifetime: Duration,
+    data: Mutex<Data>,
+}
+
+/// A running fake GitHub; dropped with the test's runtime.
+#[derive(Clone)]
+pub struct FakeGitHub {
+    shared: Arc<Shared>,
+}
+
+impl FakeGitHub {
+    /// Starts a fake github.com API on 127.0.0.1 with tokens valid for an hour.
+    pub async fn start() -> FakeGitHub {
+        FakeGitHub::start_with("", Duration::from_secs(3600)).await
+    }
+
+    /// Starts a fake under `prefix` (`/api/v3` for GitHub Enterprise) issuing tokens valid for `token_lifetime`.
+    pub async fn start_with(prefix: &str, token_lifetime: Duration) -> FakeGitHub {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let base = format!("http://{}", listener.local_addr().unwrap());
+        let shared = Arc::new(Shared {
+            prefix: prefix.to_owned(),
+            base,
+            token_lifetime,
+            data: Mutex::new(Data::default()),
+        });
+        let app = axum::Router::new().fallback(handle).with_state(Arc::clone(&shared));
+        tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+        FakeGitHub { shared }
+    }
+
+    /// Returns the API root to configure the client with (`http://127.0.0.1:PORT[/api/v3]`).
+    pub fn api_url(&self) -> String {
+        format!("{}{}", self.shared.base, self.shared.prefix)
+    }
+
+    fn data(&self) -> std::sync::MutexGuard<'_, Data> {
+        self.shared.data.lock().unwrap()
+    }
+
+    /// Serves `text` as `path` of `repo`'s default branch.
+    pub fn put_file(&self, repo: &str, path: &str, text: &str) {
+        self.data().files.insert((repo.to_ascii_lowercase(), path.to_owned()), text.to_owned());
+    }
+
+    /// Serves `files` as (path, additions, deletions) of PR `number`.
+    pub fn put_pr_files(&self, repo: &str, number: u64, files: &[(&str, u64, u64)]) {
+        let files = files
+            .iter()
+            .map(|(path, a, d)| {
+                json!({"sha": "0", "filename": path, "status": "modified", "additions": a, "deletions": d,
+                       "changes": a + d, "blob_url": "", "raw_url": "", "contents_url": ""})
+            })
+            .collect();
+        self.data().pr_files.insert((repo.to_ascii_lowercase(), number), files);
+    }
+
+    /// Serves reviews of PR `number` as (login, user type, STATE).
+    pub fn put_pr_reviews(&self, repo: &str, number: u64, reviews: &[(&str, &str, &str)]) {
+        let reviews = reviews
+            .iter()
+            .enumerate()
+            .map(|(i, (login, kind, state))| {
+                json!({"id": i + 1, "user": {"login": login, "type": kind}, "body": "", "state": state,
+                       "html_url": "", "commit_id": "0"})
+            })
+            .collect();
+        self.data().pr_reviews.insert((repo.to_ascii_lowercase(), number), reviews);
+    }
+
+    /// Makes the next request whose path contains `path_part` fail with `fault`.
+    pub fn inject(&self, path_part: &str, fault: Fault) {
+        self.data().faults.push_back((path_part.to_owned(), fault));
+    }
+
+    /// Returns every request so far.
+    pub fn requests(&self) -> Vec<Recorded> {
+        self.data().requests.clone()
+    }
+
+    /// Returns how many requests so far had a path containing `path_part`.
+    pub fn count(&self, path_part: &str) -> usize {
+        self.data().requests.iter().filter(|r| r.path.contains(path_part)).count()
+    }
+
+    /// Returns the installation tokens issued so far.
+    pub fn tokens_issued(&self) -> u64 {
+        self.data().issued
+    }
+
+    /// Returns the resets announced by `RateLimitReset` faults so far.
+    pub fn announced_resets(&self) -> Vec<SystemTime> {
+        self.data().resets.clone()
+    }
+
+    /// Forgets the recorded requests.
+    pub fn clear_requests(&self) {
+        self.data().requests.clear();
+    }
+}
+
+/// GitHub's REST paths as (segments, methods), loaded once per test binary.
+fn openapi() -> &'static Vec<(Vec<String>, Vec<Method>)> {
+    static PATHS: OnceLock<Vec<(Vec<String>, Vec<Method>)>> = OnceLock::new();
+    PATHS.get_or_init(|| {
+        #[derive(serde::Deserialize)]
+        struct Doc {
+            paths: HashMap<String, HashMap<String, serde::de::IgnoredAny>>,
+        }
+        let path = std::env::var("MENTOR_GITHUB_OPENAPI").unwrap_or_else(|_| {
+            format!("{}/../../shared/corpus/openapi/api.github.com.json", env!("CARGO_MANIFEST_DIR"))
+        });
+        let text = std::fs::read(&path).unwrap_or_else(|e| {
+            panic!("the fake GitHub needs GitHub's OpenAPI description at {path} ({e}); set MENTOR_GITHUB_OPENAPI")
+        });
+        let doc: Doc = serde_json::from_slice(&text).unwrap();
+        doc.paths
+            .into_iter()
+            .map(|(template, ops)| {
+                let segments = template.split('/').map(str::to_owned).collect();
+                let methods =
+                    ops.keys().filter_map(|m| Method::from_bytes(m.to_ascii_uppercase().as_bytes()).ok()).collect();
+                (segments, methods)
+            })
+            .collect()
+    })
+}
+
+/// Returns the OpenAPI template matching `path`, and whether it allows `method`.
+fn match_openapi(method: &Method, path: &str) -> Option<(String, bool)> {
+    let parts: Vec<&str> = path.split('/').collect();
+    let mut best: Option<(usize, String, bool)> = None;
+    for (template, methods) in openapi() {
+        // A trailing `{path}` (contents API) spans the rest of the path, slashes included.
+        let greedy = template.last().is_some_and(|s| s == "{path}");
+        let fits =
+            if greedy { parts.len() >= template.len() } else { parts.len() == template.len() };
+        if !fits {
+            continue;
+        }
+        let mut literal = 0;
+        let ok = template.iter().zip(&parts).all(|(t, p)| {
+            if t.starts_with('{') {
+                !p.is_empty()
+            } else {
+                literal += 1;
+                t == p
+            }
+        });
+        // Prefer the most literal template (`/repos/{o}/{r}/pulls/{n}/files` over looser ones).
+        if ok && best.as_ref().is_none_or(|(l, _, _)| literal > *l) {
+            best = Some((literal, template.join("/"), methods.contains(method)));
+        }
+    }
+    best.map(|(_, template, allowed)| (template, allowed))
+}
+
+fn now_secs() -> u64 {
+    SystemTime::now().duration_since(UNIX_EPOCH).unwrap().as_secs()
+}
+
+fn message(status: StatusCode, text: &str) -> Response {
+    (
+        status,
+        axum::Json(json!({"message": text, "documentation_url": "https://docs.github.com/rest"})),
+    )
+        .into_response()
+}
+
+fn checked_jwt(headers: &HeaderMap) -> Result<(), String> {
+    static KEY: OnceLock<jsonwebtoken::DecodingKey> = OnceLock::new();
+    let key = KEY.get_or_init(|| {
+        let pem = std::fs::read(fixture("github-app-test-key.pub.pem")).unwrap();
+        jsonwebtoken::DecodingKey::from_rsa_pem(&pem).unwrap()
+    });
+    let auth = headers.get("authorization").and_then(|v| v.to_str().ok()).unwrap_or_default();
+    let jwt = auth
+        .strip_prefix("Bearer ")
+        .ok_or("an /app endpoint needs `Authorization: Bearer <JWT>`")?;
+    #[derive(serde::Deserialize)]
+    struct Claims {
+        iat: u64,
+        exp: u64,
+        iss: String,
+    }
+    let mut validation = jsonwebtoken::Validation::new(jsonwebtoken::Algorithm::RS256);
+    validation.set_required_spec_claims(&["exp", "iat", "iss"]);
+    validation.set_issuer(&[APP_ID.to_string()]);
+    validation.leeway = 0;
+    let claims = jsonwebtoken::decode::<Claims>(jwt, key, &validation)
+        .map_err(|e| format!("JWT rejected: {e}"))?
+        .claims;
+    let now = now_secs();
+    if claims.iat > now {
+        return Err("JWT iat is in the future".to_owned());
+    }
+    if claims.exp > now + 600 {
+        return Err("JWT exp is more than 10 minutes ahead".to_owned());
+    }
+    if claims.iss != APP_ID.to_string() {
+        return Err("JWT iss is not the App id".to_owned());
+    }
+    Ok(())
+}
+
+fn checked_token(data: &Data, headers: &HeaderMap) -> Result<u64, String> {
+    let auth = headers.get("authorization").and_then(|v| v.to_str().ok()).unwrap_or_default();
+    let token = auth
+        .strip_prefix("token ")
+        .or_else(|| auth.strip_prefix("Bearer "))
+        .ok_or("needs `Authorization: token <installation token>`")?;
+    match data.tokens.get(token) {
+        Some((id, expires)) if *expires > SystemTime::now() => Ok(*id),
+        Some(_) => Err("installation token expired".to_owned()),
+        None => Err("unknown token".to_owned()),
+    }
+}
+
+async fn handle(
+    State(shared): State<Arc<Shared>>,
+    method: Method,
+    uri: Uri,
+    headers: HeaderMap,
+    _body: Bytes,
+) -> Response {
+    let path = uri.path().to_owned();
+    let query = uri.query().map(str::to_owned);
+    let user_agents: Vec<String> = headers
+        .get_all("user-agent")
+        .iter()
+        .filter_map(|v| v.to_str().ok().map(str::to_owned))
+        .collect();
+    let (response, rejected) = answer(&shared, &method, &path, query.as_deref(), &headers);
+    let mut data = shared.data.lock().unwrap();
+    data.requests.push(Recorded {
+        method,
+        path,
+        query,
+        status: response.status(),
+        rejected,
+        user_agents,
+    });
+    response
+}
+
+/// Decides the answer; the second value is why the request was rejected, if it was.
+fn answer(
+    shared: &Shared,
+    method: &Method,
+    path: &str,
+    query: Option<&str>,
+    headers: &HeaderMap,
+) -> (Response, Option<String>) {
+    let reject = |status: StatusCode, why: String| (message(status, &why), Some(why));
+    let Some(api_path) = path.strip_prefix(shared.prefix.as_str()).filter(|p| p.starts_with('/'))
+    else {
+        return reject(
+            StatusCode::NOT_FOUND,
+            format!("{path} is outside the API prefix {:?}", shared.prefix),
+        );
+    };
+    match match_openapi(method, api_path) {
+        None => {
+            return reject(
+                StatusCode::NOT_FOUND,
+                format!("{api_path} is not in GitHub's OpenAPI description"),
+            );
+        }
+        Some((template, false)) => {
+            return reject(
+                StatusCode::METHOD_NOT_ALLOWED,
+                format!("{method} is not an operation of {template}"),
+            );
+        }
+        Some(_) => {}
+    }
+    if headers.get("user-agent").is_none() {
+        return reject(
+            StatusCode::FORBIDDEN,
+            "requests without a User-Agent are rejected".to_owned(),
+        );
+    }
+    if headers.get("accept").is_none() {
+        return reject(StatusCode::BAD_REQUEST, "no Accept header".to_owned());
+    }
+    let mut data = shared.data.lock().unwrap();
+    let credentials = if api_path.starts_with("/app/") {
+        checked_jwt(headers)
+    } else {
+        checked_token(&data, headers).map(drop)
+    };
+    if let Err(why) = credentials {
+        return reject(StatusCode::UNAUTHORIZED, why);
+    }
+    if let Some(until) = data.exhausted_until.filter(|u| *u > SystemTime::now()) {
+        let reset = until.duration_since(UNIX_EPOCH).unwrap().as_secs();
+        let mut r = message(StatusCode::FORBIDDEN, "API rate limit exceeded for installation.");
+        let h = r.headers_mut();
+        h.insert("x-ratelimit-remaining", HeaderValue::from_static("0"));
+        h.insert("x-ratelimit-reset", HeaderValue::from_str(&reset.to_string()).unwrap());
+        return (r, None);
+    }
+    let mut spend = None;
+    if let Some(i) = data.faults.iter().position(|(part, _)| api_path.contains(part.as_str())) {
+        let (_, fault) = data.faults.remove(i).unwrap();
+        let response = match fault {
+            Fault::SpendQuota(seconds) => {
+                let reset = UNIX_EPOCH + Duration::from_secs(now_secs() + seconds.max(1) + 1);
+                data.resets.push(reset);
+                spend = Some(reset);
+                None
+            }
+            Fault::ServerError => {
+                Some(message(StatusCode::INTERNAL_SERVER_ERROR, "injected server error"))
+            }
+            Fault::Unauthorized => {
+                // As if the token had been revoked: it stops working for good.
+                let auth =
+                    headers.get("authorization").and_then(|v| v.to_str().ok()).unwrap_or_default();
+                let token = auth.rsplit(' ').next().unwrap_or_default().to_owned();
+                data.tokens.remove(&token);
+                Some(message(StatusCode::UNAUTHORIZED, "Bad credentials"))
+            }
+            Fault::RateLimitReset(seconds) => {
+                let reset = now_secs() + seconds.max(1) + 1;
+                data.resets.push(UNIX_EPOCH + Duration::from_secs(reset));
+                let mut r =
+                    message(StatusCode::FORBIDDEN, "API rate limit exceeded for installation.");
+                let h = r.headers_mut();
+                h.insert("x-ratelimit-limit", HeaderValue::from_static("5000"));
+                h.insert("x-ratelimit-remaining", HeaderValue::from_static("0"));
+                h.insert("x-ratelimit-reset", HeaderValue::from_str(&reset.to_string()).unwrap());
+                Some(r)
+            }
+            Fault::RetryAfter(seconds) => {
+                let mut r = message(
+                    StatusCode::TOO_MANY_REQUESTS,
+                    "You have exceeded a secondary rate limit.",
+                );
+                r.headers_mut()
+                    .insert("retry-after", HeaderValue::from_str(&seconds.to_string()).unwrap());
+                Some(r)
+            }
+        };
+        if let Some(response) = response {
+            return (response, None);
+        }
+    }
+    let parts: Vec<&str> = api_path.trim_start_matches('/').split('/').collect();
+    let response = match (method.as_str(), parts.as_slice()) {
+        ("POST", ["app", "installations", id, "access_tokens"]) => {
+            let Ok(id) = id.parse::<u64>() else {
+                return reject(StatusCode::NOT_FOUND, "bad id".to_owned());
+            };
+            data.issued += 1;
+            let token = format!("ghs_fake{}_{}", id, data.issued);
+            let expires = SystemTime::now() + shared.token_lifetime;
+            data.tokens.insert(token.clone(), (id, expires));
+            let expires_at = chrono::DateTime::<chrono::Utc>::from(expires)
+                .to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+            (
+                StatusCode::CREATED,
+                axum::Json(json!({"token": token, "expires_at": expires_at, "permissions": {}})),
+            )
+                .into_response()
+        }
+        ("GET", ["repos", owner, repo, "contents", rest @ ..]) => {
+            let key = (format!("{owner}/{repo}").to_ascii_lowercase(), rest.join("/"));
+            match data.files.get(&key) {
+                None => message(StatusCode::NOT_FOUND, "Not Found"),
+                Some(text) => {
+                    let encoded = base64::engine::general_purpose::STANDARD.encode(text);
+                    // GitHub wraps base64 content at 60 columns.
+                    let wrapped: Vec<String> = encoded
+                        .as_bytes()
+                        .chunks(60)
+                        .map(|c| String::from_utf8(c.to_vec()).unwrap())
+                        .collect();
+                    axum::Json(json!({"type": "file", "encoding": "base64", "content": wrapped.join("\n") + "\n",
+                                      "name": rest.last(), "path": key.1, "size": text.len()}))
+                    .into_response()
+                }
+            }
+        }
+        ("GET", ["repos", owner, repo, "pulls", number, list @ ("files" | "reviews")]) => {
+            let key = (format!("{owner}/{repo}").to_ascii_lowercase(), number.parse().unwrap_or(0));
+            let items =
+                if *list == "files" { data.pr_files.get(&key) } else { data.pr_reviews.get(&key) };
+            match items {
+                None => message(StatusCode::NOT_FOUND, "Not Found"),
+                Some(items) => page(shared, api_path, query, items),
+            }
+        }
+        _ => message(StatusCode::NOT_FOUND, "Not Found (not served by the fake)"),
+    };
+    let mut response = response;
+    let (remaining, reset) = match spend {
+        Some(until) => {
+            data.exhausted_until = Some(until);
+            (0, until.duration_since(UNIX_EPOCH).unwrap().as_secs())
+        }
+        None => (4999, now_secs() + 3600),
+    };
+    let h = response.headers_mut();
+    h.insert("x-ratelimit-limit", HeaderValue::from_static("5000"));
+    h.insert("x-ratelimit-remaining", HeaderValue::from(remaining));
+    h.insert("x-ratelimit-reset", HeaderValue::from_str(&reset.to_string()).unwrap());
+    (response, None)
+}
+
+/// Serves one page of `items` the way GitHub does (`per_page` ≤ 100, default 30; `page` from 1; `Link` header).
+fn page(shared: &Shared, api_path: &str, query: Option<&str>, items: &[Value]) -> Response {
+    let param = |name: &str| -> Option<usize> {
+        query?
+            .split('&')
+            .find_map(|kv| kv.strip_prefix(&format!("{name}=")))
+            .and_then(|v| v.parse().ok())
+    };
+    let per_page = param("per_page").unwrap_or(30).clamp(1, 100);
+    let page = param("page").unwrap_or(1).max(1);
+    let slice: Vec<Value> =
+        items.iter().skip((page - 1) * per_page).take(per_page).cloned().collect();
+    let last = items.len().div_ceil(per_page).max(1);
+    let mut response = axum::Json(Value::Array(slice)).into_response();
+    let link = |p: usize, rel: &str| {
+        format!(
+            "<{}{}{api_path}?per_page={per_page}&page={p}>; rel=\"{rel}\"",
+            shared.base, shared.prefix
+        )
+    };
+    let mut links = Vec::new();
+    if page < last {
+        links.push(link(page + 1, "next"));
+        links.push(link(last, "last"));
+    }
+    if page > 1 {
+        links.push(link(1, "first"));
+        links.push(link(page - 1, "prev"));
+    }
+    if !links.is_empty() {
+        response.headers_mut().insert("link", HeaderValue::from_str(&links.join(", ")).unwrap());
+    }
+    response
+}

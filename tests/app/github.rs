@@ -1,0 +1,557 @@
+//! `LiveGitHub`, `ConfigSource` and `enrich` against the strict fake GitHub of `fake_github.rs`.
+
+use std::sync::Arc;
+use std::time::{Duration, Instant, SystemTime};
+
+use mentor_app::config_source::{ConfigSource, ConfigSourceError, enrich};
+use mentor_app::github::{
+    ChangedFile, GitHubApi, GitHubError, GitHubSettings, LiveGitHub, Patience,
+};
+use mentor_core::{Activity, ActivityKind, Login, PullRequestFacts, Source};
+
+use crate::fake_github::{APP_ID, FakeGitHub, Fault, private_key_pem};
+
+const INSTALLATION: u64 = 77;
+const CONFIG: &str = ".github/mentorship.yml";
+
+fn client(fake: &FakeGitHub) -> LiveGitHub {
+    LiveGitHub::new(GitHubSettings {
+        api_url: fake.api_url(),
+        app_id: APP_ID,
+        private_key_pem: private_key_pem().into(),
+    })
+    .unwrap()
+    .with_patience(Patience {
+        max_wait: Duration::from_secs(5),
+        rate_limit_retries: 3,
+        server_error_retries: 2,
+        backoff: Duration::from_millis(20),
+        timeout: Duration::from_secs(10),
+    })
+}
+
+/// Asserts that the fake accepted every request (a rejection means the client sent something GitHub refuses).
+fn assert_all_accepted(fake: &FakeGitHub) {
+    for r in fake.requests() {
+        assert_eq!(r.rejected, None, "{} {} was rejected", r.method, r.path);
+    }
+}
+
+#[tokio::test]
+async fn github_one_token_serves_several_calls() {
+    let fake = FakeGitHub::start().await;
+    fake.put_file("acme/api", CONFIG, "people: {}\n");
+    fake.put_pr_files("acme/api", 1, &[("src/a.rs", 1, 2)]);
+    let github = client(&fake);
+    // Concurrent calls on a cold cache still share one token.
+    let (a, b, c) = tokio::join!(
+        github.file_text(INSTALLATION, "acme/api", CONFIG),
+        github.file_text(INSTALLATION, "acme/api", CONFIG),
+        github.pull_request_files(INSTALLATION, "acme/api", 1),
+    );
+    assert!(a.is_ok() && b.is_ok() && c.is_ok());
+    for _ in 0..3 {
+        assert_eq!(
+            github.file_text(INSTALLATION, "acme/api", CONFIG).await.unwrap().as_deref(),
+            Some("people: {}\n")
+        );
+    }
+    let files = github.pull_request_files(INSTALLATION, "acme/api", 1).await.unwrap();
+    assert_eq!(
+        files,
+        vec![ChangedFile { path: "src/a.rs".to_owned(), additions: 1, deletions: 2 }]
+    );
+    assert_eq!(fake.tokens_issued(), 1);
+    assert_eq!(fake.count("/access_tokens"), 1);
+    assert_all_accepted(&fake);
+    let agents = &fake.requests()[0].user_agents;
+    assert_eq!(agents, &vec![format!("mentor-app/{}", env!("CARGO_PKG_VERSION"))]);
+}
+
+#[tokio::test]
+async fn github_token_close_to_expiry_is_replaced_before_use() {
+    // Tokens that live 4 minutes are inside the 5-minute safety margin: every call needs a new one.
+    let fake = FakeGitHub::start_with("", Duration::from_secs(240)).await;
+    fake.put_file("acme/api", CONFIG, "x: 1\n");
+    let github = client(&fake);
+    github.file_text(INSTALLATION, "acme/api", CONFIG).await.unwrap();
+    github.file_text(INSTALLATION, "acme/api", CONFIG).await.unwrap();
+    assert_eq!(fake.tokens_issued(), 2);
+    assert_all_accepted(&fake);
+}
+
+#[tokio::test]
+async fn github_revoked_token_is_refreshed_on_401() {
+    let fake = FakeGitHub::start().await;
+    fake.put_file("acme/api", CONFIG, "x: 1\n");
+    let github = client(&fake);
+    github.file_text(INSTALLATION, "acme/api", CONFIG).await.unwrap();
+    fake.inject("/contents/", Fault::Unauthorized);
+    assert_eq!(
+        github.file_text(INSTALLATION, "acme/api", CONFIG).await.unwrap().as_deref(),
+        Some("x: 1\n")
+    );
+    assert_eq!(fake.tokens_issued(), 2);
+    let statuses: Vec<u16> = fake
+        .requests()
+        .iter()
+        .filter(|r| r.path.contains("/contents/"))
+        .map(|r| r.status.as_u16())
+        .collect();
+    assert_eq!(statuses, vec![200, 401, 200]);
+}
+
+#[tokio::test]
+async fn github_lists_follow_every_page() {
+    let fake = FakeGitHub::start().await;
+    let names: Vec<String> = (0..150).map(|i| format!("src/f{i}.rs")).collect();
+    let files: Vec<(&str, u64, u64)> = names.iter().map(|n| (n.as_str(), 2, 1)).collect();
+    fake.put_pr_files("acme/api", 9, &files);
+    let github = client(&fake);
+    let got = github.pull_request_files(INSTALLATION, "acme/api", 9).await.unwrap();
+    assert_eq!(got.len(), 150);
+    assert_eq!(got[149].path, "src/f149.rs");
+    let queries: Vec<Option<String>> = fake
+        .requests()
+        .iter()
+        .filter(|r| r.path.ends_with("/files"))
+        .map(|r| r.query.clone())
+        .collect();
+    assert_eq!(
+        queries,
+        vec![Some("per_page=100".to_owned()), Some("per_page=100&page=2".to_owned())]
+    );
+    assert_all_accepted(&fake);
+}
+
+#[tokio::test]
+async fn github_waits_for_an_exhausted_rate_limit_to_reset() {
+    let fake = FakeGitHub::start().await;
+    fake.put_file("acme/api", CONFIG, "x: 1\n");
+    let github = client(&fake);
+    fake.inject("/contents/", Fault::RateLimitReset(1));
+    let text = github.file_text(INSTALLATION, "acme/api", CONFIG).await.unwrap();
+    assert_eq!(text.as_deref(), Some("x: 1\n"));
+    let reset = fake.announced_resets()[0];
+    assert!(SystemTime::now() >= reset, "retried before the announced reset");
+    assert_eq!(fake.count("/contents/"), 2);
+}
+
+#[tokio::test]
+async fn github_waits_before_calling_when_the_last_answer_spent_the_quota() {
+    let fake = FakeGitHub::start().await;
+    fake.put_file("acme/api", CONFIG, "x: 1\n");
+    let github = client(&fake);
+    fake.inject("/contents/", Fault::SpendQuota(1));
+    github.file_text(INSTALLATION, "acme/api", CONFIG).await.unwrap();
+    github.file_text(INSTALLATION, "acme/api", CONFIG).await.unwrap();
+    assert!(SystemTime::now() >= fake.announced_resets()[0]);
+    let statuses: Vec<u16> = fake.requests().iter().map(|r| r.status.as_u16()).collect();
+    assert_eq!(
+        statuses,
+        vec![201, 200, 200],
+        "the second call must wait instead of hitting the limit"
+    );
+}
+
+#[tokio::test]
+async fn github_honours_retry_after_on_secondary_limits() {
+    let fake = FakeGitHub::start().await;
+    fake.put_pr_reviews("acme/api", 3, &[("bob", "User", "APPROVED")]);
+    let github = client(&fake);
+    fake.inject("/reviews", Fault::RetryAfter(1));
+    let start = Instant::now();
+    let reviews = github.pull_request_reviews(INSTALLATION, "acme/api", 3).await.unwrap();
+    assert!(start.elapsed() >= Duration::from_secs(1), "{:?}", start.elapsed());
+    assert_eq!(reviews.len(), 1);
+    assert_eq!(fake.count("/reviews"), 2);
+}
+
+#[tokio::test]
+async fn github_rate_limit_beyond_patience_is_transient_at_once() {
+    let fake = FakeGitHub::start().await;
+    fake.put_file("acme/api", CONFIG, "x: 1\n");
+    let github = client(&fake);
+    fake.inject("/contents/", Fault::RetryAfter(3600));
+    let start = Instant::now();
+    let err = github.file_text(INSTALLATION, "acme/api", CONFIG).await.unwrap_err();
+    assert!(start.elapsed() < Duration::from_secs(2));
+    assert!(matches!(&err, GitHubError::Transient(m) if m.contains("rate limited")), "{err}");
+}
+
+#[tokio::test]
+async fn github_server_errors_are_retried_then_transient() {
+    let fake = FakeGitHub::start().await;
+    fake.put_file("acme/api", CONFIG, "x: 1\n");
+    let github = client(&fake);
+    fake.inject("/contents/", Fault::ServerError);
+    assert_eq!(
+        github.file_text(INSTALLATION, "acme/api", CONFIG).await.unwrap().as_deref(),
+        Some("x: 1\n")
+    );
+    assert_eq!(fake.count("/contents/"), 2);
+
+    for _ in 0..3 {
+        fake.inject("/contents/", Fault::ServerError);
+    }
+    let err = github.file_text(INSTALLATION, "acme/api", CONFIG).await.unwrap_err();
+    assert!(matches!(&err, GitHubError::Transient(m) if m.contains("500")), "{err}");
+    assert_eq!(fake.count("/contents/"), 5);
+}
+
+#[tokio::test]
+async fn github_unreachable_server_is_transient() {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    drop(listener);
+    let github = LiveGitHub::new(GitHubSettings {
+        api_url: url,
+        app_id: APP_ID,
+        private_key_pem: private_key_pem().into(),
+    })
+    .unwrap()
+    .with_patience(Patience { backoff: Duration::from_millis(10), ..Patience::default() });
+    let err = github.file_text(INSTALLATION, "acme/api", CONFIG).await.unwrap_err();
+    assert!(matches!(err, GitHubError::Transient(_)), "{err}");
+}
+
+#[tokio::test]
+async fn github_missing_files_are_none_and_client_errors_permanent() {
+    let fake = FakeGitHub::start().await;
+    let github = client(&fake);
+    assert_eq!(github.file_text(INSTALLATION, "acme/api", CONFIG).await.unwrap(), None);
+    let err = github.pull_request_files(INSTALLATION, "acme/api", 404).await.unwrap_err();
+    assert!(matches!(err, GitHubError::Permanent(_)), "{err}");
+    assert!(matches!(
+        github.file_text(INSTALLATION, "not-a-repo", CONFIG).await.unwrap_err(),
+        GitHubError::Permanent(_)
+    ));
+    assert_all_accepted(&fake);
+}
+
+#[tokio::test]
+async fn github_enterprise_paths_keep_the_api_prefix() {
+    let fake = FakeGitHub::start_with("/api/v3", Duration::from_secs(3600)).await;
+    assert!(fake.api_url().ends_with("/api/v3"));
+    fake.put_file("acme/api", CONFIG, "x: 1\n");
+    let names: Vec<String> = (0..120).map(|i| format!("f{i}")).collect();
+    let files: Vec<(&str, u64, u64)> = names.iter().map(|n| (n.as_str(), 1, 0)).collect();
+    fake.put_pr_files("acme/api", 5, &files);
+    let github = client(&fake);
+    assert_eq!(
+        github.file_text(INSTALLATION, "acme/api", CONFIG).await.unwrap().as_deref(),
+        Some("x: 1\n")
+    );
+    assert_eq!(github.pull_request_files(INSTALLATION, "acme/api", 5).await.unwrap().len(), 120);
+    let requests = fake.requests();
+    assert_eq!(requests.len(), 4, "{requests:?}");
+    for r in &requests {
+        assert!(r.path.starts_with("/api/v3/"), "{}", r.path);
+    }
+    assert_all_accepted(&fake);
+}
+
+#[tokio::test]
+async fn github_fake_rejects_what_github_would() {
+    let fake = FakeGitHub::start().await;
+    let http = reqwest::Client::new();
+    let get = |path: &str| http.get(format!("{}{path}", fake.api_url()));
+    let unknown = get("/repos/acme/api/no-such-endpoint")
+        .header("user-agent", "t")
+        .header("accept", "application/vnd.github+json")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(unknown.status(), 404);
+    let no_agent = get("/repos/acme/api/pulls/1/files").header("accept", "x").send().await.unwrap();
+    assert_eq!(no_agent.status(), 403);
+    let no_token = get("/repos/acme/api/pulls/1/files")
+        .header("user-agent", "t")
+        .header("accept", "x")
+        .send()
+        .await;
+    assert_eq!(no_token.unwrap().status(), 401);
+    let forged_jwt = http
+        .post(format!("{}/app/installations/1/access_tokens", fake.api_url()))
+        .header("user-agent", "t")
+        .header("accept", "x")
+        .header("authorization", "Bearer e30.e30.sig")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(forged_jwt.status(), 401);
+    let wrong_method = http
+        .delete(format!("{}/repos/acme/api/pulls/1/files", fake.api_url()))
+        .header("user-agent", "t")
+        .header("accept", "x")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(wrong_method.status(), 405);
+    assert!(fake.requests().iter().all(|r| r.rejected.is_some()));
+}
+
+// ---- config source ----
+
+const PEOPLE_AND_TRACKS: &str = "\
+sprints: { length: 2w, start: 2026-01-05, timezone: Europe/Berlin }
+people:
+  bob: { tier: senior }
+  alice: {}
+pairs:
+  - { mentor: bob, mentee: alice, track: backend, since: 2026-09-01 }
+tracks:
+  backend:
+    milestones:
+      - { id: first-pr, title: Ship a first change, stage: discovery, evidence: { merged_pr: { paths: [\"src/**\"] } } }
+templates: { on_mentee_pr: org-guide }
+";
+
+fn source(fake: &FakeGitHub) -> ConfigSource {
+    ConfigSource::new(Arc::new(client(fake)))
+}
+
+#[tokio::test]
+async fn github_config_comes_from_the_repo_then_from_the_org_github_repo() {
+    let fake = FakeGitHub::start().await;
+    fake.put_file("acme/.github", CONFIG, PEOPLE_AND_TRACKS);
+    let configs = source(&fake);
+    let config = configs.config_for(INSTALLATION, "acme/web").await.unwrap().expect("org config");
+    assert_eq!(config.templates.on_mentee_pr.as_deref(), Some("org-guide"));
+    assert!(config.person(&Login::new("alice")).is_some());
+    let paths: Vec<String> = fake
+        .requests()
+        .iter()
+        .filter(|r| r.path.contains("/contents/"))
+        .map(|r| r.path.clone())
+        .collect();
+    assert_eq!(
+        paths,
+        vec![
+            "/repos/acme/web/contents/.github/mentorship.yml",
+            "/repos/acme/.github/contents/.github/mentorship.yml"
+        ]
+    );
+
+    // Cached: asking again costs nothing.
+    fake.clear_requests();
+    configs.config_for(INSTALLATION, "acme/web").await.unwrap();
+    assert!(fake.requests().is_empty());
+
+    // No config anywhere: Mentor is off.
+    assert!(configs.config_for(INSTALLATION, "other/repo").await.unwrap().is_none());
+}
+
+#[tokio::test]
+async fn github_config_extends_replaces_whole_sections() {
+    let fake = FakeGitHub::start().await;
+    fake.put_file("acme/.github", CONFIG, PEOPLE_AND_TRACKS);
+    fake.put_file(
+        "acme/api",
+        CONFIG,
+        "_extends: .github\ntemplates: { on_mentee_pr: api-guide }\n",
+    );
+    fake.put_file("acme/web", CONFIG, "_extends: acme/shared\n");
+    fake.put_file("acme/shared", CONFIG, "_extends: .github\nprivacy: { min_group_size: 9 }\n");
+    let configs = source(&fake);
+    let api = configs.config_for(INSTALLATION, "acme/api").await.unwrap().unwrap();
+    assert_eq!(api.templates.on_mentee_pr.as_deref(), Some("api-guide"));
+    assert_eq!(api.pairs.len(), 1, "sections the repo leaves out come from the org file");
+    assert_eq!(api.extends.as_deref(), Some(".github"));
+    let web = configs.config_for(INSTALLATION, "acme/web").await.unwrap().unwrap();
+    assert_eq!(web.privacy.min_group_size, 9);
+    assert_eq!(web.templates.on_mentee_pr.as_deref(), Some("org-guide"));
+    assert!(configs.problems().is_empty(), "{:?}", configs.problems());
+
+    fake.put_file("acme/loop", CONFIG, "_extends: loop\n");
+    let err = configs.config_for(INSTALLATION, "acme/loop").await.unwrap_err();
+    assert!(
+        matches!(&err, ConfigSourceError::Invalid { errors, .. } if errors.contains("loops back")),
+        "{err}"
+    );
+    fake.put_file("acme/dangling", CONFIG, "_extends: nowhere\n");
+    let err = configs.config_for(INSTALLATION, "acme/dangling").await.unwrap_err();
+    assert!(
+        err.to_string().contains("acme/nowhere:.github/mentorship.yml, which does not exist"),
+        "{err}"
+    );
+
+    // A flow-style base cannot be merged section by section: say so instead of dropping it.
+    fake.put_file("acme/flowy", CONFIG, "_extends: flowbase\n");
+    fake.put_file("acme/flowbase", CONFIG, "# org\n{sprints: {length: 2w}}\n");
+    let err = configs.config_for(INSTALLATION, "acme/flowy").await.unwrap_err();
+    assert!(
+        err.to_string().contains("acme/flowbase:.github/mentorship.yml:2:1: content outside"),
+        "{err}"
+    );
+}
+
+#[tokio::test]
+async fn github_broken_config_keeps_the_last_good_one_in_force() {
+    let fake = FakeGitHub::start().await;
+    fake.put_file("acme/api", CONFIG, PEOPLE_AND_TRACKS);
+    let configs = source(&fake);
+    let good = configs.config_for(INSTALLATION, "acme/api").await.unwrap().unwrap();
+
+    fake.put_file("acme/api", CONFIG, &format!("{PEOPLE_AND_TRACKS}surprise: true\n"));
+    // Without an invalidation the cached config is used as is.
+    fake.clear_requests();
+    configs.config_for(INSTALLATION, "acme/api").await.unwrap();
+    assert!(fake.requests().is_empty());
+
+    configs.invalidate("acme/api");
+    let still = configs.config_for(INSTALLATION, "acme/api").await.unwrap().unwrap();
+    assert_eq!(still.hash, good.hash);
+    let problems = configs.problems();
+    assert_eq!(problems.len(), 1, "{problems:?}");
+    assert_eq!(problems[0].0, "acme/api");
+    assert!(problems[0].1.contains("acme/api:.github/mentorship.yml:12:"), "{}", problems[0].1);
+
+    // The failure is cached too: the broken file is not fetched again on the next event.
+    fake.clear_requests();
+    configs.config_for(INSTALLATION, "acme/api").await.unwrap();
+    assert!(fake.requests().is_empty());
+
+    // A fixed file replaces the good one and clears the problem.
+    fake.put_file("acme/api", CONFIG, &PEOPLE_AND_TRACKS.replace("org-guide", "fixed"));
+    configs.invalidate("acme/api");
+    let fixed = configs.config_for(INSTALLATION, "acme/api").await.unwrap().unwrap();
+    assert_eq!(fixed.templates.on_mentee_pr.as_deref(), Some("fixed"));
+    assert!(configs.problems().is_empty());
+}
+
+#[tokio::test]
+async fn github_unreachable_github_keeps_the_last_good_config_in_force() {
+    let fake = FakeGitHub::start().await;
+    fake.put_file("acme/api", CONFIG, PEOPLE_AND_TRACKS);
+    let configs = source(&fake);
+    let good = configs.config_for(INSTALLATION, "acme/api").await.unwrap().unwrap();
+    configs.invalidate("acme/api");
+    for _ in 0..3 {
+        fake.inject("/contents/", Fault::ServerError);
+    }
+    let still = configs.config_for(INSTALLATION, "acme/api").await.unwrap().unwrap();
+    assert_eq!(still.hash, good.hash);
+    let problems = configs.problems();
+    assert_eq!(problems.len(), 1);
+    assert!(problems[0].1.starts_with("cannot read the mentorship config of acme/api from GitHub"));
+
+    // Without a good config to fall back on, the failure is an error the worker can retry.
+    let fresh = source(&fake);
+    for _ in 0..3 {
+        fake.inject("/contents/", Fault::ServerError);
+    }
+    let err = fresh.config_for(INSTALLATION, "acme/api").await.unwrap_err();
+    assert!(matches!(err, ConfigSourceError::Unreachable { transient: true, .. }), "{err}");
+}
+
+#[tokio::test]
+async fn github_org_push_invalidates_repos_that_read_the_org_file() {
+    let fake = FakeGitHub::start().await;
+    fake.put_file("acme/.github", CONFIG, PEOPLE_AND_TRACKS);
+    fake.put_file("acme/api", CONFIG, "_extends: .github\n");
+    let configs = source(&fake);
+    configs.config_for(INSTALLATION, "acme/api").await.unwrap().unwrap();
+    configs.config_for(INSTALLATION, "acme/web").await.unwrap().unwrap();
+    fake.put_file("acme/.github", CONFIG, &PEOPLE_AND_TRACKS.replace("org-guide", "v2"));
+    configs.invalidate("acme/.github");
+    for repo in ["acme/api", "acme/web"] {
+        let config = configs.config_for(INSTALLATION, repo).await.unwrap().unwrap();
+        assert_eq!(config.templates.on_mentee_pr.as_deref(), Some("v2"), "{repo}");
+    }
+}
+
+#[tokio::test]
+async fn github_broken_config_without_a_good_one_is_an_error_naming_the_file() {
+    let fake = FakeGitHub::start().await;
+    fake.put_file("acme/api", CONFIG, "people: [\n");
+    let configs = source(&fake);
+    let err = configs.config_for(INSTALLATION, "acme/api").await.unwrap_err();
+    assert!(err.to_string().contains("acme/api:.github/mentorship.yml:"), "{err}");
+}
+
+// ---- enrich ----
+
+fn merged_pr(author: &str, facts: PullRequestFacts) -> Activity {
+    Activity {
+        kind: ActivityKind::PullRequestMerged,
+        actor: Login::new(author),
+        at: chrono::Utc::now(),
+        source: Source {
+            repo: "acme/api".to_owned(),
+            id: format!("pr/{}", facts.number),
+            url: None,
+        },
+        pr: Some(PullRequestFacts { author: Some(Login::new(author)), ..facts }),
+        trailers: Vec::new(),
+    }
+}
+
+fn parse(text: &str) -> mentor_core::Config {
+    mentor_core::config::parse("test.yml", text).unwrap()
+}
+
+#[tokio::test]
+async fn github_enrich_fetches_files_only_when_a_rule_needs_them() {
+    let fake = FakeGitHub::start().await;
+    fake.put_pr_files("acme/api", 7, &[("src/a.rs", 10, 5), ("README.md", 1, 0)]);
+    let github = client(&fake);
+    let config = parse(PEOPLE_AND_TRACKS);
+
+    // alice's track has a `paths` rule and the payload had no paths: fetch them.
+    let mut activity = merged_pr(
+        "alice",
+        PullRequestFacts { number: 7, changed_lines: Some(16), ..Default::default() },
+    );
+    enrich(&github, &config, INSTALLATION, "acme/api", &mut activity).await.unwrap();
+    let pr = activity.pr.as_ref().unwrap();
+    assert_eq!(pr.changed_paths, Some(vec!["src/a.rs".to_owned(), "README.md".to_owned()]));
+    assert_eq!(pr.changed_lines, Some(16), "payload line counts are kept");
+    assert_eq!(pr.reviewers, None, "no rule needs reviewers");
+    assert_eq!(fake.count("/files"), 1);
+    assert_eq!(fake.count("/reviews"), 0);
+
+    // bob mentors nobody's track as a mentee: nothing to fetch.
+    fake.clear_requests();
+    let mut by_bob = merged_pr("bob", PullRequestFacts { number: 7, ..Default::default() });
+    enrich(&github, &config, INSTALLATION, "acme/api", &mut by_bob).await.unwrap();
+    assert!(fake.requests().is_empty());
+    assert_eq!(by_bob.pr.unwrap().changed_paths, None);
+
+    // Other activities are never enriched.
+    let mut opened = merged_pr("alice", PullRequestFacts { number: 7, ..Default::default() });
+    opened.kind = ActivityKind::PullRequestOpened;
+    enrich(&github, &config, INSTALLATION, "acme/api", &mut opened).await.unwrap();
+    assert!(fake.requests().is_empty());
+}
+
+#[tokio::test]
+async fn github_enrich_counts_distinct_human_reviewers_other_than_the_author() {
+    let fake = FakeGitHub::start().await;
+    fake.put_pr_reviews(
+        "acme/api",
+        8,
+        &[
+            ("bob", "User", "COMMENTED"),
+            ("Bob", "User", "APPROVED"),
+            ("alice", "User", "COMMENTED"),
+            ("dana", "User", "DISMISSED"),
+            ("mei", "User", "PENDING"),
+            ("ci[bot]", "Bot", "APPROVED"),
+            ("helper", "Bot", "APPROVED"),
+            ("carlos", "User", "CHANGES_REQUESTED"),
+        ],
+    );
+    let github = client(&fake);
+    let config = parse(&PEOPLE_AND_TRACKS.replace(
+        "merged_pr: { paths: [\"src/**\"] }",
+        "merged_pr: { labels: [design], min_reviewers: 2 }",
+    ));
+    let mut activity = merged_pr("alice", PullRequestFacts { number: 8, ..Default::default() });
+    enrich(&github, &config, INSTALLATION, "acme/api", &mut activity).await.unwrap();
+    let pr = activity.pr.unwrap();
+    assert_eq!(pr.reviewers, Some(vec![Login::new("bob"), Login::new("carlos")]));
+    assert_eq!(pr.changed_paths, None);
+    assert_eq!(fake.count("/files"), 0);
+    assert_eq!(fake.count("/reviews"), 1);
+}
