@@ -3,8 +3,14 @@
 //! A thin adapter around `mentor-core`: it reads git state with git2 and files from the clone, and renders
 //! core results as tables or JSON. Domain rules live in the core crate, never here.
 
+pub mod cache;
 pub mod commands;
 pub mod error;
+pub mod history;
+pub mod hooks;
+pub mod local;
+pub mod pairing;
+pub mod progress;
 pub mod repo;
 
 use std::process::ExitCode;

@@ -6,13 +6,17 @@
 //! online (app).
 
 pub mod activity;
+pub mod command;
 pub mod config;
+pub mod conventional;
 pub mod duration;
 pub mod evidence;
+pub mod history;
 pub mod identity;
 pub mod load;
 pub mod login;
 pub mod sprint;
+pub mod template;
 pub mod touchpoint;
 pub mod trailer;
 

@@ -4,4 +4,10 @@
 //! identities and timestamps (see `util`), so output never depends on the machine.
 
 mod config;
+mod history;
+/// `mentor hooks install | uninstall | status`.
+mod hooks;
+/// `mentor pair` and the commit hooks it drives.
+mod pair;
+mod template;
 mod util;

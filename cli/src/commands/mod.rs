@@ -9,6 +9,7 @@ mod hooks;
 mod load;
 mod log;
 mod pair;
+mod template;
 
 use std::process::ExitCode;
 
@@ -23,7 +24,9 @@ use clap::{Parser, Subcommand};
   mentor hooks install                Add Mentor's commit hooks to this clone
   mentor pair start bob --for 90m     Credit bob in commits for the next 90 minutes
   mentor evidence                     Your milestones and the commits that prove them
-  mentor load --sprint previous       Mentoring load per mentor for the last sprint")]
+  mentor load --sprint previous       Mentoring load per mentor for the last sprint
+  mentor template render review-guide --pr-json pr.json
+                                      Preview the review guide the app would post on a PR")]
 pub struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -38,6 +41,7 @@ enum Command {
     Log(log::LogArgs),
     Evidence(evidence::EvidenceArgs),
     Load(load::LoadArgs),
+    Template(template::TemplateArgs),
     Completions(completions::CompletionsArgs),
 }
 
@@ -51,6 +55,7 @@ pub fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Log(args) => log::cmd_log(args),
         Command::Evidence(args) => evidence::cmd_evidence(args),
         Command::Load(args) => load::cmd_load(args),
+        Command::Template(args) => template::cmd_template(args),
         Command::Completions(args) => completions::cmd_completions(args),
     }
 }
