@@ -12,6 +12,7 @@ pub mod demo;
 pub mod error;
 pub mod github;
 pub mod normalize;
+pub mod outbox;
 pub mod server;
 pub mod settings;
 pub mod store;
@@ -61,5 +62,6 @@ async fn dispatch(cli: Cli) -> anyhow::Result<()> {
         Command::Token(cmd) => commands::cmd_token(cmd, &cli.database_url, &mut out).await,
         Command::Replay(args) => commands::cmd_replay(args, &mut out).await,
         Command::Demo(args) => demo::cmd_demo(args, &mut out).await,
+        Command::Outbox(cmd) => commands::cmd_outbox(cmd, &cli.database_url, &mut out).await,
     }
 }
