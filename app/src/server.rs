@@ -115,6 +115,7 @@ pub async fn build_with(
         retry_base: Duration::from_millis(settings.retry_base_ms),
         wake,
         recorded_problems: std::sync::Mutex::new(None),
+        guides: crate::guide::Guides::default(),
     });
     Ok(App { listener, router, store, worker, workers: settings.workers, sender, inbox_task })
 }

@@ -273,3 +273,14 @@ impl Store {
         Ok(n)
     }
 }
+
+impl Store {
+    /// Returns true when a write with `marker` was ever planned.
+    pub async fn outbox_has(&self, marker: &str) -> anyhow::Result<bool> {
+        let n: i64 = on_pool!(self, p => sqlx::query_scalar("SELECT COUNT(*) FROM outbox WHERE marker = $1")
+            .bind(marker)
+            .fetch_one(p)
+            .await?);
+        Ok(n > 0)
+    }
+}
