@@ -65,7 +65,8 @@ impl Guides {
         config: &Arc<Config>,
     ) -> Result<Arc<TemplateSet>, TemplatesError> {
         let key = repo.to_ascii_lowercase();
-        if let Some((for_config, set)) = self.cache.lock().unwrap_or_else(|p| p.into_inner()).get(&key)
+        if let Some((for_config, set)) =
+            self.cache.lock().unwrap_or_else(|p| p.into_inner()).get(&key)
             && Arc::ptr_eq(for_config, config)
         {
             return Ok(set.clone());
@@ -117,7 +118,8 @@ impl Guides {
                 });
             }
         };
-        if pr.draft || payload.pointer("/pull_request/state").and_then(Value::as_str) == Some("closed")
+        if pr.draft
+            || payload.pointer("/pull_request/state").and_then(Value::as_str) == Some("closed")
         {
             return Ok(GuidePlan::default());
         }

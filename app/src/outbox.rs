@@ -166,7 +166,9 @@ impl Sender {
         let write: Write = match serde_json::from_str(&claim.op) {
             Ok(w) => w,
             Err(e) => {
-                return WriteResult::Failed { error: format!("stored outbox op is not valid: {e}") };
+                return WriteResult::Failed {
+                    error: format!("stored outbox op is not valid: {e}"),
+                };
             }
         };
         match self.carry_out(claim, &write).await {

@@ -10,13 +10,13 @@ use crate::util::*;
 
 const REPO: &str = "Codertocat/Hello-World";
 
-fn bin(db: &str) -> Command {
+pub fn bin(db: &str) -> Command {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_mentor-app"));
     cmd.env_clear().env("MENTOR_DATABASE_URL", db).env("RUST_LOG", "mentor_app=info");
     cmd
 }
 
-fn run_ok(cmd: &mut Command) -> String {
+pub fn run_ok(cmd: &mut Command) -> String {
     let out = cmd.output().unwrap();
     let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
     assert!(

@@ -203,7 +203,8 @@ impl FakeGitHub {
         self.data().pr_reviews.insert((repo.to_ascii_lowercase(), number), reviews);
     }
 
-    /// Makes the next request whose path contains `path_part` fail with `fault`.
+    /// Makes the next request whose path contains `path_part` (or whose `METHOD /path` starts with it) fail with
+    /// `fault`.
     pub fn inject(&self, path_part: &str, fault: Fault) {
         self.data().faults.push_back((path_part.to_owned(), fault));
     }
@@ -512,7 +513,11 @@ fn answer(
         return (r, None);
     }
     let mut spend = None;
-    if let Some(i) = data.faults.iter().position(|(part, _)| api_path.contains(part.as_str())) {
+    // A fault's text may start with a method (`POST /repos/…`) to hit only that operation.
+    let operation = format!("{method} {api_path}");
+    if let Some(i) = data.faults.iter().position(|(part, _)| {
+        api_path.contains(part.as_str()) || operation.starts_with(part.as_str())
+    }) {
         let (_, fault) = data.faults.remove(i).unwrap();
         let response = match fault {
             Fault::SpendQuota(seconds) => {
@@ -660,14 +665,20 @@ fn answer(
                 }
             }
         }
-        ("POST", ["repos", owner, repo, kind @ ("issues" | "pulls"), "comments", id, "reactions"]) => {
+        (
+            "POST",
+            ["repos", owner, repo, kind @ ("issues" | "pulls"), "comments", id, "reactions"],
+        ) => {
             let fields = match fields(body, &["content"]) {
                 Ok(f) => f,
                 Err(why) => return reject(StatusCode::UNPROCESSABLE_ENTITY, why),
             };
             let content = fields["content"].as_str().unwrap_or_default().to_owned();
             if !REACTIONS.contains(&content.as_str()) {
-                return reject(StatusCode::UNPROCESSABLE_ENTITY, format!("`{content}` is not a reaction"));
+                return reject(
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                    format!("`{content}` is not a reaction"),
+                );
             }
             let on = if *kind == "issues" { "issue_comment" } else { "review_comment" };
             let entry = (

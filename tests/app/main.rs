@@ -10,6 +10,8 @@ mod cli;
 mod fake_github;
 /// The GitHub client, the config source and enrichment against the fake GitHub.
 mod github;
+/// The outbox and the review guide against the fake GitHub.
+mod outbox;
 /// Shared fixtures.
 mod util;
 /// `POST /webhook`.
