@@ -6,6 +6,8 @@
 mod api;
 /// The binary: `deliveries`, `token`, `replay`, `demo`, kill -9 mid-stream.
 mod cli;
+/// `/mentor` commands against the fake GitHub.
+mod commands;
 /// A strict fake GitHub REST API on loopback.
 mod fake_github;
 /// The GitHub client, the config source and enrichment against the fake GitHub.
