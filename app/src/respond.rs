@@ -55,7 +55,8 @@ pub(crate) async fn plan(
         }
         _ => false,
     };
-    if !wanted {
+    // New evidence refreshes the growth journal.
+    if !wanted && outcome.evidence.is_empty() {
         return Ok(response);
     }
     let (Some(installation_id), Some(repo)) = (
@@ -70,8 +71,7 @@ pub(crate) async fn plan(
     })?;
     let Some(config) = config else { return Ok(response) };
     let now = Utc::now();
-    let _ = outcome;
-    if event == "pull_request" {
+    if wanted && event == "pull_request" {
         let guide = worker
             .guides
             .plan(
@@ -87,11 +87,90 @@ pub(crate) async fn plan(
             .await?;
         response.writes.extend(guide.write);
         response.problem = guide.problem;
-    } else {
+    } else if wanted {
         commands(worker, &config, installation_id, repo, event, payload, now, &mut response)
             .await?;
     }
+    if let Some(journal_repo) = &config.privacy.journal_repo {
+        let mut changed: Vec<&Login> =
+            outcome.evidence.iter().chain(&response.evidence).map(|e| &e.mentee).collect();
+        changed.sort();
+        changed.dedup();
+        let mut writes = Vec::new();
+        for mentee in changed {
+            let stored = worker
+                .store
+                .evidence_of(mentee.as_str())
+                .await
+                .map_err(|e| Failure::Transient(format!("database: {e:#}")))?;
+            // What this delivery adds is not committed yet: it replaces stored rows with the same key.
+            let mut rows: Vec<Evidence> = stored;
+            for new in
+                outcome.evidence.iter().chain(&response.evidence).filter(|e| &e.mentee == mentee)
+            {
+                rows.retain(|r| r.key != new.key);
+                rows.push(new.clone());
+            }
+            for pair in config.pairs_of_mentee(mentee) {
+                let marker = format!("journal:{}/{}", pair.mentor, pair.mentee);
+                let body = outbox::with_marker(&journal_body(&config, pair, &rows, now), &marker);
+                let write =
+                    Write::Issue { title: format!("Growth journal: @{}", pair.mentee), body };
+                writes.push(outbox::plan(marker, installation_id, journal_repo, &write));
+            }
+        }
+        response.writes.extend(writes);
+    }
     Ok(response)
+}
+
+/// Returns the growth journal of `pair` as of `now`: every milestone of the track with its status, due date
+/// (overdue marked) and the evidence that counts for it, linked. Only ever written into a private repository.
+pub fn journal_body(config: &Config, pair: &Pair, rows: &[Evidence], now: DateTime<Utc>) -> String {
+    let report = evidence::report(config, pair, rows, Vantage::GitHub, now);
+    let mut text = format!(
+        "Mentee: {} · Mentor: {} · Track: `{}` · Since: {}\n\n| Milestone | Stage | Status | Due | Evidence |\n|---|---|---|---|---|\n",
+        pair.mentee, pair.mentor, pair.track, pair.since
+    );
+    for m in &report.milestones {
+        let status = match m.status {
+            MilestoneStatus::Met => "met",
+            MilestoneStatus::Open => "open",
+            MilestoneStatus::Overdue => "**overdue**",
+            MilestoneStatus::Undecided => "waiting for confirmation",
+        };
+        let mut links: Vec<String> = rows
+            .iter()
+            .filter(|r| r.milestone == m.id && r.track == pair.track)
+            .filter(|r| r.status != evidence::EvidenceStatus::Rejected)
+            .map(|r| {
+                let label = format!("{} ({})", r.source, r.at.format("%Y-%m-%d"));
+                let claimed =
+                    if r.status == evidence::EvidenceStatus::Claimed { ", claimed" } else { "" };
+                match &r.url {
+                    Some(url) => format!("[{label}]({url}){claimed}"),
+                    None => format!("{label}{claimed}"),
+                }
+            })
+            .collect();
+        links.sort();
+        text.push_str(&format!(
+            "| {} (`{}`) | {} | {} | {} | {} |\n",
+            template::inert_markdown(&m.title).replace('|', "\\|"),
+            m.id,
+            serde_json::to_value(m.stage)
+                .ok()
+                .and_then(|v| v.as_str().map(str::to_owned))
+                .unwrap_or_default(),
+            status,
+            m.due.map(|d| d.to_string()).unwrap_or_else(|| "–".into()),
+            if links.is_empty() { "–".to_string() } else { links.join("<br>") }
+        ));
+    }
+    text.push_str(
+        "\nKept up to date by Mentor from the program's evidence; edits here are overwritten.",
+    );
+    text
 }
 
 /// Runs the `/mentor` commands of a new comment: evidence and check-ins become rows, the answers one reply

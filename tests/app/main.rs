@@ -12,6 +12,8 @@ mod commands;
 mod fake_github;
 /// The GitHub client, the config source and enrichment against the fake GitHub.
 mod github;
+/// The growth journal against the fake GitHub.
+mod journal;
 /// The outbox and the review guide against the fake GitHub.
 mod outbox;
 /// Shared fixtures.
