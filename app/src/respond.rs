@@ -8,6 +8,7 @@ use chrono::{DateTime, Utc};
 use mentor_core::activity::{PullRequestFacts, Source};
 use mentor_core::command::{self, CommandContext, Decision};
 use mentor_core::config::Pair;
+use mentor_core::conventional::FeedbackMix;
 use mentor_core::evidence::{self, MilestoneStatus, Vantage};
 use mentor_core::identity::Roster;
 use mentor_core::template::{self, PullRequest};
@@ -32,6 +33,8 @@ pub struct Response {
     pub touchpoints: Vec<Touchpoint>,
     /// A problem for the operator, kept with the delivery.
     pub problem: Option<String>,
+    /// Conventional Comments counts (FeedbackMix JSON) for touchpoints, by key.
+    pub feedback: Vec<(String, String)>,
 }
 
 /// Plans the writes for `event` with `payload`; `outcome` holds what the delivery already produced.
@@ -55,6 +58,19 @@ pub(crate) async fn plan(
         }
         _ => false,
     };
+    // Reviews and review comments: the labels' counts go on the touchpoints they made (never the text).
+    let feedback_body = match (event, action) {
+        ("pull_request_review", "submitted") => payload.pointer("/review/body"),
+        ("pull_request_review_comment", "created") => payload.pointer("/comment/body"),
+        _ => None,
+    };
+    if let Some(body) = feedback_body.and_then(Value::as_str) {
+        let mut mix = FeedbackMix::default();
+        mix.add_text(body);
+        let json = serde_json::to_string(&mix).unwrap_or_default();
+        response.feedback =
+            outcome.touchpoints.iter().map(|t| (t.key.clone(), json.clone())).collect();
+    }
     // New evidence refreshes the growth journal.
     if !wanted && outcome.evidence.is_empty() {
         return Ok(response);

@@ -128,6 +128,7 @@ pub fn router(state: Arc<AppState>, max_body: usize, timeout: Duration) -> Route
         .route("/webhook", post(webhook::receive).layer(DefaultBodyLimit::max(max_body)))
         .route("/api/v1/load", get(api::load))
         .route("/api/v1/mentees/{login}/evidence", get(api::evidence))
+        .route("/api/v1/mentees/{login}/feedback", get(api::feedback))
         .with_state(state)
         .layer(TimeoutLayer::with_status_code(StatusCode::REQUEST_TIMEOUT, timeout))
         .layer(TraceLayer::new_for_http())

@@ -40,6 +40,7 @@ macro_rules! on_reader {
     };
 }
 
+mod feedback;
 mod outbox;
 
 pub use outbox::{ClaimedWrite, OutboxRow, PLAN_SQL, PlannedWrite, WriteResult};
@@ -149,6 +150,8 @@ pub struct Outcome {
     pub note: Option<String>,
     /// GitHub writes to plan in the outbox (see `outbox`).
     pub writes: Vec<PlannedWrite>,
+    /// Feedback counts (FeedbackMix JSON) to store on touchpoints, by touchpoint key.
+    pub feedback: Vec<(String, String)>,
 }
 
 /// A delivery's touchpoints and evidence with their JSON, encoded before the transaction opens.
@@ -434,6 +437,13 @@ impl Store {
                     .bind(data)
                     .execute(&mut *tx)
                     .await?;
+                }
+                for (key, mix) in &outcome.feedback {
+                    sqlx::query("UPDATE touchpoints SET feedback = $1 WHERE key = $2")
+                        .bind(mix)
+                        .bind(key)
+                        .execute(&mut *tx)
+                        .await?;
                 }
                 for w in &outcome.writes {
                     sqlx::query(PLAN_SQL)

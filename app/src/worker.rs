@@ -194,6 +194,7 @@ impl Worker {
         outcome.writes.extend(response.writes);
         outcome.evidence.extend(response.evidence);
         outcome.touchpoints.extend(response.touchpoints);
+        outcome.feedback.extend(response.feedback);
         if let Some(problem) = response.problem {
             outcome.note = Some(match outcome.note.take() {
                 Some(note) => format!("{note}; {problem}"),

@@ -169,3 +169,62 @@ async fn commands_checkin_records_a_touchpoint_and_reacts() {
         app.stop().await;
     }
 }
+
+#[tokio::test]
+async fn feedback_mix_of_reviews_and_review_comments_is_served_as_counts() {
+    for backend in backends() {
+        let app = TestApp::start(backend, ScriptedGitHub::with_config(REPO), |_| {}).await;
+        let review_body = rewrite(
+            serde_json::from_slice(&review("bob", "alice", &minutes_ago(30), 11)).unwrap(),
+            &[(
+                "/review/body",
+                "praise: clear tests\n\nsuggestion (non-blocking): split the retry loop".into(),
+            )],
+        );
+        let review_comment = rewrite(
+            fixture("pull_request_review_comment/created.payload.json"),
+            &[
+                ("/comment/user/login", "bob".into()),
+                ("/comment/created_at", minutes_ago(29).into()),
+                ("/comment/body", "issue (blocking): this leaks the token".into()),
+                ("/pull_request/user/login", "alice".into()),
+            ],
+        );
+        assert_eq!(
+            app.deliver("pull_request_review", "fb-1", &review_body, SECRET).await.status(),
+            202
+        );
+        assert_eq!(
+            app.deliver("pull_request_review_comment", "fb-2", &review_comment, SECRET)
+                .await
+                .status(),
+            202
+        );
+        app.wait_idle().await;
+        // Redelivered: counted once.
+        assert_eq!(
+            app.deliver("pull_request_review", "fb-3", &review_body, SECRET).await.status(),
+            202
+        );
+        app.wait_idle().await;
+        let alice = create_token(&app.store, &Role::parse("mentee:alice").unwrap()).await.unwrap();
+        let r = app.get("/api/v1/mentees/alice/feedback", Some(&alice)).await;
+        assert_eq!(r.status(), 200);
+        let v: serde_json::Value = r.json().await.unwrap();
+        assert_eq!(v["mentee"], "alice");
+        assert_eq!(v["touchpoints"], 2);
+        let mix = &v["feedback"];
+        assert_eq!(
+            (mix["praise"].as_u64(), mix["suggestion"].as_u64(), mix["issue"].as_u64()),
+            (Some(1), Some(1), Some(1)),
+            "{v:#}"
+        );
+        assert_eq!((mix["blocking"].as_u64(), mix["non_blocking"].as_u64()), (Some(1), Some(1)));
+        assert!(!v.to_string().contains("leaks"), "counts only, never text: {v}");
+        let bob = create_token(&app.store, &Role::parse("mentor:bob").unwrap()).await.unwrap();
+        assert_eq!(app.get("/api/v1/mentees/alice/feedback", Some(&bob)).await.status(), 200);
+        let carol = create_token(&app.store, &Role::parse("mentee:carol").unwrap()).await.unwrap();
+        assert_eq!(app.get("/api/v1/mentees/alice/feedback", Some(&carol)).await.status(), 403);
+        app.stop().await;
+    }
+}

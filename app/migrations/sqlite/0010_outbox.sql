@@ -28,3 +28,7 @@ CREATE TABLE written (
     body       TEXT NOT NULL,
     updated_at INTEGER NOT NULL
 );
+
+-- Conventional Comments counts of the review or comment a touchpoint came from (serde JSON of
+-- mentor_core::conventional::FeedbackMix): counts only, never the text.
+ALTER TABLE touchpoints ADD COLUMN feedback TEXT;
