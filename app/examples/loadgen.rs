@@ -59,7 +59,8 @@ async fn main() -> anyhow::Result<()> {
         .env("MENTOR_WEBHOOK_SECRET", SECRET)
         .env("MENTOR_APP_ID", "4242")
         .env("MENTOR_PRIVATE_KEY_FILE", root.join("tests/fixtures/github-app-test-key.pem"))
-        .env("MENTOR_GITHUB_API_URL", &gh_url)
+        // LOADGEN_GITHUB_URL (e.g. a closed port) measures ingest alone: the worker then only retries.
+        .env("MENTOR_GITHUB_API_URL", std::env::var("LOADGEN_GITHUB_URL").unwrap_or(gh_url))
         .env("MENTOR_LISTEN", "127.0.0.1:0")
         .env("RUST_LOG", "mentor_app=info")
         .args(["--log-format", "json", "serve"])

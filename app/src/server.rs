@@ -113,6 +113,7 @@ pub async fn build_with(
         github,
         max_attempts: settings.max_attempts,
         retry_base: Duration::from_millis(settings.retry_base_ms),
+        lease: Duration::from_secs(settings.claim_lease_secs),
         wake,
         recorded_problems: std::sync::Mutex::new(None),
         guides: crate::guide::Guides::default(),
@@ -171,6 +172,21 @@ impl App {
             workers.spawn(self.worker.clone().run(i, stop_rx.clone()));
         }
         workers.spawn(self.sender.clone().run(stop_rx.clone()));
+        let checkpoints = {
+            let store = self.store.clone();
+            let mut stop = stop_rx.clone();
+            tokio::spawn(async move {
+                loop {
+                    tokio::select! {
+                        _ = tokio::time::sleep(Duration::from_millis(250)) => {}
+                        _ = stop.changed() => break,
+                    }
+                    if let Err(e) = store.checkpoint().await {
+                        tracing::warn!(error = format!("{e:#}"), "WAL checkpoint failed");
+                    }
+                }
+            })
+        };
         let addr = self.listener.local_addr()?;
         tracing::info!(%addr, workers = self.workers, "serving");
         let api = axum::serve(self.listener, self.router).with_graceful_shutdown(shutdown);
@@ -198,6 +214,10 @@ impl App {
             }
         }
         self.inbox_task.abort();
+        let _ = checkpoints.await;
+        if let Err(e) = self.store.checkpoint().await {
+            tracing::warn!(error = format!("{e:#}"), "final WAL checkpoint failed");
+        }
         self.store.close().await;
         result
     }

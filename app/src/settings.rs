@@ -222,6 +222,10 @@ pub struct ServeArgs {
     /// an unreachable GitHub is remembered).
     #[arg(long, env = "MENTOR_RETRY_BASE_MS", default_value_t = 10_000)]
     pub retry_base_ms: u64,
+    /// Seconds a worker's claim on a delivery lasts; after that another worker or replica (PostgreSQL) takes it
+    /// over, as when the claiming process died.
+    #[arg(long, env = "MENTOR_CLAIM_LEASE_SECS", default_value_t = 300, value_parser = clap::value_parser!(u64).range(1..))]
+    pub claim_lease_secs: u64,
     /// Seconds a request may take before it is answered 408 (also bounds the shutdown drain).
     #[arg(long, env = "MENTOR_REQUEST_TIMEOUT", default_value_t = 30)]
     pub request_timeout_secs: u64,
@@ -245,6 +249,7 @@ impl ServeArgs {
             workers: 2,
             max_attempts: 5,
             retry_base_ms: 10_000,
+            claim_lease_secs: 300,
             request_timeout_secs: 30,
             outbox_max_attempts: 10,
         }

@@ -53,6 +53,7 @@ enum Pool {
     Sqlite {
         write: SqlitePool,
         read: SqlitePool,
+        checkpointer: SqlitePool,
     },
     Postgres(PgPool),
 }
@@ -194,7 +195,9 @@ impl Store {
             let write = SqlitePoolOptions::new()
                 .max_connections(1)
                 .acquire_timeout(Duration::from_secs(60))
-                .connect_with(options.clone())
+                // Checkpoints copy the WAL into the database file: done by `checkpoint` on its own connection,
+                // not inside webhook commits on the single writer.
+                .connect_with(options.clone().pragma("wal_autocheckpoint", "0"))
                 .await
                 .with_context(|| {
                     format!("MENTOR_DATABASE_URL: cannot open SQLite database `{path}`")
@@ -205,12 +208,19 @@ impl Store {
                 .context("applying SQLite migrations")?;
             let read = SqlitePoolOptions::new()
                 .max_connections(4)
-                .connect_with(options.read_only(true))
+                .connect_with(options.clone().read_only(true))
                 .await
                 .with_context(|| {
                     format!("MENTOR_DATABASE_URL: cannot open SQLite database `{path}`")
                 })?;
-            Pool::Sqlite { write, read }
+            let checkpointer = SqlitePoolOptions::new()
+                .max_connections(1)
+                .connect_with(options.clone().pragma("wal_autocheckpoint", "0"))
+                .await
+                .with_context(|| {
+                    format!("MENTOR_DATABASE_URL: cannot open SQLite database `{path}`")
+                })?;
+            Pool::Sqlite { write, read, checkpointer }
         };
         Ok(Store { pool })
     }
@@ -218,6 +228,15 @@ impl Store {
     /// Returns true when the database is PostgreSQL (several replicas may share it).
     pub fn is_postgres(&self) -> bool {
         matches!(self.pool, Pool::Postgres(_))
+    }
+
+    /// Copies committed WAL frames into the SQLite database file without blocking the writer (PASSIVE); a
+    /// no-op on PostgreSQL. The server calls it periodically, since the writer does not checkpoint by itself.
+    pub async fn checkpoint(&self) -> anyhow::Result<()> {
+        if let Pool::Sqlite { checkpointer, .. } = &self.pool {
+            sqlx::query("PRAGMA wal_checkpoint(PASSIVE)").execute(checkpointer).await?;
+        }
+        Ok(())
     }
 
     /// Checks that the database answers.
@@ -229,7 +248,8 @@ impl Store {
     /// Closes the pool, waiting for connections in use.
     pub async fn close(&self) {
         match &self.pool {
-            Pool::Sqlite { write, read } => {
+            Pool::Sqlite { write, read, checkpointer } => {
+                checkpointer.close().await;
                 read.close().await;
                 write.close().await;
             }

@@ -22,9 +22,6 @@ use crate::store::{ClaimedDelivery, Finished, Outcome, Store};
 /// Deliveries one worker task claims and records at once: one transaction (one fsync) per batch.
 pub const BATCH: u32 = 64;
 
-/// How long a claim lasts before another worker may take the delivery over (a crashed replica's work).
-pub const LEASE: Duration = Duration::from_secs(300);
-
 /// What the worker tasks share.
 pub struct Worker {
     /// The database.
@@ -35,6 +32,8 @@ pub struct Worker {
     pub github: Arc<dyn GitHubApi>,
     /// Attempts before giving up.
     pub max_attempts: u32,
+    /// How long a claim lasts before another worker may take the delivery over (a crashed replica's work).
+    pub lease: Duration,
     /// First retry delay.
     pub retry_base: Duration,
     /// Notified when new deliveries were committed.
@@ -79,7 +78,7 @@ impl Worker {
             let notified = self.wake.notified();
             tokio::pin!(notified);
             notified.as_mut().enable();
-            let claimed = match self.store.claim(Utc::now(), LEASE, BATCH).await {
+            let claimed = match self.store.claim(Utc::now(), self.lease, BATCH).await {
                 Ok(c) => c,
                 Err(e) => {
                     tracing::warn!(

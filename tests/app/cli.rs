@@ -177,6 +177,8 @@ fn spawn_serve(db: &str, github_url: &str, key: &std::path::Path) -> (std::proce
         .env("MENTOR_PRIVATE_KEY_FILE", key)
         .env("MENTOR_GITHUB_API_URL", github_url)
         .env("MENTOR_LISTEN", "127.0.0.1:0")
+        // PostgreSQL keeps a dead process's claims until their lease ends (other replicas may be alive).
+        .env("MENTOR_CLAIM_LEASE_SECS", "2")
         .env("MENTOR_WORKERS", "2")
         .args(["--log-format", "json", "serve"])
         .stderr(Stdio::piped())
@@ -201,82 +203,85 @@ fn spawn_serve(db: &str, github_url: &str, key: &std::path::Path) -> (std::proce
 async fn killed_server_loses_no_accepted_delivery() {
     let github = crate::fake_github::FakeGitHub::start().await;
     github.put_file(REPO, ".github/mentorship.yml", &config_yaml());
-    let db = TestDb::new(Backend::Sqlite).await;
-    let key = db.dir.path().join("app.pem");
+    let keys = tempfile::tempdir().unwrap();
+    let key = keys.path().join("app.pem");
     std::fs::write(&key, crate::fake_github::private_key_pem()).unwrap();
-    let (mut child, addr) = spawn_serve(&db.url, &github.api_url(), &key);
+    for backend in backends() {
+        let db = TestDb::new(backend).await;
+        let (mut child, addr) = spawn_serve(&db.url, &github.api_url(), &key);
 
-    let accepted = Arc::new(std::sync::Mutex::new(Vec::<u64>::new()));
-    let http = reqwest::Client::builder().timeout(Duration::from_secs(5)).build().unwrap();
-    let mut senders = tokio::task::JoinSet::new();
-    for lane in 0..8u64 {
-        let (http, accepted, addr) = (http.clone(), accepted.clone(), addr.clone());
-        senders.spawn(async move {
-            for i in 0..10_000u64 {
-                let id = lane * 100_000 + i;
-                let body = review("bob", "alice", &minutes_ago(5), id);
-                let resp = http
-                    .post(format!("http://{addr}/webhook"))
-                    .header("x-github-event", "pull_request_review")
-                    .header("x-github-delivery", format!("k-{id}"))
-                    .header("x-hub-signature-256", mentor_app::webhook::sign(SECRET, &body))
-                    .body(body)
-                    .send()
-                    .await;
-                match resp {
-                    Ok(r) if r.status().is_success() => accepted.lock().unwrap().push(id),
-                    _ => return,
+        let accepted = Arc::new(std::sync::Mutex::new(Vec::<u64>::new()));
+        let http = reqwest::Client::builder().timeout(Duration::from_secs(5)).build().unwrap();
+        let mut senders = tokio::task::JoinSet::new();
+        for lane in 0..8u64 {
+            let (http, accepted, addr) = (http.clone(), accepted.clone(), addr.clone());
+            senders.spawn(async move {
+                for i in 0..10_000u64 {
+                    let id = lane * 100_000 + i;
+                    let body = review("bob", "alice", &minutes_ago(5), id);
+                    let resp = http
+                        .post(format!("http://{addr}/webhook"))
+                        .header("x-github-event", "pull_request_review")
+                        .header("x-github-delivery", format!("k-{id}"))
+                        .header("x-hub-signature-256", mentor_app::webhook::sign(SECRET, &body))
+                        .body(body)
+                        .send()
+                        .await;
+                    match resp {
+                        Ok(r) if r.status().is_success() => accepted.lock().unwrap().push(id),
+                        _ => return,
+                    }
                 }
-            }
-        });
-    }
-    // Let some deliveries in, then kill without warning.
-    while accepted.lock().unwrap().len() < 300 {
-        tokio::time::sleep(Duration::from_millis(5)).await;
-    }
-    child.kill().unwrap();
-    child.wait().unwrap();
-    while senders.join_next().await.is_some() {}
-    let accepted = accepted.lock().unwrap().clone();
-    assert!(accepted.len() >= 300);
-
-    let (mut child, _addr) = spawn_serve(&db.url, &github.api_url(), &key);
-    let store = mentor_app::store::Store::connect(&db.url).await.unwrap();
-    let mut settled = false;
-    for _ in 0..600 {
-        let counts = store.count_by_status().await.unwrap();
-        if !counts.iter().any(|(s, n)| (s == "pending" || s == "processing") && *n > 0) {
-            settled = true;
-            break;
+            });
         }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    child.kill().unwrap();
-    child.wait().unwrap();
-    assert!(settled, "deliveries still queued: {:?}", store.count_by_status().await.unwrap());
-    let rows = store.list_deliveries(None, 1_000_000).await.unwrap();
-    let by_id: std::collections::HashMap<&str, _> =
-        rows.iter().map(|r| (r.id.as_str(), r)).collect();
-    let touchpoints = store.touchpoints().await.unwrap();
-    let keys: std::collections::HashSet<String> =
-        touchpoints.iter().map(|t| t.key.clone()).collect();
-    for id in &accepted {
-        let row = by_id
-            .get(format!("k-{id}").as_str())
-            .unwrap_or_else(|| panic!("accepted delivery k-{id} lost"));
-        assert_eq!((row.status.as_str(), row.processed_count), ("done", 1), "{row:?}");
-        assert!(
-            keys.iter().any(|k| k.contains(&format!("review/{id}:"))),
-            "no touchpoint for k-{id}"
+        // Let some deliveries in, then kill without warning.
+        while accepted.lock().unwrap().len() < 300 {
+            tokio::time::sleep(Duration::from_millis(5)).await;
+        }
+        child.kill().unwrap();
+        child.wait().unwrap();
+        while senders.join_next().await.is_some() {}
+        let accepted = accepted.lock().unwrap().clone();
+        assert!(accepted.len() >= 300);
+
+        let (mut child, _addr) = spawn_serve(&db.url, &github.api_url(), &key);
+        let store = mentor_app::store::Store::connect(&db.url).await.unwrap();
+        let mut settled = false;
+        for _ in 0..600 {
+            let counts = store.count_by_status().await.unwrap();
+            if !counts.iter().any(|(s, n)| (s == "pending" || s == "processing") && *n > 0) {
+                settled = true;
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        child.kill().unwrap();
+        child.wait().unwrap();
+        assert!(settled, "deliveries still queued: {:?}", store.count_by_status().await.unwrap());
+        let rows = store.list_deliveries(None, 1_000_000).await.unwrap();
+        let by_id: std::collections::HashMap<&str, _> =
+            rows.iter().map(|r| (r.id.as_str(), r)).collect();
+        let touchpoints = store.touchpoints().await.unwrap();
+        let keys: std::collections::HashSet<String> =
+            touchpoints.iter().map(|t| t.key.clone()).collect();
+        for id in &accepted {
+            let row = by_id
+                .get(format!("k-{id}").as_str())
+                .unwrap_or_else(|| panic!("accepted delivery k-{id} lost"));
+            assert_eq!((row.status.as_str(), row.processed_count), ("done", 1), "{row:?}");
+            assert!(
+                keys.iter().any(|k| k.contains(&format!("review/{id}:"))),
+                "no touchpoint for k-{id}"
+            );
+        }
+        assert!(rows.iter().all(|r| r.processed_count <= 1));
+        eprintln!(
+            "kill test ({backend:?}): {} accepted before kill -9, {} rows, {} touchpoints",
+            accepted.len(),
+            rows.len(),
+            touchpoints.len()
         );
     }
-    assert!(rows.iter().all(|r| r.processed_count <= 1));
-    eprintln!(
-        "kill test: {} accepted before kill -9, {} rows, {} touchpoints",
-        accepted.len(),
-        rows.len(),
-        touchpoints.len()
-    );
 }
 
 /// `demo --exit-after-seed` feeds its sprint through the webhook, prints tokens, and the data shows the story.
