@@ -44,10 +44,13 @@ pub struct GuidePlan {
     pub problem: Option<String>,
 }
 
+/// A repo's template set and the config it was loaded for.
+type CachedTemplates = (Arc<Config>, Arc<TemplateSet>);
+
 /// Template sets by repo, each with the config it was loaded for.
 #[derive(Default)]
 pub struct Guides {
-    cache: Mutex<HashMap<String, (Arc<Config>, Arc<TemplateSet>)>>,
+    cache: Mutex<HashMap<String, CachedTemplates>>,
 }
 
 /// Returns the marker of the guide on PR `number` of `repo`.

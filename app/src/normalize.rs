@@ -819,7 +819,10 @@ mod tests {
     fn relevance_table() {
         assert!(is_relevant("pull_request", Some("closed")));
         assert!(is_relevant("push", None));
-        assert!(!is_relevant("pull_request", Some("synchronize")));
+        // The review guide is refreshed on these; they make no activity.
+        assert!(is_relevant("pull_request", Some("synchronize")));
+        assert!(is_relevant("pull_request", Some("labeled")));
+        assert!(!is_relevant("pull_request", Some("assigned")));
         assert!(!is_relevant("pull_request_review", Some("edited")));
         assert!(!is_relevant("pull_request_review_thread", Some("resolved")));
         assert!(!is_relevant("issues", Some("opened")));

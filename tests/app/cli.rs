@@ -309,7 +309,8 @@ async fn demo_seeds_an_overloaded_mentor_and_a_stale_pair() {
     assert_eq!(out.lines().last().unwrap().trim(), format!("mentee token (alice): {mentee}"));
 
     let test_db = TestDb { url: db.to_string_lossy().into_owned(), dir };
-    let app = TestApp::start_on(test_db, Arc::new(mentor_app::demo::DemoGitHub::default()), |_| {}).await;
+    let app =
+        TestApp::start_on(test_db, Arc::new(mentor_app::demo::DemoGitHub::default()), |_| {}).await;
     let report: mentor_core::LoadReport =
         app.get("/api/v1/load", Some(&manager)).await.json().await.unwrap();
     let bob = report.mentors.iter().find(|m| m.login.as_str() == "bob").unwrap();

@@ -167,7 +167,11 @@ async fn outbox_guide_in_a_public_repo_names_no_milestone() {
         assert!(text.ends_with(&format!("{MARKER}\n")), "{text}");
         for private in ["first-pr", "Ship a first change", "milestone"] {
             for c in fake.all_comments() {
-                assert!(!c.body.contains(private), "a public comment names `{private}`:\n{}", c.body);
+                assert!(
+                    !c.body.contains(private),
+                    "a public comment names `{private}`:\n{}",
+                    c.body
+                );
             }
         }
         app.stop().await;
