@@ -134,6 +134,11 @@ async fn commands_evidence_claim_then_confirm_shows_in_the_evidence_api() {
         assert_eq!(comments.len(), 3, "{comments:#?}");
         assert!(comments[0].ends_with(&format!("{}\n", marker(701))));
         assert!(comments[1].ends_with(&format!("{}\n", marker(702))));
+        assert!(
+            comments[1].starts_with("only @alice's mentor can confirm evidence"),
+            "{}",
+            comments[1]
+        );
         assert!(comments[2].ends_with(&format!("{}\n", marker(703))));
         app.stop().await;
     }
@@ -225,6 +230,57 @@ async fn feedback_mix_of_reviews_and_review_comments_is_served_as_counts() {
         assert_eq!(app.get("/api/v1/mentees/alice/feedback", Some(&bob)).await.status(), 200);
         let carol = create_token(&app.store, &Role::parse("mentee:carol").unwrap()).await.unwrap();
         assert_eq!(app.get("/api/v1/mentees/alice/feedback", Some(&carol)).await.status(), 403);
+        app.stop().await;
+    }
+}
+
+#[tokio::test]
+async fn commands_in_review_comments_run_once_and_react_on_the_review_comment() {
+    for backend in backends() {
+        let (fake, app) = start(backend).await;
+        let body = rewrite(
+            fixture("pull_request_review_comment/created.payload.json"),
+            &[
+                ("/comment/user/login", "bob".into()),
+                ("/comment/id", 901.into()),
+                ("/comment/body", "nitpick: naming\n\n/mentor checkin 20m".into()),
+                ("/comment/created_at", minutes_ago(2).into()),
+                ("/pull_request/user/login", "alice".into()),
+                ("/pull_request/number", PR.into()),
+                ("/repository/private", true.into()),
+            ],
+        );
+        assert_eq!(
+            app.deliver("pull_request_review_comment", "rc-1", &body, SECRET).await.status(),
+            202
+        );
+        assert_eq!(
+            app.deliver("pull_request_review_comment", "rc-2", &body, SECRET).await.status(),
+            202
+        );
+        settle(&app).await;
+        assert_eq!(
+            fake.reactions(),
+            vec![(
+                "codertocat/hello-world".to_owned(),
+                "review_comment".to_owned(),
+                901,
+                "+1".to_owned()
+            )]
+        );
+        let tps = app.store.touchpoints().await.unwrap();
+        assert_eq!(tps.iter().filter(|t| t.minutes == 20).count(), 1, "{tps:#?}");
+        // Unauthorised: carol is not in a pair with alice.
+        let denied = comment("created", "carol", "alice", 902, "/mentor checkin 20m");
+        assert_eq!(app.deliver("issue_comment", "rc-3", &denied, SECRET).await.status(), 202);
+        settle(&app).await;
+        let comments = fake.comments(REPO, PR);
+        assert_eq!(comments.len(), 1, "{comments:#?}");
+        assert!(
+            comments[0].starts_with("@carol and @alice are not a mentoring pair right now"),
+            "{}",
+            comments[0]
+        );
         app.stop().await;
     }
 }
