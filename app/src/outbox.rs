@@ -180,7 +180,12 @@ impl Sender {
                 }
             }
             Err(Failure::Transient(error)) => {
-                WriteResult::Retry { error, at: Utc::now() + self.backoff(claim.attempts) }
+                let mut at = Utc::now() + self.backoff(claim.attempts);
+                // Rate limited past the client's patience: asking before the reset would only fail again.
+                if let Some(reset) = self.github.rate_limit_reset(claim.installation_id) {
+                    at = at.max(chrono::DateTime::<Utc>::from(reset));
+                }
+                WriteResult::Retry { error, at }
             }
         }
     }
@@ -291,6 +296,46 @@ impl Sender {
                     }
                 }
             }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn markers_are_hidden_lines_at_the_end() {
+        assert_eq!(marker_line("reply:a/b:comment/7"), "<!-- mentor:reply:a/b:comment/7 -->");
+        assert_eq!(with_marker("Hello\n\n", "k:1"), "Hello\n\n<!-- mentor:k:1 -->\n");
+    }
+
+    #[test]
+    fn planned_ops_round_trip_and_differ_by_body() {
+        let a = Write::Comment { number: 3, body: "one".into() };
+        let b = Write::Comment { number: 3, body: "two".into() };
+        let pa = plan("m", 1, "o/r", &a);
+        assert_eq!(serde_json::from_str::<Write>(&pa.op).unwrap(), a);
+        assert_ne!(pa.op, plan("m", 1, "o/r", &b).op);
+        let r = Write::Reaction { target: ReactionTarget::ReviewComment(9), content: "+1".into() };
+        assert_eq!(serde_json::from_str::<Write>(&plan("m", 1, "o/r", &r).op).unwrap(), r);
+    }
+
+    #[tokio::test]
+    async fn backoff_doubles_with_bounded_jitter_and_a_cap() {
+        let store = Store::connect(":memory:").await.unwrap();
+        let sender = Sender {
+            store,
+            github: Arc::new(crate::demo::DemoGitHub::default()),
+            max_attempts: 10,
+            retry_base: Duration::from_millis(100),
+            wake: Arc::new(Notify::new()),
+        };
+        for (attempts, base_ms) in
+            [(1, 100), (2, 200), (3, 400), (40, MAX_BACKOFF.as_millis() as i64)]
+        {
+            let ms = sender.backoff(attempts).num_milliseconds();
+            assert!(ms >= base_ms && ms <= base_ms * 3 / 2, "attempt {attempts}: {ms} ms");
         }
     }
 }

@@ -212,7 +212,9 @@ async fn outbox_broken_template_posts_nothing_and_says_why() {
     }
 }
 
-async fn guide_despite(fault: Fault) {
+/// Posts the guide with `fault` injected on the create; returns the outbox attempts of each backend's run.
+async fn guide_despite(fault: Fault) -> Vec<i64> {
+    let mut attempts = Vec::new();
     for backend in backends() {
         let fake = FakeGitHub::start().await;
         fake_with_config(&fake, "", &[("docs/guide.md", 3, 1)]);
@@ -225,29 +227,40 @@ async fn guide_despite(fault: Fault) {
         assert_eq!(fake.comments(REPO, PR), vec![guide("", "")], "after {fault:?}");
         let rows = app.store.list_outbox(None, 10).await.unwrap();
         assert_eq!(rows[0].status, "done", "{rows:#?}");
+        attempts.push(rows[0].attempts);
         app.stop().await;
     }
+    attempts
 }
 
 #[tokio::test]
 async fn outbox_server_error_then_success_posts_one_comment() {
-    guide_despite(Fault::ServerError).await;
+    for attempts in guide_despite(Fault::ServerError).await {
+        assert_eq!(attempts, 2);
+    }
 }
 
 #[tokio::test]
 async fn outbox_timeout_after_github_created_the_comment_posts_no_second_one() {
-    guide_despite(Fault::SlowAnswer(2_000)).await;
+    for attempts in guide_despite(Fault::SlowAnswer(2_000)).await {
+        assert_eq!(attempts, 2);
+    }
 }
 
 #[tokio::test]
 async fn outbox_rate_limit_with_reset_posts_one_comment() {
-    // The reset is further away than the client waits: the outbox reschedules.
-    guide_despite(Fault::RateLimitReset(1)).await;
+    // The reset is further away than the client waits: the outbox reschedules once, to the reset.
+    for attempts in guide_despite(Fault::RateLimitReset(1)).await {
+        assert_eq!(attempts, 2);
+    }
 }
 
 #[tokio::test]
 async fn outbox_secondary_rate_limit_with_retry_after_posts_one_comment() {
-    guide_despite(Fault::RetryAfter(1)).await;
+    // Within the client's patience: it waits and the first attempt succeeds.
+    for attempts in guide_despite(Fault::RetryAfter(1)).await {
+        assert_eq!(attempts, 1);
+    }
 }
 
 #[tokio::test]

@@ -850,6 +850,12 @@ impl GitHubApi for LiveGitHub {
         })
     }
 
+    fn rate_limit_reset(&self, installation_id: u64) -> Option<SystemTime> {
+        let key = Identity::Installation(installation_id).quota_key();
+        let until = self.exhausted_until.lock().ok()?.get(&key).copied()?;
+        (until > SystemTime::now()).then_some(until)
+    }
+
     fn repository_is_private<'a>(
         &'a self,
         installation_id: u64,

@@ -163,6 +163,13 @@ pub trait GitHubApi: Send + Sync + 'static {
         Box::pin(async move { Err(read_only(repo)) })
     }
 
+    /// Returns when the primary rate limit of `installation_id` resets, if GitHub said it is used up; callers
+    /// that reschedule work (the outbox) wait at least until then instead of asking again too early.
+    fn rate_limit_reset(&self, installation_id: u64) -> Option<std::time::SystemTime> {
+        let _ = installation_id;
+        None
+    }
+
     /// Returns true when `repo` is private (GitHub's `private`, or a `visibility` other than `public`).
     fn repository_is_private<'a>(
         &'a self,
