@@ -114,7 +114,7 @@ impl GitHubApi for DemoGitHub {
     ) -> BoxFuture<'a, Result<Vec<ReviewInfo>, GitHubError>> {
         Box::pin(async move { Ok(Vec::new()) })
     }
-    fn issue_comments<'a>(
+    fn own_comments<'a>(
         &'a self,
         _i: u64,
         repo: &'a str,

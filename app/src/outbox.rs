@@ -220,7 +220,7 @@ impl Sender {
                     Some((id, sent)) => Some(PostedText { id, body: sent }),
                     None => {
                         let line = marker_line(&claim.marker);
-                        let comments = self.github.issue_comments(inst, repo, *number).await?;
+                        let comments = self.github.own_comments(inst, repo, *number).await?;
                         let found = comments.into_iter().find(|c| c.body.contains(&line));
                         if let Some(found) = &found {
                             tracing::info!(marker = %claim.marker, id = found.id, "found our comment by its marker");

@@ -306,8 +306,9 @@ async fn outbox_finds_its_comment_by_marker_after_a_crash_between_send_and_recor
         let fake = FakeGitHub::start().await;
         fake_with_config(&fake, "", &[("docs/guide.md", 3, 1)]);
         fake.put_file(REPO, ".github/mentorship/templates/review-guide.md", GUIDE);
-        // As if an earlier run had created the comment (an older text) and died before recording its id.
-        fake.add_comment(REPO, PR, "bob", "Looks good so far");
+        // As if an earlier run had created the comment (an older text) and died before recording its id; a
+        // person quoting the marker does not fool the lookup.
+        fake.add_comment(REPO, PR, "bob", &format!("Looks good so far\n\n{MARKER}"));
         let sent = fake.add_comment(REPO, PR, APP_LOGIN, &format!("An older guide\n\n{MARKER}\n"));
         let app = TestApp::start(backend, live(&fake), |_| {}).await;
         let opened = pr_event("alice", "opened", &[], true);
@@ -315,7 +316,7 @@ async fn outbox_finds_its_comment_by_marker_after_a_crash_between_send_and_recor
         settle(&app).await;
         assert_eq!(
             fake.comments(REPO, PR),
-            vec!["Looks good so far".to_owned(), guide("", "")],
+            vec![format!("Looks good so far\n\n{MARKER}"), guide("", "")],
             "the comment found by its marker is edited, no second one is created"
         );
         assert_eq!(

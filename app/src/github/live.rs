@@ -654,6 +654,10 @@ impl LiveGitHub {
             self.get_all(installation_id, &path, "list of issue comments").await?;
         Ok(items
             .into_iter()
+            .filter(|c| {
+                c.performed_via_github_app.is_some()
+                    || c.user.as_ref().and_then(|u| u.kind.as_deref()) == Some("Bot")
+            })
             .map(|c| PostedText { id: c.id, body: c.body.unwrap_or_default() })
             .collect())
     }
@@ -712,7 +716,7 @@ impl LiveGitHub {
 }
 
 impl GitHubApi for LiveGitHub {
-    fn issue_comments<'a>(
+    fn own_comments<'a>(
         &'a self,
         installation_id: u64,
         repo: &'a str,

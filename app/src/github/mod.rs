@@ -76,8 +76,9 @@ pub trait GitHubApi: Send + Sync + 'static {
         number: u64,
     ) -> BoxFuture<'a, Result<Vec<ReviewInfo>, GitHubError>>;
 
-    /// Returns every comment on issue or PR `number` (all pages), oldest first.
-    fn issue_comments<'a>(
+    /// Returns the comments on issue or PR `number` (all pages) written by App or bot accounts, oldest first:
+    /// only those can be Mentor's, so a person quoting a hidden marker cannot pass their comment off as one.
+    fn own_comments<'a>(
         &'a self,
         installation_id: u64,
         repo: &'a str,
