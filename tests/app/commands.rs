@@ -284,3 +284,25 @@ async fn commands_in_review_comments_run_once_and_react_on_the_review_comment() 
         app.stop().await;
     }
 }
+
+#[tokio::test]
+async fn commands_template_by_the_mentor_posts_it_once_and_reacts() {
+    for backend in backends() {
+        let (fake, app) = start(backend).await;
+        let ask = comment("created", "bob", "alice", 1001, "/mentor template review-guide");
+        assert_eq!(app.deliver("issue_comment", "tp-1", &ask, SECRET).await.status(), 202);
+        assert_eq!(app.deliver("issue_comment", "tp-2", &ask, SECRET).await.status(), 202);
+        settle(&app).await;
+        let comments = fake.comments(REPO, PR);
+        assert_eq!(comments.len(), 1, "{comments:#?}");
+        assert!(comments[0].starts_with("### Review guide: #2"), "{}", comments[0]);
+        assert!(
+            comments[0]
+                .ends_with("<!-- mentor:template:codertocat/hello-world:comment/1001:0 -->\n"),
+            "{}",
+            comments[0]
+        );
+        assert_eq!(fake.reactions().len(), 1);
+        app.stop().await;
+    }
+}
