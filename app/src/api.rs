@@ -211,6 +211,33 @@ pub async fn evidence(
     Ok(Json(report).into_response())
 }
 
+/// Handles `GET /api/v1/mentees/{login}/feedback`: the Conventional Comments counts of the reviews and review
+/// comments `login` received (counts only), for the mentee, their mentor or an admin.
+pub async fn feedback(
+    State(state): State<Arc<AppState>>,
+    headers: HeaderMap,
+    Path(login): Path<String>,
+) -> Result<Response, ApiError> {
+    let role = authenticate(&state.store, &headers).await?;
+    let mentee = Login::new(&login);
+    let config = current_config(&state).await?;
+    let allowed = match &role {
+        Role::Admin => true,
+        Role::Mentee(me) => me == &mentee,
+        Role::Mentor(me) => config.pairs.iter().any(|p| &p.mentor == me && p.mentee == mentee),
+        Role::Manager => false,
+    };
+    if !allowed {
+        return Err(ApiError::Forbidden("this token may not read that mentee's feedback"));
+    }
+    if config.pairs_of_mentee(&mentee).next().is_none() {
+        return Err(ApiError::NotFound(format!("{login} is not a mentee in the config")));
+    }
+    let (mix, touchpoints) = state.store.feedback_of(mentee.as_str()).await?;
+    Ok(Json(serde_json::json!({ "mentee": mentee, "touchpoints": touchpoints, "feedback": mix }))
+        .into_response())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

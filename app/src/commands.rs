@@ -7,7 +7,7 @@ use anyhow::Context;
 use chrono::Utc;
 
 use crate::api::{Role, create_token};
-use crate::settings::{DeliveriesCommand, ReplayArgs, ServeArgs, TokenCommand};
+use crate::settings::{DeliveriesCommand, OutboxCommand, ReplayArgs, ServeArgs, TokenCommand};
 use crate::store::Store;
 use crate::{server, webhook};
 
@@ -70,6 +70,51 @@ pub async fn cmd_deliveries(
                 );
             }
             writeln!(out, "Delivery {} queued again.", args.id)?;
+        }
+    }
+    store.close().await;
+    Ok(())
+}
+
+/// Runs `outbox list|retry`.
+pub async fn cmd_outbox(
+    cmd: OutboxCommand,
+    database_url: &str,
+    out: &mut dyn Write,
+) -> anyhow::Result<()> {
+    let store = Store::connect(database_url).await?;
+    match cmd {
+        OutboxCommand::List(args) => {
+            let rows = store.list_outbox(args.status.map(|s| s.as_str()), args.limit).await?;
+            if args.json {
+                let doc = serde_json::json!({ "writes": rows });
+                writeln!(out, "{}", serde_json::to_string_pretty(&doc)?)?;
+            } else {
+                writeln!(
+                    out,
+                    "{:>6} {:<40} {:<30} {:<8} {:>8}  ERROR",
+                    "ID", "MARKER", "REPO", "STATUS", "ATTEMPTS"
+                )?;
+                for r in &rows {
+                    // Errors can span lines (a hint after a blank line); a table row keeps the first.
+                    let error = r.last_error.as_deref().unwrap_or("").lines().next().unwrap_or("");
+                    writeln!(
+                        out,
+                        "{:>6} {:<40} {:<30} {:<8} {:>8}  {}",
+                        r.id, r.marker, r.repo, r.status, r.attempts, error
+                    )?;
+                }
+            }
+        }
+        OutboxCommand::Retry(args) => {
+            if !store.retry_write(args.id, Utc::now()).await? {
+                anyhow::bail!(
+                    "no outbox write {} that can be retried\n\nRun `mentor-app outbox list` to see ids; a write \
+                     being sent right now cannot be retried.",
+                    args.id
+                );
+            }
+            writeln!(out, "Outbox write {} queued again.", args.id)?;
         }
     }
     store.close().await;

@@ -14,7 +14,9 @@ use chrono::{DateTime, Utc};
 use serde_json::{Value, json};
 
 use crate::api::{Role, create_token};
-use crate::github::{BoxFuture, ChangedFile, GitHubApi, GitHubError, ReviewInfo};
+use crate::github::{
+    BoxFuture, ChangedFile, GitHubApi, GitHubError, PostedText, ReactionTarget, ReviewInfo,
+};
 use crate::settings::{DemoArgs, ServeArgs};
 use crate::{server, webhook};
 
@@ -34,8 +36,37 @@ const ISSUE_COMMENT: &str = include_str!(
 const PULL_REQUEST: &str =
     include_str!("../../tests/fixtures/webhooks/pull_request/closed.payload.json");
 
-/// An offline GitHub over bundled data.
-pub struct DemoGitHub;
+/// An offline GitHub over bundled data; what Mentor writes is only kept in memory (comments by (repo, number)
+/// and issues by repo), so the outbox's lookups by marker work and nothing leaves the machine.
+#[derive(Default)]
+pub struct DemoGitHub {
+    written: std::sync::Mutex<Written>,
+}
+
+#[derive(Default)]
+struct Written {
+    next_id: u64,
+    /// (repo, issue or PR number, comment).
+    comments: Vec<(String, u64, PostedText)>,
+    /// (repo, issue).
+    issues: Vec<(String, PostedText)>,
+}
+
+impl DemoGitHub {
+    fn written(&self) -> std::sync::MutexGuard<'_, Written> {
+        self.written.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Returns the comments written on `repo`'s issue or PR `number`, oldest first.
+    pub fn comments(&self, repo: &str, number: u64) -> Vec<String> {
+        let w = self.written();
+        w.comments
+            .iter()
+            .filter(|(r, n, _)| r == repo && *n == number)
+            .map(|(_, _, c)| c.body.clone())
+            .collect()
+    }
+}
 
 /// Changed files (path, additions, deletions) of the demo's PRs.
 fn pr_files(number: u64) -> Vec<ChangedFile> {
@@ -82,6 +113,117 @@ impl GitHubApi for DemoGitHub {
         _n: u64,
     ) -> BoxFuture<'a, Result<Vec<ReviewInfo>, GitHubError>> {
         Box::pin(async move { Ok(Vec::new()) })
+    }
+    fn own_comments<'a>(
+        &'a self,
+        _i: u64,
+        repo: &'a str,
+        number: u64,
+    ) -> BoxFuture<'a, Result<Vec<PostedText>, GitHubError>> {
+        Box::pin(async move {
+            let w = self.written();
+            Ok(w.comments
+                .iter()
+                .filter(|(r, n, _)| r == repo && *n == number)
+                .map(|(_, _, c)| c.clone())
+                .collect())
+        })
+    }
+    fn create_issue_comment<'a>(
+        &'a self,
+        _i: u64,
+        repo: &'a str,
+        number: u64,
+        body: &'a str,
+    ) -> BoxFuture<'a, Result<PostedText, GitHubError>> {
+        Box::pin(async move {
+            let mut w = self.written();
+            w.next_id += 1;
+            let c = PostedText { id: w.next_id, body: body.to_owned() };
+            w.comments.push((repo.to_owned(), number, c.clone()));
+            Ok(c)
+        })
+    }
+    fn update_issue_comment<'a>(
+        &'a self,
+        _i: u64,
+        _r: &'a str,
+        comment_id: u64,
+        body: &'a str,
+    ) -> BoxFuture<'a, Result<(), GitHubError>> {
+        Box::pin(async move {
+            let mut w = self.written();
+            match w.comments.iter_mut().find(|(_, _, c)| c.id == comment_id) {
+                Some((_, _, c)) => {
+                    c.body = body.to_owned();
+                    Ok(())
+                }
+                None => Err(GitHubError::Permanent(format!("no comment {comment_id}"))),
+            }
+        })
+    }
+    fn create_reaction<'a>(
+        &'a self,
+        _i: u64,
+        _r: &'a str,
+        _t: ReactionTarget,
+        _c: &'a str,
+    ) -> BoxFuture<'a, Result<(), GitHubError>> {
+        Box::pin(async move { Ok(()) })
+    }
+    fn own_issues<'a>(
+        &'a self,
+        _i: u64,
+        repo: &'a str,
+    ) -> BoxFuture<'a, Result<Vec<PostedText>, GitHubError>> {
+        Box::pin(async move {
+            Ok(self
+                .written()
+                .issues
+                .iter()
+                .filter(|(r, _)| r == repo)
+                .map(|(_, i)| i.clone())
+                .collect())
+        })
+    }
+    fn create_issue<'a>(
+        &'a self,
+        _i: u64,
+        repo: &'a str,
+        _title: &'a str,
+        body: &'a str,
+    ) -> BoxFuture<'a, Result<PostedText, GitHubError>> {
+        Box::pin(async move {
+            let mut w = self.written();
+            let number = w.issues.iter().filter(|(r, _)| r == repo).count() as u64 + 1;
+            let issue = PostedText { id: number, body: body.to_owned() };
+            w.issues.push((repo.to_owned(), issue.clone()));
+            Ok(issue)
+        })
+    }
+    fn update_issue<'a>(
+        &'a self,
+        _i: u64,
+        repo: &'a str,
+        number: u64,
+        _title: &'a str,
+        body: &'a str,
+    ) -> BoxFuture<'a, Result<(), GitHubError>> {
+        Box::pin(async move {
+            let mut w = self.written();
+            if let Some((_, i)) = w.issues.iter_mut().find(|(r, i)| r == repo && i.id == number) {
+                i.body = body.to_owned();
+            }
+            Ok(())
+        })
+    }
+    fn repository_is_private<'a>(
+        &'a self,
+        _i: u64,
+        _r: &'a str,
+    ) -> BoxFuture<'a, Result<bool, GitHubError>> {
+        // The demo's program lives in private repositories.
+        Box::pin(async move { Ok(true) })
     }
 }
 
@@ -225,7 +367,8 @@ pub async fn cmd_demo(args: DemoArgs, out: &mut dyn Write) -> anyhow::Result<()>
     let mut settings = ServeArgs::for_local(args.listen, &secret);
     settings.retry_base_ms = 200;
     let app =
-        server::build_with(&settings, &args.db.to_string_lossy(), Arc::new(DemoGitHub)).await?;
+        server::build_with(&settings, &args.db.to_string_lossy(), Arc::new(DemoGitHub::default()))
+            .await?;
     let addr = app.local_addr()?;
     let store = app.store().clone();
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();

@@ -11,7 +11,10 @@ pub mod config_source;
 pub mod demo;
 pub mod error;
 pub mod github;
+pub mod guide;
 pub mod normalize;
+pub mod outbox;
+pub mod respond;
 pub mod server;
 pub mod settings;
 pub mod store;
@@ -61,5 +64,6 @@ async fn dispatch(cli: Cli) -> anyhow::Result<()> {
         Command::Token(cmd) => commands::cmd_token(cmd, &cli.database_url, &mut out).await,
         Command::Replay(args) => commands::cmd_replay(args, &mut out).await,
         Command::Demo(args) => demo::cmd_demo(args, &mut out).await,
+        Command::Outbox(cmd) => commands::cmd_outbox(cmd, &cli.database_url, &mut out).await,
     }
 }

@@ -109,6 +109,8 @@ pub fn is_relevant(event: &str, action: Option<&str>) -> bool {
     matches!(
         (event, action),
         ("pull_request", Some("opened" | "reopened" | "ready_for_review" | "closed"))
+            // Only the review guide (`guide`) uses these: they change labels, title or diff.
+            | ("pull_request", Some("labeled" | "unlabeled" | "edited" | "synchronize"))
             | ("pull_request_review", Some("submitted"))
             | ("pull_request_review_comment", Some("created"))
             | ("issue_comment", Some("created"))
@@ -171,6 +173,9 @@ fn pull_request(p: &Payload<'_>, action: &str, repo: &str) -> Result<Outcome, No
         return Ok(Err(format!("pull request by bot {}", author.login)));
     }
     let (kind, at_field) = match action {
+        "labeled" | "unlabeled" | "edited" | "synchronize" => {
+            return Ok(Err(format!("pull request {action}: only the review guide is refreshed")));
+        }
         "closed" if p.opt_bool(&["pull_request", "merged"])?.unwrap_or(false) => {
             (ActivityKind::PullRequestMerged, "merged_at")
         }
@@ -814,7 +819,10 @@ mod tests {
     fn relevance_table() {
         assert!(is_relevant("pull_request", Some("closed")));
         assert!(is_relevant("push", None));
-        assert!(!is_relevant("pull_request", Some("synchronize")));
+        // The review guide is refreshed on these; they make no activity.
+        assert!(is_relevant("pull_request", Some("synchronize")));
+        assert!(is_relevant("pull_request", Some("labeled")));
+        assert!(!is_relevant("pull_request", Some("assigned")));
         assert!(!is_relevant("pull_request_review", Some("edited")));
         assert!(!is_relevant("pull_request_review_thread", Some("resolved")));
         assert!(!is_relevant("issues", Some("opened")));

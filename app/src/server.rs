@@ -47,6 +47,7 @@ pub struct App {
     store: Store,
     worker: Arc<Worker>,
     workers: u16,
+    sender: Arc<crate::outbox::Sender>,
     inbox_task: tokio::task::JoinHandle<()>,
 }
 
@@ -81,7 +82,7 @@ pub async fn build_with(
     let store = Store::connect(database_url).await?;
     if !store.is_postgres() {
         // A SQLite file has exactly one server process, so claims left by a previous (killed) run are dead.
-        let released = store.release_claims().await?;
+        let released = store.release_claims().await? + store.release_writes().await?;
         if released > 0 {
             tracing::info!(
                 released,
@@ -99,6 +100,13 @@ pub async fn build_with(
     let listener = TcpListener::bind(settings.listen)
         .await
         .with_context(|| format!("MENTOR_LISTEN: cannot listen on {}", settings.listen))?;
+    let sender = Arc::new(crate::outbox::Sender {
+        store: store.clone(),
+        github: github.clone(),
+        max_attempts: settings.outbox_max_attempts,
+        retry_base: Duration::from_millis(settings.retry_base_ms),
+        wake: Arc::new(Notify::new()),
+    });
     let worker = Arc::new(Worker {
         store: store.clone(),
         configs,
@@ -108,8 +116,9 @@ pub async fn build_with(
         lease: Duration::from_secs(settings.claim_lease_secs),
         wake,
         recorded_problems: std::sync::Mutex::new(None),
+        guides: crate::guide::Guides::default(),
     });
-    Ok(App { listener, router, store, worker, workers: settings.workers, inbox_task })
+    Ok(App { listener, router, store, worker, workers: settings.workers, sender, inbox_task })
 }
 
 /// Returns the router with every route and the shared layers.
@@ -120,6 +129,7 @@ pub fn router(state: Arc<AppState>, max_body: usize, timeout: Duration) -> Route
         .route("/webhook", post(webhook::receive).layer(DefaultBodyLimit::max(max_body)))
         .route("/api/v1/load", get(api::load))
         .route("/api/v1/mentees/{login}/evidence", get(api::evidence))
+        .route("/api/v1/mentees/{login}/feedback", get(api::feedback))
         .with_state(state)
         .layer(TimeoutLayer::with_status_code(StatusCode::REQUEST_TIMEOUT, timeout))
         .layer(TraceLayer::new_for_http())
@@ -161,6 +171,7 @@ impl App {
         for i in 0..usize::from(self.workers) {
             workers.spawn(self.worker.clone().run(i, stop_rx.clone()));
         }
+        workers.spawn(self.sender.clone().run(stop_rx.clone()));
         let checkpoints = {
             let store = self.store.clone();
             let mut stop = stop_rx.clone();

@@ -50,6 +50,64 @@ pub enum Command {
     Demo(DemoArgs),
     /// Sign a saved webhook payload with the configured secret and POST it to a running server.
     Replay(ReplayArgs),
+    /// Inspect and retry the writes Mentor makes to GitHub (comments, reactions, journal issues).
+    #[command(subcommand)]
+    Outbox(OutboxCommand),
+}
+
+/// `outbox …`.
+#[derive(Debug, Subcommand)]
+pub enum OutboxCommand {
+    /// List planned GitHub writes, newest first, with their status and last error.
+    List(OutboxListArgs),
+    /// Queue a (failed) write again with fresh attempts.
+    Retry(OutboxRetryArgs),
+}
+
+/// `outbox list`.
+#[derive(Debug, Args)]
+pub struct OutboxListArgs {
+    /// Only writes with this status.
+    #[arg(long, value_enum)]
+    pub status: Option<OutboxStatus>,
+    /// Print JSON instead of a table.
+    #[arg(long)]
+    pub json: bool,
+    /// At most this many writes.
+    #[arg(long, default_value_t = 100)]
+    pub limit: u32,
+}
+
+/// Outbox status filter.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum OutboxStatus {
+    /// Waiting to be sent (or for a retry).
+    Pending,
+    /// Being sent right now.
+    Sending,
+    /// Written.
+    Done,
+    /// Stopped: GitHub refused it, or transient failures outlasted the attempts.
+    Failed,
+}
+
+impl OutboxStatus {
+    /// Returns the stored spelling.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            OutboxStatus::Pending => "pending",
+            OutboxStatus::Sending => "sending",
+            OutboxStatus::Done => "done",
+            OutboxStatus::Failed => "failed",
+        }
+    }
+}
+
+/// `outbox retry`.
+#[derive(Debug, Args)]
+pub struct OutboxRetryArgs {
+    /// The write's id (first column of `outbox list`).
+    pub id: i64,
 }
 
 /// `deliveries …`.
@@ -171,6 +229,10 @@ pub struct ServeArgs {
     /// Seconds a request may take before it is answered 408 (also bounds the shutdown drain).
     #[arg(long, env = "MENTOR_REQUEST_TIMEOUT", default_value_t = 30)]
     pub request_timeout_secs: u64,
+    /// Attempts before a GitHub write (comment, reaction, journal) with transient failures is marked failed;
+    /// the first retry waits MENTOR_RETRY_BASE_MS, each further one twice as long (at most 15 minutes).
+    #[arg(long, env = "MENTOR_OUTBOX_MAX_ATTEMPTS", default_value_t = 10, value_parser = clap::value_parser!(u32).range(1..))]
+    pub outbox_max_attempts: u32,
 }
 
 impl ServeArgs {
@@ -189,6 +251,7 @@ impl ServeArgs {
             retry_base_ms: 10_000,
             claim_lease_secs: 300,
             request_timeout_secs: 30,
+            outbox_max_attempts: 10,
         }
     }
 

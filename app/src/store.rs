@@ -40,6 +40,11 @@ macro_rules! on_reader {
     };
 }
 
+mod feedback;
+mod outbox;
+
+pub use outbox::{ClaimedWrite, OutboxRow, PLAN_SQL, PlannedWrite, WriteResult};
+
 #[derive(Clone, Debug)]
 enum Pool {
     /// SQLite allows one writer at a time. Writes go through a single connection so they queue in the pool
@@ -144,6 +149,10 @@ pub struct Outcome {
     pub repo: Option<(String, u64)>,
     /// A note kept in `last_error` (e.g. "no mentorship config").
     pub note: Option<String>,
+    /// GitHub writes to plan in the outbox (see `outbox`).
+    pub writes: Vec<PlannedWrite>,
+    /// Feedback counts (FeedbackMix JSON) to store on touchpoints, by touchpoint key.
+    pub feedback: Vec<(String, String)>,
 }
 
 /// A delivery's touchpoints and evidence with their JSON, encoded before the transaction opens.
@@ -448,6 +457,24 @@ impl Store {
                     .bind(data)
                     .execute(&mut *tx)
                     .await?;
+                }
+                for (key, mix) in &outcome.feedback {
+                    sqlx::query("UPDATE touchpoints SET feedback = $1 WHERE key = $2")
+                        .bind(mix)
+                        .bind(key)
+                        .execute(&mut *tx)
+                        .await?;
+                }
+                for w in &outcome.writes {
+                    sqlx::query(PLAN_SQL)
+                        .bind(&w.marker)
+                        .bind(w.installation_id as i64)
+                        .bind(&w.repo)
+                        .bind(&w.op)
+                        .bind(now)
+                        .bind(&claim.id)
+                        .execute(&mut *tx)
+                        .await?;
                 }
                 if let Some((repo, installation)) = &outcome.repo {
                     sqlx::query(

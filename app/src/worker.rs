@@ -40,11 +40,13 @@ pub struct Worker {
     pub wake: Arc<Notify>,
     /// The config problems last written to the store (None: unknown, write them next time).
     pub recorded_problems: std::sync::Mutex<Option<Vec<(String, String)>>>,
+    /// Template sets for review guides.
+    pub guides: crate::guide::Guides,
 }
 
 /// Why processing one delivery failed.
 #[derive(Debug)]
-enum Failure {
+pub(crate) enum Failure {
     /// Worth another attempt.
     Transient(String),
     /// Retrying will not help.
@@ -175,7 +177,38 @@ impl Worker {
         };
         let payload: serde_json::Value = serde_json::from_str(text)
             .map_err(|e| Failure::Permanent(format!("stored payload is not JSON: {e}")))?;
-        let normalized = normalize::normalize(&claim.event, &payload)
+        let mut outcome = self.derive(claim, &payload).await?;
+        self.respond(claim, &payload, &mut outcome).await?;
+        Ok(outcome)
+    }
+
+    /// Plans what Mentor writes back to GitHub for this delivery (see `respond`).
+    async fn respond(
+        &self,
+        claim: &ClaimedDelivery,
+        payload: &serde_json::Value,
+        outcome: &mut Outcome,
+    ) -> Result<(), Failure> {
+        let response = crate::respond::plan(self, &claim.event, payload, outcome).await?;
+        outcome.writes.extend(response.writes);
+        outcome.evidence.extend(response.evidence);
+        outcome.touchpoints.extend(response.touchpoints);
+        outcome.feedback.extend(response.feedback);
+        if let Some(problem) = response.problem {
+            outcome.note = Some(match outcome.note.take() {
+                Some(note) => format!("{note}; {problem}"),
+                None => problem,
+            });
+        }
+        Ok(())
+    }
+
+    async fn derive(
+        &self,
+        claim: &ClaimedDelivery,
+        payload: &serde_json::Value,
+    ) -> Result<Outcome, Failure> {
+        let normalized = normalize::normalize(&claim.event, payload)
             .map_err(|e| Failure::Permanent(format!("cannot use payload: {e}")))?;
         match normalized {
             Normalized::Nothing { reason } => {

@@ -10,13 +10,13 @@ use crate::util::*;
 
 const REPO: &str = "Codertocat/Hello-World";
 
-fn bin(db: &str) -> Command {
+pub fn bin(db: &str) -> Command {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_mentor-app"));
     cmd.env_clear().env("MENTOR_DATABASE_URL", db).env("RUST_LOG", "mentor_app=info");
     cmd
 }
 
-fn run_ok(cmd: &mut Command) -> String {
+pub fn run_ok(cmd: &mut Command) -> String {
     let out = cmd.output().unwrap();
     let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
     assert!(
@@ -309,7 +309,8 @@ async fn demo_seeds_an_overloaded_mentor_and_a_stale_pair() {
     assert_eq!(out.lines().last().unwrap().trim(), format!("mentee token (alice): {mentee}"));
 
     let test_db = TestDb { url: db.to_string_lossy().into_owned(), dir };
-    let app = TestApp::start_on(test_db, Arc::new(mentor_app::demo::DemoGitHub), |_| {}).await;
+    let app =
+        TestApp::start_on(test_db, Arc::new(mentor_app::demo::DemoGitHub::default()), |_| {}).await;
     let report: mentor_core::LoadReport =
         app.get("/api/v1/load", Some(&manager)).await.json().await.unwrap();
     let bob = report.mentors.iter().find(|m| m.login.as_str() == "bob").unwrap();

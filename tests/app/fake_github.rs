@@ -61,7 +61,44 @@ pub enum Fault {
     /// A normal answer that uses up the primary rate limit until this many seconds ahead (rounded up to a whole
     /// second); until then every request is answered 403 like GitHub does.
     SpendQuota(u64),
+    /// 422 Validation Failed (a write GitHub refuses for good).
+    Unprocessable,
+    /// The request is carried out (a comment is created) but the answer comes this many milliseconds late, so
+    /// the client times out not knowing whether it happened.
+    SlowAnswer(u64),
 }
+
+/// A comment as the fake stores it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct FakeComment {
+    /// Comment id.
+    pub id: u64,
+    /// Repository (lowercased).
+    pub repo: String,
+    /// Issue or PR number.
+    pub number: u64,
+    /// Body.
+    pub body: String,
+    /// Author login.
+    pub user: String,
+}
+
+/// An issue as the fake stores it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct FakeIssue {
+    /// Repository (lowercased).
+    pub repo: String,
+    /// Number.
+    pub number: u64,
+    /// Title.
+    pub title: String,
+    /// Body.
+    pub body: String,
+}
+
+/// The login the App's writes appear under.
+pub const APP_LOGIN: &str = "mentor-app[bot]";
+const REACTIONS: &[&str] = &["+1", "-1", "laugh", "confused", "heart", "hooray", "rocket", "eyes"];
 
 #[derive(Default)]
 struct Data {
@@ -80,6 +117,17 @@ struct Data {
     resets: Vec<SystemTime>,
     /// Set by `SpendQuota`: the primary rate limit is exhausted until then.
     exhausted_until: Option<SystemTime>,
+    /// Comments on issues and PRs, in creation order.
+    comments: Vec<FakeComment>,
+    /// Issues, in creation order.
+    issues: Vec<FakeIssue>,
+    /// Reactions as (repo, `issue_comment`/`review_comment`, comment id, content).
+    reactions: Vec<(String, String, u64, String)>,
+    /// Repositories marked public (every other repository is private).
+    public: Vec<String>,
+    next_id: u64,
+    /// Set by a `SlowAnswer` fault: delay the answer being built by this much.
+    delay: Option<Duration>,
 }
 
 struct Shared {
@@ -155,7 +203,8 @@ impl FakeGitHub {
         self.data().pr_reviews.insert((repo.to_ascii_lowercase(), number), reviews);
     }
 
-    /// Makes the next request whose path contains `path_part` fail with `fault`.
+    /// Makes the next request whose path contains `path_part` (or whose `METHOD /path` starts with it) fail with
+    /// `fault`.
     pub fn inject(&self, path_part: &str, fault: Fault) {
         self.data().faults.push_back((path_part.to_owned(), fault));
     }
@@ -184,6 +233,77 @@ impl FakeGitHub {
     pub fn clear_requests(&self) {
         self.data().requests.clear();
     }
+
+    /// Returns the bodies of the comments on issue or PR `number` of `repo`, oldest first.
+    pub fn comments(&self, repo: &str, number: u64) -> Vec<String> {
+        let repo = repo.to_ascii_lowercase();
+        self.data()
+            .comments
+            .iter()
+            .filter(|c| c.repo == repo && c.number == number)
+            .map(|c| c.body.clone())
+            .collect()
+    }
+
+    /// Returns every comment of every repository.
+    pub fn all_comments(&self) -> Vec<FakeComment> {
+        self.data().comments.clone()
+    }
+
+    /// Adds a comment as `user` (a mentor, or the App itself to play a write whose answer was lost); returns its id.
+    pub fn add_comment(&self, repo: &str, number: u64, user: &str, body: &str) -> u64 {
+        let mut data = self.data();
+        data.next_id += 1;
+        let id = 1000 + data.next_id;
+        data.comments.push(FakeComment {
+            id,
+            repo: repo.to_ascii_lowercase(),
+            number,
+            body: body.to_owned(),
+            user: user.to_owned(),
+        });
+        id
+    }
+
+    /// Returns the issues of `repo`.
+    pub fn issues(&self, repo: &str) -> Vec<FakeIssue> {
+        let repo = repo.to_ascii_lowercase();
+        self.data().issues.iter().filter(|i| i.repo == repo).cloned().collect()
+    }
+
+    /// Returns the reactions as (repo, `issue_comment`/`review_comment`, comment id, content).
+    pub fn reactions(&self) -> Vec<(String, String, u64, String)> {
+        self.data().reactions.clone()
+    }
+
+    /// Makes `repo` public (repositories are private unless said otherwise).
+    pub fn set_public(&self, repo: &str) {
+        self.data().public.push(repo.to_ascii_lowercase());
+    }
+}
+
+fn comment_json(c: &FakeComment) -> Value {
+    json!({"id": c.id, "node_id": "IC_x", "body": c.body, "html_url": "", "issue_url": "",
+           "user": {"login": c.user, "type": if c.user.ends_with("[bot]") { "Bot" } else { "User" }},
+           "created_at": "2026-01-01T00:00:00Z", "updated_at": "2026-01-01T00:00:00Z"})
+}
+
+fn issue_json(i: &FakeIssue) -> Value {
+    json!({"id": 5000 + i.number, "number": i.number, "title": i.title, "body": i.body, "state": "open",
+           "user": {"login": APP_LOGIN, "type": "Bot"}, "performed_via_github_app": {"id": APP_ID}})
+}
+
+/// Reads a JSON object body and the string fields GitHub requires of it.
+fn fields(body: &[u8], required: &[&str]) -> Result<serde_json::Map<String, Value>, String> {
+    let value: Value =
+        serde_json::from_slice(body).map_err(|e| format!("Problems parsing JSON: {e}"))?;
+    let Value::Object(map) = value else { return Err("the body is not a JSON object".into()) };
+    for f in required {
+        if !map.get(*f).is_some_and(Value::is_string) {
+            return Err(format!("`{f}` is missing or not a string"));
+        }
+    }
+    Ok(map)
 }
 
 /// GitHub's REST paths as (segments, methods), loaded once per test binary.
@@ -308,7 +428,7 @@ async fn handle(
     method: Method,
     uri: Uri,
     headers: HeaderMap,
-    _body: Bytes,
+    body: Bytes,
 ) -> Response {
     let path = uri.path().to_owned();
     let query = uri.query().map(str::to_owned);
@@ -317,7 +437,11 @@ async fn handle(
         .iter()
         .filter_map(|v| v.to_str().ok().map(str::to_owned))
         .collect();
-    let (response, rejected) = answer(&shared, &method, &path, query.as_deref(), &headers);
+    let (response, rejected) = answer(&shared, &method, &path, query.as_deref(), &headers, &body);
+    let delay = shared.data.lock().unwrap().delay.take();
+    if let Some(delay) = delay {
+        tokio::time::sleep(delay).await;
+    }
     let mut data = shared.data.lock().unwrap();
     data.requests.push(Recorded {
         method,
@@ -337,6 +461,7 @@ fn answer(
     path: &str,
     query: Option<&str>,
     headers: &HeaderMap,
+    body: &[u8],
 ) -> (Response, Option<String>) {
     let reject = |status: StatusCode, why: String| (message(status, &why), Some(why));
     let Some(api_path) = path.strip_prefix(shared.prefix.as_str()).filter(|p| p.starts_with('/'))
@@ -388,7 +513,11 @@ fn answer(
         return (r, None);
     }
     let mut spend = None;
-    if let Some(i) = data.faults.iter().position(|(part, _)| api_path.contains(part.as_str())) {
+    // A fault's text may start with a method (`POST /repos/…`) to hit only that operation.
+    let operation = format!("{method} {api_path}");
+    if let Some(i) = data.faults.iter().position(|(part, _)| {
+        api_path.contains(part.as_str()) || operation.starts_with(part.as_str())
+    }) {
         let (_, fault) = data.faults.remove(i).unwrap();
         let response = match fault {
             Fault::SpendQuota(seconds) => {
@@ -418,6 +547,14 @@ fn answer(
                 h.insert("x-ratelimit-remaining", HeaderValue::from_static("0"));
                 h.insert("x-ratelimit-reset", HeaderValue::from_str(&reset.to_string()).unwrap());
                 Some(r)
+            }
+            Fault::Unprocessable => Some(message(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "Validation Failed: body is too long (maximum is 65536 characters)",
+            )),
+            Fault::SlowAnswer(ms) => {
+                data.delay = Some(Duration::from_millis(ms));
+                None
             }
             Fault::RetryAfter(seconds) => {
                 let mut r = message(
@@ -476,6 +613,130 @@ fn answer(
             match items {
                 None => message(StatusCode::NOT_FOUND, "Not Found"),
                 Some(items) => page(shared, api_path, query, items),
+            }
+        }
+        ("GET", ["repos", owner, repo]) => {
+            let full = format!("{owner}/{repo}");
+            let private = !data.public.contains(&full.to_ascii_lowercase());
+            axum::Json(json!({"id": 1, "full_name": full, "private": private,
+                              "visibility": if private { "private" } else { "public" }}))
+            .into_response()
+        }
+        ("GET", ["repos", owner, repo, "issues", number, "comments"]) => {
+            let repo = format!("{owner}/{repo}").to_ascii_lowercase();
+            let number: u64 = number.parse().unwrap_or(0);
+            let items: Vec<Value> = data
+                .comments
+                .iter()
+                .filter(|c| c.repo == repo && c.number == number)
+                .map(comment_json)
+                .collect();
+            page(shared, api_path, query, &items)
+        }
+        ("POST", ["repos", owner, repo, "issues", number, "comments"]) => {
+            let fields = match fields(body, &["body"]) {
+                Ok(f) => f,
+                Err(why) => return reject(StatusCode::UNPROCESSABLE_ENTITY, why),
+            };
+            data.next_id += 1;
+            let comment = FakeComment {
+                id: 1000 + data.next_id,
+                repo: format!("{owner}/{repo}").to_ascii_lowercase(),
+                number: number.parse().unwrap_or(0),
+                body: fields["body"].as_str().unwrap_or_default().to_owned(),
+                user: APP_LOGIN.to_owned(),
+            };
+            let json = comment_json(&comment);
+            data.comments.push(comment);
+            (StatusCode::CREATED, axum::Json(json)).into_response()
+        }
+        ("PATCH", ["repos", owner, repo, "issues", "comments", id]) => {
+            let fields = match fields(body, &["body"]) {
+                Ok(f) => f,
+                Err(why) => return reject(StatusCode::UNPROCESSABLE_ENTITY, why),
+            };
+            let repo = format!("{owner}/{repo}").to_ascii_lowercase();
+            let id: u64 = id.parse().unwrap_or(0);
+            match data.comments.iter_mut().find(|c| c.repo == repo && c.id == id) {
+                None => message(StatusCode::NOT_FOUND, "Not Found"),
+                Some(c) => {
+                    c.body = fields["body"].as_str().unwrap_or_default().to_owned();
+                    axum::Json(comment_json(c)).into_response()
+                }
+            }
+        }
+        (
+            "POST",
+            ["repos", owner, repo, kind @ ("issues" | "pulls"), "comments", id, "reactions"],
+        ) => {
+            let fields = match fields(body, &["content"]) {
+                Ok(f) => f,
+                Err(why) => return reject(StatusCode::UNPROCESSABLE_ENTITY, why),
+            };
+            let content = fields["content"].as_str().unwrap_or_default().to_owned();
+            if !REACTIONS.contains(&content.as_str()) {
+                return reject(
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                    format!("`{content}` is not a reaction"),
+                );
+            }
+            let on = if *kind == "issues" { "issue_comment" } else { "review_comment" };
+            let entry = (
+                format!("{owner}/{repo}").to_ascii_lowercase(),
+                on.to_owned(),
+                id.parse().unwrap_or(0),
+                content.clone(),
+            );
+            // GitHub answers 200 with the existing reaction instead of adding the same one twice.
+            let status = if data.reactions.contains(&entry) {
+                StatusCode::OK
+            } else {
+                data.reactions.push(entry);
+                StatusCode::CREATED
+            };
+            (status, axum::Json(json!({"id": 1, "content": content}))).into_response()
+        }
+        ("GET", ["repos", owner, repo, "issues"]) => {
+            let repo = format!("{owner}/{repo}").to_ascii_lowercase();
+            let items: Vec<Value> =
+                data.issues.iter().filter(|i| i.repo == repo).map(issue_json).collect();
+            page(shared, api_path, query, &items)
+        }
+        ("POST", ["repos", owner, repo, "issues"]) => {
+            let fields = match fields(body, &["title"]) {
+                Ok(f) => f,
+                Err(why) => return reject(StatusCode::UNPROCESSABLE_ENTITY, why),
+            };
+            let repo = format!("{owner}/{repo}").to_ascii_lowercase();
+            let number = data.issues.iter().filter(|i| i.repo == repo).count() as u64 + 1;
+            let issue = FakeIssue {
+                repo,
+                number,
+                title: fields["title"].as_str().unwrap_or_default().to_owned(),
+                body: fields.get("body").and_then(Value::as_str).unwrap_or_default().to_owned(),
+            };
+            let json = issue_json(&issue);
+            data.issues.push(issue);
+            (StatusCode::CREATED, axum::Json(json)).into_response()
+        }
+        ("PATCH", ["repos", owner, repo, "issues", number]) => {
+            let fields = match fields(body, &[]) {
+                Ok(f) => f,
+                Err(why) => return reject(StatusCode::UNPROCESSABLE_ENTITY, why),
+            };
+            let repo = format!("{owner}/{repo}").to_ascii_lowercase();
+            let number: u64 = number.parse().unwrap_or(0);
+            match data.issues.iter_mut().find(|i| i.repo == repo && i.number == number) {
+                None => message(StatusCode::NOT_FOUND, "Not Found"),
+                Some(i) => {
+                    if let Some(t) = fields.get("title").and_then(Value::as_str) {
+                        i.title = t.to_owned();
+                    }
+                    if let Some(b) = fields.get("body").and_then(Value::as_str) {
+                        i.body = b.to_owned();
+                    }
+                    axum::Json(issue_json(i)).into_response()
+                }
             }
         }
         _ => message(StatusCode::NOT_FOUND, "Not Found (not served by the fake)"),

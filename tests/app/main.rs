@@ -6,10 +6,16 @@
 mod api;
 /// The binary: `deliveries`, `token`, `replay`, `demo`, kill -9 mid-stream.
 mod cli;
+/// `/mentor` commands against the fake GitHub.
+mod commands;
 /// A strict fake GitHub REST API on loopback.
 mod fake_github;
 /// The GitHub client, the config source and enrichment against the fake GitHub.
 mod github;
+/// The growth journal against the fake GitHub.
+mod journal;
+/// The outbox and the review guide against the fake GitHub.
+mod outbox;
 /// Shared fixtures.
 mod util;
 /// `POST /webhook`.

@@ -27,7 +27,10 @@ use reqwest::header::{self, HeaderMap};
 use reqwest::{Method, StatusCode};
 use serde::Deserialize;
 
-use super::{BoxFuture, ChangedFile, GitHubApi, GitHubError, GitHubSettings, ReviewInfo, Secret};
+use super::{
+    BoxFuture, ChangedFile, GitHubApi, GitHubError, GitHubSettings, PostedText, ReactionTarget,
+    ReviewInfo, Secret,
+};
 
 /// The media type GitHub documents for its REST API.
 const ACCEPT_JSON: &str = "application/vnd.github+json";
@@ -244,6 +247,21 @@ impl LiveGitHub {
         url: &str,
         accept: &str,
     ) -> Result<Reply, GitHubError> {
+        self.send_with(who, method, url, accept, None, true).await
+    }
+
+    /// [`LiveGitHub::send`] with a JSON `body`; with `retry_failures` false a 5xx, timeout or connection error is
+    /// returned at once (a create that may have happened must not be repeated blindly). Rate limits are still
+    /// waited out: GitHub did nothing for a rate-limited request.
+    async fn send_with(
+        &self,
+        who: Identity,
+        method: Method,
+        url: &str,
+        accept: &str,
+        body: Option<&serde_json::Value>,
+        retry_failures: bool,
+    ) -> Result<Reply, GitHubError> {
         let what = format!("{method} {}", self.display_path(url));
         let (mut rate_limited, mut failures, mut refreshed) = (0u32, 0u32, false);
         loop {
@@ -256,7 +274,7 @@ impl LiveGitHub {
             };
             let outcome = tokio::time::timeout(
                 self.patience.timeout,
-                self.exchange(method.clone(), url, &authorization, accept),
+                self.exchange(method.clone(), url, &authorization, accept, body),
             )
             .await;
             let failure = match outcome {
@@ -312,7 +330,7 @@ impl LiveGitHub {
                     format!("{what}: {status}")
                 }
             };
-            if failures >= self.patience.server_error_retries {
+            if !retry_failures || failures >= self.patience.server_error_retries {
                 return Err(GitHubError::Transient(failure));
             }
             let pause = self.patience.backoff * 2u32.saturating_pow(failures);
@@ -329,20 +347,22 @@ impl LiveGitHub {
         url: &str,
         authorization: &str,
         accept: &str,
+        body: Option<&serde_json::Value>,
     ) -> Result<Reply, String> {
         // Tokens and JWTs are ASCII; the message must not quote the value.
         let mut auth = header::HeaderValue::from_str(authorization)
             .map_err(|_| "the credentials are not a valid header value".to_owned())?;
         auth.set_sensitive(true);
-        let response = self
+        let mut request = self
             .http
             .request(method, url)
             .header(header::ACCEPT, accept)
             .header("x-github-api-version", API_VERSION)
-            .header(header::AUTHORIZATION, auth)
-            .send()
-            .await
-            .map_err(describe)?;
+            .header(header::AUTHORIZATION, auth);
+        if let Some(body) = body {
+            request = request.json(body);
+        }
+        let response = request.send().await.map_err(describe)?;
         let status = response.status();
         let headers = response.headers().clone();
         let body = response.text().await.map_err(describe)?;
@@ -404,7 +424,18 @@ impl LiveGitHub {
         path: &str,
         what: &str,
     ) -> Result<Vec<T>, GitHubError> {
-        let mut url = self.url(&format!("{path}?per_page={PER_PAGE}"));
+        self.get_all_with(installation_id, path, "", what).await
+    }
+
+    /// [`LiveGitHub::get_all`] with more query parameters (`&state=all`).
+    async fn get_all_with<T: serde::de::DeserializeOwned>(
+        &self,
+        installation_id: u64,
+        path: &str,
+        query: &str,
+        what: &str,
+    ) -> Result<Vec<T>, GitHubError> {
+        let mut url = self.url(&format!("{path}?per_page={PER_PAGE}{query}"));
         let mut items = Vec::new();
         for _ in 0..MAX_PAGES {
             let reply = self
@@ -559,7 +590,284 @@ impl LiveGitHub {
     }
 }
 
+/// The fields of a comment or issue Mentor reads back.
+#[derive(Deserialize)]
+struct Posted {
+    id: u64,
+    #[serde(default)]
+    number: Option<u64>,
+    #[serde(default)]
+    body: Option<String>,
+    #[serde(default)]
+    pull_request: Option<serde_json::Value>,
+    #[serde(default)]
+    performed_via_github_app: Option<serde_json::Value>,
+    #[serde(default)]
+    user: Option<PostedUser>,
+}
+
+#[derive(Deserialize)]
+struct PostedUser {
+    #[serde(rename = "type", default)]
+    kind: Option<String>,
+}
+
+impl LiveGitHub {
+    /// Sends a write as an installation and returns the reply, turning any non-2xx answer into an error.
+    async fn write(
+        &self,
+        installation_id: u64,
+        method: Method,
+        path: &str,
+        body: serde_json::Value,
+        retry_failures: bool,
+    ) -> Result<Reply, GitHubError> {
+        let what = format!("{method} {path}");
+        let reply = self
+            .send_with(
+                Identity::Installation(installation_id),
+                method,
+                &self.url(path),
+                ACCEPT_JSON,
+                Some(&body),
+                retry_failures,
+            )
+            .await?;
+        if !reply.status.is_success() {
+            return Err(GitHubError::Permanent(format!(
+                "{what}: {}{}",
+                reply.status,
+                github_message(&reply.body).map(|m| format!(": {m}")).unwrap_or_default()
+            )));
+        }
+        Ok(reply)
+    }
+
+    async fn comments(
+        &self,
+        installation_id: u64,
+        repo: &str,
+        number: u64,
+    ) -> Result<Vec<PostedText>, GitHubError> {
+        let path = format!("{}/issues/{number}/comments", repo_path(repo)?);
+        let items: Vec<Posted> =
+            self.get_all(installation_id, &path, "list of issue comments").await?;
+        Ok(items
+            .into_iter()
+            .filter(|c| {
+                c.performed_via_github_app.is_some()
+                    || c.user.as_ref().and_then(|u| u.kind.as_deref()) == Some("Bot")
+            })
+            .map(|c| PostedText { id: c.id, body: c.body.unwrap_or_default() })
+            .collect())
+    }
+
+    async fn issues_by_app(
+        &self,
+        installation_id: u64,
+        repo: &str,
+    ) -> Result<Vec<PostedText>, GitHubError> {
+        let path = format!("{}/issues", repo_path(repo)?);
+        let items: Vec<Posted> = self
+            .get_all_with(installation_id, &path, "&state=all&direction=asc", "list of issues")
+            .await?;
+        Ok(items
+            .into_iter()
+            // The issues list includes pull requests; only issues a bot (the App) opened can be Mentor's.
+            .filter(|i| i.pull_request.is_none())
+            .filter(|i| {
+                i.performed_via_github_app.is_some()
+                    || i.user.as_ref().and_then(|u| u.kind.as_deref()) == Some("Bot")
+            })
+            .filter_map(|i| Some(PostedText { id: i.number?, body: i.body.unwrap_or_default() }))
+            .collect())
+    }
+
+    async fn is_private(&self, installation_id: u64, repo: &str) -> Result<bool, GitHubError> {
+        #[derive(Deserialize)]
+        struct Repository {
+            #[serde(default)]
+            private: Option<bool>,
+            #[serde(default)]
+            visibility: Option<String>,
+        }
+        let path = repo_path(repo)?;
+        let reply = self
+            .send(
+                Identity::Installation(installation_id),
+                Method::GET,
+                &self.url(&path),
+                ACCEPT_JSON,
+            )
+            .await?;
+        if reply.status == StatusCode::NOT_FOUND {
+            return Err(GitHubError::Permanent(format!(
+                "GET {path}: 404 Not Found\n\nInstall the App on {repo} or fix the repository name."
+            )));
+        }
+        let r: Repository = self.json(&reply, "repository")?;
+        // Unknown visibility counts as public: Mentor never writes private things where it cannot tell.
+        Ok(match (r.visibility.as_deref(), r.private) {
+            (Some(v), _) => v != "public",
+            (None, Some(p)) => p,
+            (None, None) => false,
+        })
+    }
+}
+
 impl GitHubApi for LiveGitHub {
+    fn own_comments<'a>(
+        &'a self,
+        installation_id: u64,
+        repo: &'a str,
+        number: u64,
+    ) -> BoxFuture<'a, Result<Vec<PostedText>, GitHubError>> {
+        Box::pin(self.comments(installation_id, repo, number))
+    }
+
+    fn create_issue_comment<'a>(
+        &'a self,
+        installation_id: u64,
+        repo: &'a str,
+        number: u64,
+        body: &'a str,
+    ) -> BoxFuture<'a, Result<PostedText, GitHubError>> {
+        Box::pin(async move {
+            let path = format!("{}/issues/{number}/comments", repo_path(repo)?);
+            let reply = self
+                .write(
+                    installation_id,
+                    Method::POST,
+                    &path,
+                    serde_json::json!({ "body": body }),
+                    false,
+                )
+                .await?;
+            let c: Posted = self.json(&reply, "created comment")?;
+            Ok(PostedText { id: c.id, body: c.body.unwrap_or_default() })
+        })
+    }
+
+    fn update_issue_comment<'a>(
+        &'a self,
+        installation_id: u64,
+        repo: &'a str,
+        comment_id: u64,
+        body: &'a str,
+    ) -> BoxFuture<'a, Result<(), GitHubError>> {
+        Box::pin(async move {
+            let path = format!("{}/issues/comments/{comment_id}", repo_path(repo)?);
+            self.write(
+                installation_id,
+                Method::PATCH,
+                &path,
+                serde_json::json!({ "body": body }),
+                true,
+            )
+            .await
+            .map(drop)
+        })
+    }
+
+    fn create_reaction<'a>(
+        &'a self,
+        installation_id: u64,
+        repo: &'a str,
+        target: ReactionTarget,
+        content: &'a str,
+    ) -> BoxFuture<'a, Result<(), GitHubError>> {
+        Box::pin(async move {
+            let path = match target {
+                ReactionTarget::IssueComment(id) => {
+                    format!("{}/issues/comments/{id}/reactions", repo_path(repo)?)
+                }
+                ReactionTarget::ReviewComment(id) => {
+                    format!("{}/pulls/comments/{id}/reactions", repo_path(repo)?)
+                }
+            };
+            // GitHub answers 200 for a reaction that exists: a repeat is harmless, so retries are fine.
+            self.write(
+                installation_id,
+                Method::POST,
+                &path,
+                serde_json::json!({ "content": content }),
+                true,
+            )
+            .await
+            .map(drop)
+        })
+    }
+
+    fn own_issues<'a>(
+        &'a self,
+        installation_id: u64,
+        repo: &'a str,
+    ) -> BoxFuture<'a, Result<Vec<PostedText>, GitHubError>> {
+        Box::pin(self.issues_by_app(installation_id, repo))
+    }
+
+    fn create_issue<'a>(
+        &'a self,
+        installation_id: u64,
+        repo: &'a str,
+        title: &'a str,
+        body: &'a str,
+    ) -> BoxFuture<'a, Result<PostedText, GitHubError>> {
+        Box::pin(async move {
+            let path = format!("{}/issues", repo_path(repo)?);
+            let reply = self
+                .write(
+                    installation_id,
+                    Method::POST,
+                    &path,
+                    serde_json::json!({ "title": title, "body": body }),
+                    false,
+                )
+                .await?;
+            let i: Posted = self.json(&reply, "created issue")?;
+            let number = i.number.ok_or_else(|| {
+                GitHubError::Permanent("GitHub sent a created issue without a number".into())
+            })?;
+            Ok(PostedText { id: number, body: i.body.unwrap_or_default() })
+        })
+    }
+
+    fn update_issue<'a>(
+        &'a self,
+        installation_id: u64,
+        repo: &'a str,
+        number: u64,
+        title: &'a str,
+        body: &'a str,
+    ) -> BoxFuture<'a, Result<(), GitHubError>> {
+        Box::pin(async move {
+            let path = format!("{}/issues/{number}", repo_path(repo)?);
+            self.write(
+                installation_id,
+                Method::PATCH,
+                &path,
+                serde_json::json!({ "title": title, "body": body }),
+                true,
+            )
+            .await
+            .map(drop)
+        })
+    }
+
+    fn rate_limit_reset(&self, installation_id: u64) -> Option<SystemTime> {
+        let key = Identity::Installation(installation_id).quota_key();
+        let until = self.exhausted_until.lock().ok()?.get(&key).copied()?;
+        (until > SystemTime::now()).then_some(until)
+    }
+
+    fn repository_is_private<'a>(
+        &'a self,
+        installation_id: u64,
+        repo: &'a str,
+    ) -> BoxFuture<'a, Result<bool, GitHubError>> {
+        Box::pin(self.is_private(installation_id, repo))
+    }
+
     fn file_text<'a>(
         &'a self,
         installation_id: u64,

@@ -75,6 +75,137 @@ pub trait GitHubApi: Send + Sync + 'static {
         repo: &'a str,
         number: u64,
     ) -> BoxFuture<'a, Result<Vec<ReviewInfo>, GitHubError>>;
+
+    /// Returns the comments on issue or PR `number` (all pages) written by App or bot accounts, oldest first:
+    /// only those can be Mentor's, so a person quoting a hidden marker cannot pass their comment off as one.
+    fn own_comments<'a>(
+        &'a self,
+        installation_id: u64,
+        repo: &'a str,
+        number: u64,
+    ) -> BoxFuture<'a, Result<Vec<PostedText>, GitHubError>> {
+        let _ = (installation_id, number);
+        Box::pin(async move { Err(read_only(repo)) })
+    }
+
+    /// Creates a comment on issue or PR `number` and returns it.
+    ///
+    /// Never retried inside the call on a 5xx or timeout: GitHub may have created it anyway, and only the
+    /// caller (the outbox) can look for it before trying again.
+    fn create_issue_comment<'a>(
+        &'a self,
+        installation_id: u64,
+        repo: &'a str,
+        number: u64,
+        body: &'a str,
+    ) -> BoxFuture<'a, Result<PostedText, GitHubError>> {
+        let _ = (installation_id, number, body);
+        Box::pin(async move { Err(read_only(repo)) })
+    }
+
+    /// Replaces the body of issue comment `comment_id`.
+    fn update_issue_comment<'a>(
+        &'a self,
+        installation_id: u64,
+        repo: &'a str,
+        comment_id: u64,
+        body: &'a str,
+    ) -> BoxFuture<'a, Result<(), GitHubError>> {
+        let _ = (installation_id, comment_id, body);
+        Box::pin(async move { Err(read_only(repo)) })
+    }
+
+    /// Adds reaction `content` (`+1`, `eyes`, …) to a comment; adding one that exists is not an error.
+    fn create_reaction<'a>(
+        &'a self,
+        installation_id: u64,
+        repo: &'a str,
+        target: ReactionTarget,
+        content: &'a str,
+    ) -> BoxFuture<'a, Result<(), GitHubError>> {
+        let _ = (installation_id, target, content);
+        Box::pin(async move { Err(read_only(repo)) })
+    }
+
+    /// Returns every issue of `repo` (open and closed, all pages) that the App itself opened, oldest first;
+    /// `PostedText::id` is the issue number.
+    fn own_issues<'a>(
+        &'a self,
+        installation_id: u64,
+        repo: &'a str,
+    ) -> BoxFuture<'a, Result<Vec<PostedText>, GitHubError>> {
+        let _ = installation_id;
+        Box::pin(async move { Err(read_only(repo)) })
+    }
+
+    /// Opens an issue and returns it (`PostedText::id` is its number); not retried inside the call (see
+    /// [`GitHubApi::create_issue_comment`]).
+    fn create_issue<'a>(
+        &'a self,
+        installation_id: u64,
+        repo: &'a str,
+        title: &'a str,
+        body: &'a str,
+    ) -> BoxFuture<'a, Result<PostedText, GitHubError>> {
+        let _ = (installation_id, title, body);
+        Box::pin(async move { Err(read_only(repo)) })
+    }
+
+    /// Replaces the title and body of issue `number`.
+    fn update_issue<'a>(
+        &'a self,
+        installation_id: u64,
+        repo: &'a str,
+        number: u64,
+        title: &'a str,
+        body: &'a str,
+    ) -> BoxFuture<'a, Result<(), GitHubError>> {
+        let _ = (installation_id, number, title, body);
+        Box::pin(async move { Err(read_only(repo)) })
+    }
+
+    /// Returns when the primary rate limit of `installation_id` resets, if GitHub said it is used up; callers
+    /// that reschedule work (the outbox) wait at least until then instead of asking again too early.
+    fn rate_limit_reset(&self, installation_id: u64) -> Option<std::time::SystemTime> {
+        let _ = installation_id;
+        None
+    }
+
+    /// Returns true when `repo` is private (GitHub's `private`, or a `visibility` other than `public`).
+    fn repository_is_private<'a>(
+        &'a self,
+        installation_id: u64,
+        repo: &'a str,
+    ) -> BoxFuture<'a, Result<bool, GitHubError>> {
+        let _ = installation_id;
+        Box::pin(async move { Err(read_only(repo)) })
+    }
+}
+
+/// A comment or issue Mentor wrote (or finds while looking for its own): its id (an issue's number) and body.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PostedText {
+    /// Comment id, or issue number.
+    pub id: u64,
+    /// The Markdown body as GitHub stores it.
+    pub body: String,
+}
+
+/// The comment a reaction goes on.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(tag = "on", content = "id", rename_all = "snake_case")]
+pub enum ReactionTarget {
+    /// A conversation comment of an issue or PR (`issue_comment` events).
+    IssueComment(u64),
+    /// A comment on a line of a PR's diff (`pull_request_review_comment` events).
+    ReviewComment(u64),
+}
+
+/// The error of an implementation that only reads (kept so read-only stand-ins need not write every method).
+fn read_only(repo: &str) -> GitHubError {
+    GitHubError::Permanent(format!(
+        "this GitHub connection cannot write to {repo}\n\nRun the server with a GitHub App (MENTOR_APP_ID)."
+    ))
 }
 
 /// A secret (private key, token) whose `Debug` and `Display` never show it.

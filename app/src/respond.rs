@@ -1,0 +1,370 @@
+//! What Mentor writes back to GitHub for one delivery: the review guide, replies to `/mentor` commands and the
+//! growth journal. Everything is returned as planned outbox writes (plus the evidence and touchpoints commands
+//! make), stored by the worker in the same transaction as the delivery's other effects.
+
+use std::sync::Arc;
+
+use chrono::{DateTime, Utc};
+use mentor_core::activity::{PullRequestFacts, Source};
+use mentor_core::command::{self, CommandContext, Decision};
+use mentor_core::config::Pair;
+use mentor_core::conventional::FeedbackMix;
+use mentor_core::evidence::{self, MilestoneStatus, Vantage};
+use mentor_core::identity::Roster;
+use mentor_core::template::{self, PullRequest};
+use mentor_core::{Config, Evidence, Login, Touchpoint, touchpoint};
+use serde_json::Value;
+
+use crate::github::ReactionTarget;
+use crate::outbox::{self, Write};
+
+use crate::config_source::ConfigSourceError;
+use crate::store::{Outcome, PlannedWrite};
+use crate::worker::{Failure, Worker};
+
+/// What responding to a delivery adds to its outcome.
+#[derive(Debug, Default)]
+pub struct Response {
+    /// GitHub writes to plan.
+    pub writes: Vec<PlannedWrite>,
+    /// Evidence rows from commands.
+    pub evidence: Vec<Evidence>,
+    /// Touchpoints from commands.
+    pub touchpoints: Vec<Touchpoint>,
+    /// A problem for the operator, kept with the delivery.
+    pub problem: Option<String>,
+    /// Conventional Comments counts (FeedbackMix JSON) for touchpoints, by key.
+    pub feedback: Vec<(String, String)>,
+}
+
+/// Plans the writes for `event` with `payload`; `outcome` holds what the delivery already produced.
+pub(crate) async fn plan(
+    worker: &Worker,
+    event: &str,
+    payload: &Value,
+    outcome: &Outcome,
+) -> Result<Response, Failure> {
+    let mut response = Response::default();
+    let action = payload.get("action").and_then(Value::as_str).unwrap_or_default();
+    let wanted = match event {
+        "pull_request" => crate::guide::is_guide_action(action),
+        // Only new comments run commands: an edit or a redelivery never runs one twice.
+        "issue_comment" | "pull_request_review_comment" => {
+            action == "created"
+                && payload
+                    .pointer("/comment/body")
+                    .and_then(Value::as_str)
+                    .is_some_and(|b| b.contains("/mentor"))
+        }
+        _ => false,
+    };
+    // Reviews and review comments: the labels' counts go on the touchpoints they made (never the text).
+    let feedback_body = match (event, action) {
+        ("pull_request_review", "submitted") => payload.pointer("/review/body"),
+        ("pull_request_review_comment", "created") => payload.pointer("/comment/body"),
+        _ => None,
+    };
+    if let Some(body) = feedback_body.and_then(Value::as_str) {
+        let mut mix = FeedbackMix::default();
+        mix.add_text(body);
+        let json = serde_json::to_string(&mix).unwrap_or_default();
+        response.feedback =
+            outcome.touchpoints.iter().map(|t| (t.key.clone(), json.clone())).collect();
+    }
+    // New evidence refreshes the growth journal.
+    if !wanted && outcome.evidence.is_empty() {
+        return Ok(response);
+    }
+    let (Some(installation_id), Some(repo)) = (
+        payload.pointer("/installation/id").and_then(Value::as_u64),
+        payload.pointer("/repository/full_name").and_then(Value::as_str),
+    ) else {
+        return Ok(response);
+    };
+    let config = worker.configs.config_for(installation_id, repo).await.map_err(|e| match &e {
+        ConfigSourceError::Unreachable { transient: true, .. } => Failure::Transient(e.to_string()),
+        _ => Failure::Permanent(e.to_string()),
+    })?;
+    let Some(config) = config else { return Ok(response) };
+    let now = Utc::now();
+    if wanted && event == "pull_request" {
+        let guide = worker
+            .guides
+            .plan(
+                worker.github.as_ref(),
+                &worker.store,
+                &config,
+                installation_id,
+                repo,
+                action,
+                payload,
+                now,
+            )
+            .await?;
+        response.writes.extend(guide.write);
+        response.problem = guide.problem;
+    } else if wanted {
+        commands(worker, &config, installation_id, repo, event, payload, now, &mut response)
+            .await?;
+    }
+    if let Some(journal_repo) = &config.privacy.journal_repo {
+        let mut changed: Vec<&Login> =
+            outcome.evidence.iter().chain(&response.evidence).map(|e| &e.mentee).collect();
+        changed.sort();
+        changed.dedup();
+        let mut writes = Vec::new();
+        for mentee in changed {
+            let stored = worker
+                .store
+                .evidence_of(mentee.as_str())
+                .await
+                .map_err(|e| Failure::Transient(format!("database: {e:#}")))?;
+            // What this delivery adds is not committed yet: it replaces stored rows with the same key.
+            let mut rows: Vec<Evidence> = stored;
+            for new in
+                outcome.evidence.iter().chain(&response.evidence).filter(|e| &e.mentee == mentee)
+            {
+                rows.retain(|r| r.key != new.key);
+                rows.push(new.clone());
+            }
+            for pair in config.pairs_of_mentee(mentee) {
+                let marker = format!("journal:{}/{}", pair.mentor, pair.mentee);
+                let body = outbox::with_marker(&journal_body(&config, pair, &rows, now), &marker);
+                let write =
+                    Write::Issue { title: format!("Growth journal: @{}", pair.mentee), body };
+                writes.push(outbox::plan(marker, installation_id, journal_repo, &write));
+            }
+        }
+        response.writes.extend(writes);
+    }
+    Ok(response)
+}
+
+/// Returns the growth journal of `pair` as of `now`: every milestone of the track with its status, due date
+/// (overdue marked) and the evidence that counts for it, linked. Only ever written into a private repository.
+pub fn journal_body(config: &Config, pair: &Pair, rows: &[Evidence], now: DateTime<Utc>) -> String {
+    let report = evidence::report(config, pair, rows, Vantage::GitHub, now);
+    let mut text = format!(
+        "Mentee: {} · Mentor: {} · Track: `{}` · Since: {}\n\n| Milestone | Stage | Status | Due | Evidence |\n|---|---|---|---|---|\n",
+        pair.mentee, pair.mentor, pair.track, pair.since
+    );
+    for m in &report.milestones {
+        let status = match m.status {
+            MilestoneStatus::Met => "met",
+            MilestoneStatus::Open => "open",
+            MilestoneStatus::Overdue => "**overdue**",
+            MilestoneStatus::Undecided => "waiting for confirmation",
+        };
+        let mut links: Vec<String> = rows
+            .iter()
+            .filter(|r| r.milestone == m.id && r.track == pair.track)
+            .filter(|r| r.status != evidence::EvidenceStatus::Rejected)
+            .map(|r| {
+                let label = format!("{} ({})", r.source, r.at.format("%Y-%m-%d"));
+                let claimed =
+                    if r.status == evidence::EvidenceStatus::Claimed { ", claimed" } else { "" };
+                match &r.url {
+                    Some(url) => format!("[{label}]({url}){claimed}"),
+                    None => format!("{label}{claimed}"),
+                }
+            })
+            .collect();
+        links.sort();
+        text.push_str(&format!(
+            "| {} (`{}`) | {} | {} | {} | {} |\n",
+            template::inert_markdown(&m.title).replace('|', "\\|"),
+            m.id,
+            serde_json::to_value(m.stage)
+                .ok()
+                .and_then(|v| v.as_str().map(str::to_owned))
+                .unwrap_or_default(),
+            status,
+            m.due.map(|d| d.to_string()).unwrap_or_else(|| "–".into()),
+            if links.is_empty() { "–".to_string() } else { links.join("<br>") }
+        ));
+    }
+    text.push_str(
+        "\nKept up to date by Mentor from the program's evidence; edits here are overwritten.",
+    );
+    text
+}
+
+/// Runs the `/mentor` commands of a new comment: evidence and check-ins become rows, the answers one reply
+/// comment keyed by the comment's id (so a retry never replies twice), or a `+1` reaction when nothing needs
+/// saying (a check-in).
+#[allow(clippy::too_many_arguments)]
+async fn commands(
+    worker: &Worker,
+    config: &Arc<Config>,
+    installation_id: u64,
+    repo: &str,
+    event: &str,
+    payload: &Value,
+    now: DateTime<Utc>,
+    response: &mut Response,
+) -> Result<(), Failure> {
+    let text = |pointer: &str| payload.pointer(pointer).and_then(Value::as_str);
+    let (Some(body), Some(actor), Some(comment_id)) = (
+        text("/comment/body"),
+        text("/comment/user/login"),
+        payload.pointer("/comment/id").and_then(Value::as_u64),
+    ) else {
+        return Ok(());
+    };
+    if text("/comment/user/type") == Some("Bot") {
+        return Ok(());
+    }
+    let parsed = command::parse_commands(body);
+    if parsed.is_empty() {
+        return Ok(());
+    }
+    let (kind, pr_root, reaction) = if event == "issue_comment" {
+        if payload.pointer("/issue/pull_request").is_none_or(Value::is_null) {
+            return Ok(());
+        }
+        ("comment", "/issue", ReactionTarget::IssueComment(comment_id))
+    } else {
+        ("review_comment", "/pull_request", ReactionTarget::ReviewComment(comment_id))
+    };
+    let Some(number) = payload.pointer(&format!("{pr_root}/number")).and_then(Value::as_u64) else {
+        return Ok(());
+    };
+    let labels = payload
+        .pointer(&format!("{pr_root}/labels"))
+        .and_then(Value::as_array)
+        .map(|ls| ls.iter().filter_map(|l| l.get("name")?.as_str().map(str::to_owned)).collect());
+    let facts = PullRequestFacts {
+        number,
+        author: text(&format!("{pr_root}/user/login")).map(Login::new),
+        title: text(&format!("{pr_root}/title")).map(str::to_owned),
+        labels,
+        ..PullRequestFacts::default()
+    };
+    let pr_url = text(&format!("{pr_root}/html_url"));
+    let source = Source {
+        repo: repo.to_owned(),
+        id: format!("{kind}/{comment_id}"),
+        url: text("/comment/html_url").map(str::to_owned),
+    };
+    let public = !payload.pointer("/repository/private").and_then(Value::as_bool).unwrap_or(false);
+    let templates = match worker
+        .guides
+        .templates(worker.github.as_ref(), installation_id, repo, config)
+        .await
+    {
+        Ok(t) => t,
+        Err(crate::guide::TemplatesError::GitHub(e)) => return Err(e.into()),
+        Err(crate::guide::TemplatesError::Invalid(problem)) => {
+            response.problem = Some(format!("templates: {problem}"));
+            Arc::new(template::resolve(template::builtin(), Vec::new()))
+        }
+    };
+    let actor = Login::new(actor);
+    let maintainer =
+        matches!(text("/comment/author_association"), Some("OWNER" | "MEMBER" | "COLLABORATOR"));
+    let ctx = CommandContext {
+        config,
+        templates: &templates,
+        actor: &actor,
+        actor_is_maintainer: maintainer,
+        pr: &facts,
+        pr_url,
+        comment: &source,
+        public_repo: public,
+        now,
+    };
+    let roster = Roster::new(config);
+    let mut replies = Vec::new();
+    let mut acted = false;
+    for (index, result) in parsed.into_iter().enumerate() {
+        let decision = match result {
+            Err(e) => {
+                replies.push(e.to_string());
+                continue;
+            }
+            Ok(cmd) => command::decide(&cmd, &ctx),
+        };
+        match decision {
+            Decision::Ignored => {}
+            Decision::Reply(text) | Decision::Denied(text) | Decision::Invalid(text) => {
+                replies.push(text)
+            }
+            Decision::Evidence { evidence, reply } => {
+                response.evidence.push(evidence);
+                replies.push(reply);
+            }
+            Decision::Touchpoint { activity, .. } => {
+                response.touchpoints.extend(touchpoint::derive(config, &roster, &activity));
+                acted = true;
+            }
+            Decision::Template { id, mentor, mentee } => {
+                let Some(pair) =
+                    config.pairs.iter().find(|p| p.mentor == mentor && p.mentee == mentee)
+                else {
+                    continue;
+                };
+                let pr = PullRequest {
+                    repo: repo.to_owned(),
+                    private: !public,
+                    number,
+                    title: facts.title.clone().unwrap_or_default(),
+                    url: pr_url.unwrap_or_default().to_owned(),
+                    author: mentee.clone(),
+                    draft: false,
+                    additions: 0,
+                    deletions: 0,
+                    changed_files: 0,
+                    labels: facts.labels.clone().unwrap_or_default(),
+                    changed_paths: None,
+                };
+                let rows = worker
+                    .store
+                    .evidence_of(mentee.as_str())
+                    .await
+                    .map_err(|e| Failure::Transient(format!("database: {e:#}")))?;
+                let met = met_milestones(config, pair, &rows, now);
+                let in_play = template::milestones_in_play(config, pair, &pr, &met, now);
+                let ctx = template::context(config, pair, &pr, in_play, &met, public, now);
+                match templates.render(&id, &ctx) {
+                    Ok(text) => {
+                        let marker = format!(
+                            "template:{}:{kind}/{comment_id}:{index}",
+                            repo.to_ascii_lowercase()
+                        );
+                        let write =
+                            Write::Comment { number, body: outbox::with_marker(&text, &marker) };
+                        response.writes.push(outbox::plan(marker, installation_id, repo, &write));
+                        acted = true;
+                    }
+                    Err(e) => replies.push(format!("template `{id}` could not be rendered: {e}")),
+                }
+            }
+        }
+    }
+    if !replies.is_empty() {
+        let marker = format!("reply:{}:{kind}/{comment_id}", repo.to_ascii_lowercase());
+        let write =
+            Write::Comment { number, body: outbox::with_marker(&replies.join("\n\n"), &marker) };
+        response.writes.push(outbox::plan(marker, installation_id, repo, &write));
+    } else if acted {
+        let marker = format!("reaction:{}:{kind}/{comment_id}", repo.to_ascii_lowercase());
+        let write = Write::Reaction { target: reaction, content: "+1".into() };
+        response.writes.push(outbox::plan(marker, installation_id, repo, &write));
+    }
+    Ok(())
+}
+
+/// Returns the ids of `pair`'s milestones met by `rows`.
+pub fn met_milestones(
+    config: &Config,
+    pair: &Pair,
+    rows: &[Evidence],
+    now: DateTime<Utc>,
+) -> Vec<String> {
+    evidence::report(config, pair, rows, Vantage::GitHub, now)
+        .milestones
+        .into_iter()
+        .filter(|m| m.status == MilestoneStatus::Met)
+        .map(|m| m.id)
+        .collect()
+}
