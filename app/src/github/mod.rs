@@ -49,8 +49,10 @@ pub enum GitHubError {
     Permanent(String),
 }
 
-/// Everything Mentor reads from (and, later, writes to) GitHub. Live: octocrab with App auth. Tests: the live
-/// implementation pointed at a fake GitHub HTTP server. Demo: an offline implementation over bundled data.
+/// Everything Mentor reads from and writes to GitHub.
+///
+/// Live: [`LiveGitHub`] (reqwest with App auth; `live.rs` says why not octocrab). Tests: the live implementation
+/// pointed at a fake GitHub HTTP server. Demo: an offline implementation over bundled data.
 pub trait GitHubApi: Send + Sync + 'static {
     /// Returns the text of `path` on the default branch of `repo` ("owner/name"), or None when it does not exist.
     fn file_text<'a>(
