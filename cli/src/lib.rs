@@ -19,6 +19,15 @@ use clap::Parser;
 
 /// Runs the CLI with the process arguments and returns its exit code (0 ok, 1 failure, 2 usage).
 pub fn run() -> ExitCode {
+    // Git runs `mentor hook …` on every commit, so it skips building clap's whole command tree (a measurable
+    // share of the hook's start-up); `mentor hook --help` still goes through clap.
+    let mut argv = std::env::args_os();
+    if argv.nth(1).is_some_and(|a| a == "hook") {
+        let args: Vec<String> = argv.map(|a| a.to_string_lossy().into_owned()).collect();
+        if !args.iter().any(|a| a == "--help" || a == "-h") {
+            return commands::run_hook(args);
+        }
+    }
     let cli = match commands::Cli::try_parse() {
         Ok(cli) => cli,
         Err(err) => {

@@ -22,7 +22,7 @@ use crate::hooks::runtime::{self, Verdict};
 pub struct HookArgs {
     /// Hook name and the arguments git passed.
     #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
-    args: Vec<String>,
+    pub args: Vec<String>,
 }
 
 /// Runs the hook named first in `args`; failures of Mentor itself are warnings and exit 0.

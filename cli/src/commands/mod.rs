@@ -45,6 +45,11 @@ enum Command {
     Completions(completions::CompletionsArgs),
 }
 
+/// Runs `mentor hook <args…>` without going through the command-line parser.
+pub fn run_hook(args: Vec<String>) -> ExitCode {
+    hook::cmd_hook(hook::HookArgs { args })
+}
+
 /// Runs the parsed command.
 pub fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.command {
