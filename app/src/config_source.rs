@@ -18,6 +18,7 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use mentor_core::config::{ConfigError, ConfigErrors};
+use mentor_core::trailer::{self, TrailerOptions};
 use mentor_core::{Activity, ActivityKind, Config, Login, ReviewState};
 
 use crate::github::{GitHubApi, GitHubError};
@@ -460,6 +461,15 @@ pub async fn enrich(
     }
     let Some(pr) = activity.pr.as_mut() else { return Ok(()) };
     let author = pr.author.clone().unwrap_or_else(|| activity.actor.clone());
+    // The landed commit's trailers (pairing, `Milestone:`) are what the CLI reads from a clone; fetch them for
+    // people in the program so both see the same history. A merge commit's own message carries none.
+    if activity.trailers.is_empty()
+        && config.person(&author).is_some()
+        && let Some(sha) = pr.merge_commit.as_deref()
+        && let Some(message) = github.commit_message(installation_id, repo, sha).await?
+    {
+        activity.trailers = trailer::parse(&message, &TrailerOptions::default());
+    }
     let rules = config
         .pairs_of_mentee(&author)
         .filter_map(|pair| config.track(&pair.track))

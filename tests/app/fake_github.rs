@@ -108,6 +108,8 @@ struct Data {
     pr_files: HashMap<(String, u64), Vec<Value>>,
     /// (repo lowercased, PR number) → review objects.
     pr_reviews: HashMap<(String, u64), Vec<Value>>,
+    /// (repo lowercased, sha) → commit message.
+    commits: HashMap<(String, String), String>,
     faults: VecDeque<(String, Fault)>,
     requests: Vec<Recorded>,
     /// token → (installation id, expiry).
@@ -188,6 +190,11 @@ impl FakeGitHub {
             })
             .collect();
         self.data().pr_files.insert((repo.to_ascii_lowercase(), number), files);
+    }
+
+    /// Serves commit `sha` of `repo` with `message`.
+    pub fn put_commit(&self, repo: &str, sha: &str, message: &str) {
+        self.data().commits.insert((repo.to_ascii_lowercase(), sha.to_owned()), message.to_owned());
     }
 
     /// Serves reviews of PR `number` as (login, user type, STATE).
@@ -603,6 +610,15 @@ fn answer(
                     axum::Json(json!({"type": "file", "encoding": "base64", "content": wrapped.join("\n") + "\n",
                                       "name": rest.last(), "path": key.1, "size": text.len()}))
                     .into_response()
+                }
+            }
+        }
+        ("GET", ["repos", owner, repo, "commits", sha]) => {
+            let key = (format!("{owner}/{repo}").to_ascii_lowercase(), (*sha).to_owned());
+            match data.commits.get(&key) {
+                None => message(StatusCode::NOT_FOUND, "No commit found for SHA"),
+                Some(text) => {
+                    axum::Json(json!({"sha": sha, "commit": {"message": text}})).into_response()
                 }
             }
         }

@@ -526,6 +526,46 @@ async fn github_enrich_fetches_files_only_when_a_rule_needs_them() {
 }
 
 #[tokio::test]
+async fn github_enrich_reads_the_landed_commits_trailers_like_the_cli() {
+    let fake = FakeGitHub::start().await;
+    fake.put_pr_files("acme/api", 9, &[("src/a.rs", 1, 1)]);
+    let sha = "0123456789abcdef0123456789abcdef01234567";
+    fake.put_commit(
+        "acme/api",
+        sha,
+        "Add a thing (#9)\n\nCo-authored-by: Bob Builder <bob@example.com>\nMilestone: first-pr\n",
+    );
+    let github = client(&fake);
+    let config = parse(PEOPLE_AND_TRACKS);
+    let facts =
+        PullRequestFacts { number: 9, merge_commit: Some(sha.to_owned()), ..Default::default() };
+    let mut activity = merged_pr("alice", facts);
+    enrich(&github, &config, INSTALLATION, "acme/api", &mut activity).await.unwrap();
+    assert_eq!(
+        activity.trailers,
+        vec![
+            mentor_core::Trailer::new("Co-authored-by", "Bob Builder <bob@example.com>"),
+            mentor_core::Trailer::new("Milestone", "first-pr"),
+        ]
+    );
+    assert_eq!(fake.count("/commits/"), 1);
+
+    // An unknown commit leaves the activity without trailers, and someone outside the program is not looked up.
+    fake.clear_requests();
+    let facts =
+        PullRequestFacts { number: 9, merge_commit: Some("f".repeat(40)), ..Default::default() };
+    let mut unknown = merged_pr("alice", facts);
+    enrich(&github, &config, INSTALLATION, "acme/api", &mut unknown).await.unwrap();
+    assert!(unknown.trailers.is_empty());
+    let facts =
+        PullRequestFacts { number: 9, merge_commit: Some(sha.to_owned()), ..Default::default() };
+    let mut stranger = merged_pr("stranger", facts);
+    enrich(&github, &config, INSTALLATION, "acme/api", &mut stranger).await.unwrap();
+    assert!(stranger.trailers.is_empty());
+    assert_eq!(fake.count("/commits/"), 1);
+}
+
+#[tokio::test]
 async fn github_enrich_counts_distinct_human_reviewers_other_than_the_author() {
     let fake = FakeGitHub::start().await;
     fake.put_pr_reviews(

@@ -16,6 +16,8 @@ mod github;
 mod journal;
 /// The outbox and the review guide against the fake GitHub.
 mod outbox;
+/// The app and the CLI agree on the same history.
+mod parity;
 /// Shared fixtures.
 mod util;
 /// `POST /webhook`.

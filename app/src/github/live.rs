@@ -463,6 +463,41 @@ impl LiveGitHub {
         Err(GitHubError::Permanent(format!("GET {path}: more than {MAX_PAGES} pages")))
     }
 
+    async fn commit(
+        &self,
+        installation_id: u64,
+        repo: &str,
+        sha: &str,
+    ) -> Result<Option<String>, GitHubError> {
+        let api_path = format!("{}/commits/{}", repo_path(repo)?, encode_segment(sha));
+        let reply = self
+            .send(
+                Identity::Installation(installation_id),
+                Method::GET,
+                &self.url(&api_path),
+                ACCEPT_JSON,
+            )
+            .await?;
+        // 404: no such commit; 422: not a commit id GitHub accepts. Neither is worth a retry.
+        if reply.status == StatusCode::NOT_FOUND || reply.status == StatusCode::UNPROCESSABLE_ENTITY
+        {
+            return Ok(None);
+        }
+        #[derive(Deserialize)]
+        struct Inner {
+            message: String,
+        }
+        #[derive(Deserialize)]
+        struct Commit {
+            commit: Inner,
+        }
+        let body: serde_json::Value = self.json(&reply, "commit answer")?;
+        let commit: Commit = serde_json::from_value(body).map_err(|e| {
+            GitHubError::Permanent(format!("GitHub sent an unexpected commit answer: {e}"))
+        })?;
+        Ok(Some(commit.commit.message))
+    }
+
     async fn contents(
         &self,
         installation_id: u64,
@@ -884,6 +919,15 @@ impl GitHubApi for LiveGitHub {
         number: u64,
     ) -> BoxFuture<'a, Result<Vec<ChangedFile>, GitHubError>> {
         Box::pin(self.files(installation_id, repo, number))
+    }
+
+    fn commit_message<'a>(
+        &'a self,
+        installation_id: u64,
+        repo: &'a str,
+        sha: &'a str,
+    ) -> BoxFuture<'a, Result<Option<String>, GitHubError>> {
+        Box::pin(self.commit(installation_id, repo, sha))
     }
 
     fn pull_request_reviews<'a>(

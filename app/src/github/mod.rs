@@ -173,6 +173,19 @@ pub trait GitHubApi: Send + Sync + 'static {
         None
     }
 
+    /// Returns the full message of commit `sha` in `repo`, or None when GitHub does not know the commit.
+    ///
+    /// Implementations that cannot see commits (the offline demo) keep this default and answer None.
+    fn commit_message<'a>(
+        &'a self,
+        installation_id: u64,
+        repo: &'a str,
+        sha: &'a str,
+    ) -> BoxFuture<'a, Result<Option<String>, GitHubError>> {
+        let _ = (installation_id, repo, sha);
+        Box::pin(async { Ok(None) })
+    }
+
     /// Returns true when `repo` is private (GitHub's `private`, or a `visibility` other than `public`).
     fn repository_is_private<'a>(
         &'a self,
