@@ -458,6 +458,10 @@ impl Store {
         let recorded = on_pool!(self, p => {
             let mut tx = p.begin().await?;
             let mut recorded = 0usize;
+            let mut new_touchpoints: Vec<(&Touchpoint, &String, &String)> = Vec::new();
+            let mut feedback: Vec<&(String, String)> = Vec::new();
+            // The last delivery's installation wins, as when each upserted in turn.
+            let mut seen_repos: std::collections::BTreeMap<&str, u64> = std::collections::BTreeMap::new();
             for ((claim, result), (touchpoints, evidence)) in results.iter().zip(&encoded) {
                 let outcome = match result {
                     Finished::Done(outcome) => outcome,
@@ -496,19 +500,10 @@ impl Store {
                     continue;
                 }
                 recorded += 1;
-                for (t, data) in touchpoints {
-                    sqlx::query(
-                        "INSERT INTO touchpoints (key, mentor, mentee, at, delivery_id, data) VALUES ($1, $2, $3, $4, $5, $6) \
-                         ON CONFLICT (key) DO NOTHING",
-                    )
-                    .bind(&t.key)
-                    .bind(t.mentor.as_str())
-                    .bind(t.mentee.as_str())
-                    .bind(ms(t.at))
-                    .bind(&claim.id)
-                    .bind(data)
-                    .execute(&mut *tx)
-                    .await?;
+                new_touchpoints.extend(touchpoints.iter().map(|(t, data)| (*t, data, &claim.id)));
+                feedback.extend(outcome.feedback.iter());
+                if let Some((repo, installation)) = &outcome.repo {
+                    seen_repos.insert(repo.as_str(), *installation);
                 }
                 for (e, data) in evidence {
                     sqlx::query(
@@ -523,13 +518,6 @@ impl Store {
                     .execute(&mut *tx)
                     .await?;
                 }
-                for (key, mix) in &outcome.feedback {
-                    sqlx::query("UPDATE touchpoints SET feedback = $1 WHERE key = $2")
-                        .bind(mix)
-                        .bind(key)
-                        .execute(&mut *tx)
-                        .await?;
-                }
                 for w in &outcome.writes {
                     sqlx::query(PLAN_SQL)
                         .bind(&w.marker)
@@ -541,17 +529,41 @@ impl Store {
                         .execute(&mut *tx)
                         .await?;
                 }
-                if let Some((repo, installation)) = &outcome.repo {
-                    sqlx::query(
-                        "INSERT INTO repos (repo, installation_id, seen_at) VALUES ($1, $2, $3) \
-                         ON CONFLICT (repo) DO UPDATE SET installation_id = excluded.installation_id, seen_at = excluded.seen_at",
-                    )
-                    .bind(repo)
-                    .bind(*installation as i64)
-                    .bind(now)
+            }
+            // Touchpoints of the whole batch in multi-row statements (first stored wins, as one by one), then the
+            // feedback counts on them in delivery order, then each repo once: statements, not rows, cost here.
+            for chunk in new_touchpoints.chunks(500) {
+                let mut rows = sqlx::QueryBuilder::new(
+                    "INSERT INTO touchpoints (key, mentor, mentee, at, delivery_id, data) ",
+                );
+                rows.push_values(chunk, |mut row, (t, data, delivery)| {
+                    row.push_bind(&t.key)
+                        .push_bind(t.mentor.as_str())
+                        .push_bind(t.mentee.as_str())
+                        .push_bind(ms(t.at))
+                        .push_bind(*delivery)
+                        .push_bind(*data);
+                });
+                rows.push(" ON CONFLICT (key) DO NOTHING");
+                rows.build().execute(&mut *tx).await?;
+            }
+            for (key, mix) in &feedback {
+                sqlx::query("UPDATE touchpoints SET feedback = $1 WHERE key = $2")
+                    .bind(mix)
+                    .bind(key)
                     .execute(&mut *tx)
                     .await?;
-                }
+            }
+            for (repo, installation) in &seen_repos {
+                sqlx::query(
+                    "INSERT INTO repos (repo, installation_id, seen_at) VALUES ($1, $2, $3) \
+                     ON CONFLICT (repo) DO UPDATE SET installation_id = excluded.installation_id, seen_at = excluded.seen_at",
+                )
+                .bind(*repo)
+                .bind(*installation as i64)
+                .bind(now)
+                .execute(&mut *tx)
+                .await?;
             }
             tx.commit().await?;
             recorded
