@@ -462,6 +462,36 @@ impl Store {
             let mut feedback: Vec<&(String, String)> = Vec::new();
             // The last delivery's installation wins, as when each upserted in turn.
             let mut seen_repos: std::collections::BTreeMap<&str, u64> = std::collections::BTreeMap::new();
+            // Done marks for the whole batch in multi-row statements, fenced per row by status and attempts; the
+            // ids that came back are the claims still held, whose effects are stored below.
+            let done: Vec<(&ClaimedDelivery, &Outcome)> = results
+                .iter()
+                .filter_map(|(claim, result)| match result {
+                    Finished::Done(outcome) => Some((claim, outcome)),
+                    _ => None,
+                })
+                .collect();
+            let mut held: std::collections::HashSet<String> = std::collections::HashSet::new();
+            for chunk in done.chunks(200) {
+                let mut update = sqlx::QueryBuilder::new(
+                    "UPDATE deliveries SET status = 'done', processed_count = processed_count + 1, last_error = v.column3, updated_at = ",
+                );
+                update.push_bind(now);
+                update.push(", repo = COALESCE(v.column4, deliveries.repo) FROM (");
+                update.push_values(chunk, |mut row, (claim, outcome)| {
+                    row.push_bind(&claim.id)
+                        .push_bind(claim.attempts)
+                        .push_bind(&outcome.note)
+                        .push_bind(outcome.repo.as_ref().map(|(r, _)| r.as_str()));
+                });
+                update.push(
+                    ") AS v WHERE deliveries.id = v.column1 AND deliveries.status = 'processing' \
+                     AND deliveries.attempts = v.column2 RETURNING deliveries.id",
+                );
+                for row in update.build().fetch_all(&mut *tx).await? {
+                    held.insert(row.try_get("id")?);
+                }
+            }
             for ((claim, result), (touchpoints, evidence)) in results.iter().zip(&encoded) {
                 let outcome = match result {
                     Finished::Done(outcome) => outcome,
@@ -483,20 +513,7 @@ impl Store {
                         continue;
                     }
                 };
-                let repo = outcome.repo.as_ref().map(|(r, _)| r.clone());
-                let updated = sqlx::query(
-                    "UPDATE deliveries SET status = 'done', processed_count = processed_count + 1, last_error = $1, \
-                     updated_at = $2, repo = COALESCE($3, repo) WHERE id = $4 AND status = 'processing' AND attempts = $5",
-                )
-                .bind(&outcome.note)
-                .bind(now)
-                .bind(&repo)
-                .bind(&claim.id)
-                .bind(claim.attempts)
-                .execute(&mut *tx)
-                .await?
-                .rows_affected();
-                if updated != 1 {
+                if !held.contains(&claim.id) {
                     continue;
                 }
                 recorded += 1;
