@@ -120,8 +120,15 @@ impl Inbox {
         let (tx, mut rx) = mpsc::channel::<InboxItem>(8 * MAX_BATCH);
         let task = tokio::spawn(async move {
             let mut batch: Vec<InboxItem> = Vec::with_capacity(MAX_BATCH);
+            let mut rows: Vec<NewDelivery> = Vec::with_capacity(MAX_BATCH);
+            let mut replies: Vec<oneshot::Sender<Result<(), String>>> =
+                Vec::with_capacity(MAX_BATCH);
             while rx.recv_many(&mut batch, MAX_BATCH).await > 0 {
-                let rows: Vec<NewDelivery> = batch.iter().map(|i| i.delivery.clone()).collect();
+                // Moved, not cloned: a payload is tens of kilobytes.
+                for item in batch.drain(..) {
+                    rows.push(item.delivery);
+                    replies.push(item.done);
+                }
                 let result = write_with_retry(&store, &rows).await;
                 if let Err(e) = &result {
                     tracing::error!(
@@ -131,8 +138,9 @@ impl Inbox {
                     );
                 }
                 let reply = result.map_err(|e| format!("{e:#}"));
-                for item in batch.drain(..) {
-                    let _ = item.done.send(reply.clone());
+                rows.clear();
+                for done in replies.drain(..) {
+                    let _ = done.send(reply.clone());
                 }
                 committed.notify_waiters();
             }

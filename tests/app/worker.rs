@@ -128,3 +128,74 @@ async fn persistent_failure_ends_failed_with_the_error() {
         app.stop().await;
     }
 }
+
+/// Results recorded for a batch: a claim taken over by another worker meanwhile (its lease expired) is discarded
+/// with its effects, while the current claims of the same batch are recorded, each exactly once.
+#[tokio::test]
+async fn finishing_a_batch_records_current_claims_and_discards_stale_ones() {
+    use mentor_app::store::{Finished, NewDelivery, Outcome, Store};
+    use mentor_core::{Login, Touchpoint, TouchpointKind};
+    for backend in backends() {
+        let db = TestDb::new(backend).await;
+        let store = Store::connect(&db.url).await.unwrap();
+        let t0 = chrono::Utc::now();
+        let lease = std::time::Duration::from_secs(60);
+        let delivery = |i: u32| NewDelivery {
+            id: format!("d-{i}"),
+            event: "pull_request_review".into(),
+            action: Some("submitted".into()),
+            status: "pending",
+            payload: Some(format!("{{\"n\":{i}}}")),
+        };
+        // d-0 is claimed at t0 (lease until t0+60 s), d-1 and d-2 at t0+30 s (lease until t0+90 s).
+        store.insert_deliveries(&[delivery(0)], t0).await.unwrap();
+        let mut first = store.claim(t0, lease, 10).await.unwrap();
+        let t1 = t0 + chrono::Duration::seconds(30);
+        store.insert_deliveries(&[delivery(1), delivery(2)], t1).await.unwrap();
+        first.extend(store.claim(t1, lease, 10).await.unwrap());
+        assert_eq!(first.len(), 3, "{backend:?}");
+        // At t0+70 s d-0's lease has run out and another worker claims it again (attempt 2).
+        let later = t0 + chrono::Duration::seconds(70);
+        let again = store.claim(later, lease, 10).await.unwrap();
+        assert_eq!(
+            again.iter().map(|c| (c.id.as_str(), c.attempts)).collect::<Vec<_>>(),
+            [("d-0", 2)],
+            "{backend:?}"
+        );
+        let touchpoint = |key: String| Touchpoint {
+            key,
+            kind: TouchpointKind::Review,
+            mentor: Login::new("bob"),
+            mentee: Login::new("alice"),
+            minutes: 10,
+            at: t0,
+            source: "o/r#1".into(),
+            url: None,
+        };
+        let results: Vec<_> = first
+            .iter()
+            .map(|c| {
+                let outcome = Outcome {
+                    touchpoints: vec![touchpoint(format!("tp-{}", c.id))],
+                    repo: Some(("o/r".into(), 7)),
+                    ..Outcome::default()
+                };
+                (c.clone(), Finished::Done(outcome))
+            })
+            .collect();
+        let recorded = store.finish(&results, later).await.unwrap();
+        assert_eq!(recorded, 2, "{backend:?}: the stale claim of d-0 must not be recorded");
+        let keys: Vec<String> =
+            store.touchpoints().await.unwrap().into_iter().map(|t| t.key).collect();
+        assert_eq!(keys, ["tp-d-1", "tp-d-2"], "{backend:?}");
+        for row in store.list_deliveries(None, 10).await.unwrap() {
+            let got = (row.status.as_str(), row.processed_count, row.repo.as_deref());
+            let want =
+                if row.id == "d-0" { ("processing", 0, None) } else { ("done", 1, Some("o/r")) };
+            assert_eq!(got, want, "{backend:?}: {}", row.id);
+        }
+        // Finishing the same results again records nothing more.
+        assert_eq!(store.finish(&results, later).await.unwrap(), 0, "{backend:?}");
+        store.close().await;
+    }
+}
