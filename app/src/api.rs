@@ -41,6 +41,17 @@ pub enum Role {
 }
 
 impl Role {
+    /// Returns true if this role may read `mentee`'s evidence and feedback counts: an admin, the mentee, or a
+    /// mentor paired with them under `config`.
+    pub fn may_read_mentee(&self, config: &mentor_core::Config, mentee: &Login) -> bool {
+        match self {
+            Role::Admin => true,
+            Role::Mentee(me) => me == mentee,
+            Role::Mentor(me) => config.pairs.iter().any(|p| &p.mentor == me && &p.mentee == mentee),
+            Role::Manager => false,
+        }
+    }
+
     /// Parses `admin`, `manager`, `mentor:<login>` or `mentee:<login>`.
     pub fn parse(text: &str) -> Result<Role, String> {
         let login = |l: &str| {
@@ -190,24 +201,16 @@ pub async fn evidence(
     let role = authenticate(&state.store, &headers).await?;
     let mentee = Login::new(&login);
     let config = current_config(&state).await?;
-    let allowed = match &role {
-        Role::Admin => true,
-        Role::Mentee(me) => me == &mentee,
-        Role::Mentor(me) => config.pairs.iter().any(|p| &p.mentor == me && p.mentee == mentee),
-        Role::Manager => false,
-    };
-    if !allowed {
+    if !role.may_read_mentee(&config, &mentee) {
         return Err(ApiError::Forbidden("this token may not read that mentee's evidence"));
     }
-    // The first active pair of the mentee, else their first pair at all (the CLI's choice too).
-    let pairs: Vec<_> = config.pairs_of_mentee(&mentee).collect();
-    let pair = pairs
-        .iter()
-        .find(|p| p.status == mentor_core::config::PairStatus::Active)
-        .or(pairs.first())
+    // The same pair the CLI reports against: the one in effect today, else the mentee's most recent.
+    let now = Utc::now();
+    let pair = config
+        .current_pair_of(&mentee, config.sprints.local_date(now))
         .ok_or_else(|| ApiError::NotFound(format!("{login} is not a mentee in the config")))?;
     let rows = state.store.evidence_of(mentee.as_str()).await?;
-    let report = mentor_core::evidence::report(&config, pair, &rows, Vantage::GitHub, Utc::now());
+    let report = mentor_core::evidence::report(&config, pair, &rows, Vantage::GitHub, now);
     Ok(Json(report).into_response())
 }
 
@@ -221,13 +224,7 @@ pub async fn feedback(
     let role = authenticate(&state.store, &headers).await?;
     let mentee = Login::new(&login);
     let config = current_config(&state).await?;
-    let allowed = match &role {
-        Role::Admin => true,
-        Role::Mentee(me) => me == &mentee,
-        Role::Mentor(me) => config.pairs.iter().any(|p| &p.mentor == me && p.mentee == mentee),
-        Role::Manager => false,
-    };
-    if !allowed {
+    if !role.may_read_mentee(&config, &mentee) {
         return Err(ApiError::Forbidden("this token may not read that mentee's feedback"));
     }
     if config.pairs_of_mentee(&mentee).next().is_none() {

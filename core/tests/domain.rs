@@ -280,3 +280,19 @@ fn load_status_and_stale_pairs() {
     assert_eq!(json["mentors"][0]["status"], "ok");
     assert_eq!(json["stale_pairs"][0]["last_touchpoint"], "2026-11-17T10:00:00Z");
 }
+
+#[test]
+fn current_pair_is_the_one_in_effect_else_the_latest() {
+    let text = CONFIG.replace(
+        "  - { mentor: bob, mentee: carol, track: backend, since: 2026-11-01, until: 2026-11-10 }",
+        "  - { mentor: bob, mentee: carol, track: backend, since: 2026-11-01, until: 2026-11-10 }\n  - { mentor: alice, mentee: carol, track: backend, since: 2026-11-15 }",
+    );
+    let config = mentor_core::config::parse("test.yml", &text).unwrap();
+    let carol = Login::new("carol");
+    let day = |s: &str| s.parse::<chrono::NaiveDate>().unwrap();
+    assert_eq!(config.current_pair_of(&carol, day("2026-11-05")).unwrap().mentor.as_str(), "bob");
+    assert_eq!(config.current_pair_of(&carol, day("2026-11-20")).unwrap().mentor.as_str(), "alice");
+    // Between the two pairs neither is in effect: the most recent one.
+    assert_eq!(config.current_pair_of(&carol, day("2026-11-12")).unwrap().mentor.as_str(), "alice");
+    assert!(config.current_pair_of(&Login::new("bob"), day("2026-11-12")).is_none());
+}

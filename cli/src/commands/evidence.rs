@@ -44,15 +44,11 @@ pub fn cmd_evidence(args: EvidenceArgs) -> anyhow::Result<ExitCode> {
         .into());
     }
     let today = local.config.sprints.local_date(local.now);
-    let mut pairs: Vec<_> = local.config.pairs_of_mentee(&mentee).collect();
-    if pairs.is_empty() {
+    let Some(pair) = local.config.current_pair_of(&mentee, today) else {
         bail!(
             "{mentee} is not the mentee of any pair\n\nAdd a pair with `mentee: {mentee}` to the config, or pass another --mentee."
         );
-    }
-    // The pair in effect today, else the most recent one.
-    pairs.sort_by_key(|p| (p.covers(today), p.since));
-    let Some(pair) = pairs.last().copied() else { bail!("no pair for {mentee}") };
+    };
 
     let rows: Vec<_> = local
         .scan

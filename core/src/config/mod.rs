@@ -376,6 +376,12 @@ impl Config {
         self.pairs.iter().filter(move |p| &p.mentee == mentee)
     }
 
+    /// Returns the pair whose milestones `mentee`'s evidence is reported against on `day`: the pair in effect
+    /// that day (the latest-starting one if several), else the most recent pair of the mentee.
+    pub fn current_pair_of(&self, mentee: &Login, day: NaiveDate) -> Option<&Pair> {
+        self.pairs.iter().filter(|p| &p.mentee == mentee).max_by_key(|p| (p.covers(day), p.since))
+    }
+
     /// Returns the pair of `mentor` and `mentee` that is in effect on `day`, if any.
     pub fn pair_on(&self, mentor: &Login, mentee: &Login, day: NaiveDate) -> Option<&Pair> {
         self.pairs.iter().find(|p| &p.mentor == mentor && &p.mentee == mentee && p.covers(day))
