@@ -1,4 +1,5 @@
-//! The review guide: one comment on each mentee pull request, kept up to date.
+//! The review guide: one comment (or PR review, for a `kind: review` template) on each mentee pull request,
+//! kept up to date.
 //!
 //! When a configured pair's mentee opens a pull request (or marks it ready for review), the template picked by
 //! `TemplateSet::for_mentee_pr` is rendered and planned as one outbox comment with the marker
@@ -19,7 +20,7 @@ use mentor_core::template::{self, PullRequest, TemplateSet};
 use serde_json::Value;
 
 use crate::github::{GitHubApi, GitHubError};
-use crate::outbox::{self, Write};
+use crate::outbox;
 use crate::store::{PlannedWrite, Store};
 
 /// Where repository templates live (one `<id>.md` per template).
@@ -169,15 +170,15 @@ impl Guides {
         let rendered = chosen.and_then(|t| {
             t.map(|t| {
                 let ctx = template::context(config, pair, &pr, in_play.clone(), &met, public, now);
-                template::render(t, &ctx)
+                template::render(t, &ctx).map(|text| (t.kind, text))
             })
             .transpose()
         });
         match rendered {
             Ok(None) => Ok(GuidePlan::default()),
-            Ok(Some(text)) => {
+            Ok(Some((kind, text))) => {
                 let body = outbox::with_marker(&text, &marker);
-                let write = Write::Comment { number: pr.number, body };
+                let write = outbox::template_write(kind, pr.number, body);
                 Ok(GuidePlan {
                     write: Some(outbox::plan(marker, installation_id, repo, &write)),
                     problem: None,

@@ -4,10 +4,11 @@
 //! change that caused it (the delivery's touchpoints, evidence and `done` mark), so a crash can neither lose a
 //! write nor make one for a change that was rolled back. The [`Sender`] task then sends due rows:
 //! - every object Mentor writes carries a hidden marker `<!-- mentor:<kind>:<key> -->`, and one row exists per
-//!   marker: planning a new body edits the comment or issue, planning the same body changes nothing;
+//!   marker: planning a new body edits the comment, review or issue, planning the same body changes nothing;
 //! - the id of what was created is remembered (`written`: marker → id); when it was lost (a crash between
 //!   sending and recording, a timeout on a create GitHub did carry out), the sender lists the issue's comments
-//!   (or the repo's issues) and finds its own by the marker before creating anything, so nothing is duplicated;
+//!   (the PR's reviews, the repo's issues) and finds its own by the marker before creating anything, so nothing
+//!   is duplicated;
 //! - 5xx, timeouts and rate limits the client would not wait out are retried with exponential backoff and jitter;
 //!   a non-retryable answer (4xx) stops the row as `failed` with GitHub's message, listed by `mentor-app outbox
 //!   list --status failed` and sent again by `outbox retry <id>`;
@@ -17,6 +18,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use chrono::Utc;
+use mentor_core::template::TemplateKind;
 use rand::Rng as _;
 use serde::{Deserialize, Serialize};
 use tokio::sync::{Notify, watch};
@@ -37,6 +39,13 @@ pub enum Write {
     /// A comment on issue or PR `number` whose text is `body` (created once, edited afterwards).
     Comment {
         /// Issue or PR number.
+        number: u64,
+        /// The whole text, marker included.
+        body: String,
+    },
+    /// A review (event `COMMENT`) of PR `number` whose text is `body` (submitted once, edited afterwards).
+    Review {
+        /// PR number.
         number: u64,
         /// The whole text, marker included.
         body: String,
@@ -65,6 +74,15 @@ pub fn marker_line(marker: &str) -> String {
 /// Returns `text` with `marker`'s hidden line appended (once).
 pub fn with_marker(text: &str, marker: &str) -> String {
     format!("{}\n\n{}\n", text.trim_end(), marker_line(marker))
+}
+
+/// Returns the write that posts a rendered template on PR `number`: a review for `kind: review` templates, a
+/// conversation comment otherwise.
+pub fn template_write(kind: TemplateKind, number: u64, body: String) -> Write {
+    match kind {
+        TemplateKind::Review => Write::Review { number, body },
+        TemplateKind::Comment => Write::Comment { number, body },
+    }
 }
 
 /// Returns the write planned for `marker` in `repo`, ready for [`crate::store::Outcome::writes`].
@@ -214,16 +232,21 @@ impl Sender {
                 };
                 Ok((id, content.clone()))
             }
-            Write::Comment { number, body } => {
+            Write::Comment { number, body } | Write::Review { number, body } => {
+                let review = matches!(write, Write::Review { .. });
                 let known = self.store.written(&claim.marker).await.map_err(store_err)?;
                 let existing = match known {
                     Some((id, sent)) => Some(PostedText { id, body: sent }),
                     None => {
                         let line = marker_line(&claim.marker);
-                        let comments = self.github.own_comments(inst, repo, *number).await?;
-                        let found = comments.into_iter().find(|c| c.body.contains(&line));
+                        let posted = if review {
+                            self.github.own_reviews(inst, repo, *number).await?
+                        } else {
+                            self.github.own_comments(inst, repo, *number).await?
+                        };
+                        let found = posted.into_iter().find(|c| c.body.contains(&line));
                         if let Some(found) = &found {
-                            tracing::info!(marker = %claim.marker, id = found.id, "found our comment by its marker");
+                            tracing::info!(marker = %claim.marker, id = found.id, review, "found what we wrote by its marker");
                             self.store
                                 .record_written(
                                     &claim.marker,
@@ -240,9 +263,17 @@ impl Sender {
                 };
                 match existing {
                     Some(c) if c.body == *body => Ok((c.id, c.body)),
+                    Some(c) if review => {
+                        self.github.update_review(inst, repo, *number, c.id, body).await?;
+                        Ok((c.id, body.clone()))
+                    }
                     Some(c) => {
                         self.github.update_issue_comment(inst, repo, c.id, body).await?;
                         Ok((c.id, body.clone()))
+                    }
+                    None if review => {
+                        let created = self.github.create_review(inst, repo, *number, body).await?;
+                        Ok((created.id, body.clone()))
                     }
                     None => {
                         let created =

@@ -11,7 +11,7 @@ use mentor_core::config::Pair;
 use mentor_core::conventional::FeedbackMix;
 use mentor_core::evidence::{self, MilestoneStatus, Vantage};
 use mentor_core::identity::Roster;
-use mentor_core::template::{self, PullRequest};
+use mentor_core::template::{self, PullRequest, TemplateKind};
 use mentor_core::{Config, Evidence, Login, Touchpoint, touchpoint};
 use serde_json::Value;
 
@@ -327,12 +327,16 @@ async fn commands(
                 let ctx = template::context(config, pair, &pr, in_play, &met, public, now);
                 match templates.render(&id, &ctx) {
                     Ok(text) => {
+                        let post_as = templates.get(&id).map_or(TemplateKind::Comment, |t| t.kind);
                         let marker = format!(
                             "template:{}:{kind}/{comment_id}:{index}",
                             repo.to_ascii_lowercase()
                         );
-                        let write =
-                            Write::Comment { number, body: outbox::with_marker(&text, &marker) };
+                        let write = outbox::template_write(
+                            post_as,
+                            number,
+                            outbox::with_marker(&text, &marker),
+                        );
                         response.writes.push(outbox::plan(marker, installation_id, repo, &write));
                         acted = true;
                     }

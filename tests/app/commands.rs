@@ -306,3 +306,34 @@ async fn commands_template_by_the_mentor_posts_it_once_and_reacts() {
         app.stop().await;
     }
 }
+
+#[tokio::test]
+async fn commands_template_of_kind_review_is_posted_as_a_pr_review() {
+    for backend in backends() {
+        let fake = FakeGitHub::start().await;
+        fake_with_config(&fake, "", &[("src/lib.rs", 10, 2)]);
+        fake.put_file(
+            REPO,
+            ".github/mentorship/templates/review-guide.md",
+            "---\nid: review-guide\ntitle: Team guide\nkind: review\non: mentee_pr\n---\nTeam guide for #{{ pr.number }}\n",
+        );
+        fake.put_pr_reviews(REPO, PR, &[]);
+        let app = TestApp::start(backend, live(&fake), |_| {}).await;
+        let ask = comment("created", "bob", "alice", 1101, "/mentor template review-guide");
+        assert_eq!(app.deliver("issue_comment", "tr-1", &ask, SECRET).await.status(), 202);
+        assert_eq!(app.deliver("issue_comment", "tr-2", &ask, SECRET).await.status(), 202);
+        settle(&app).await;
+        assert_eq!(
+            fake.reviews(REPO, PR),
+            vec![(
+                crate::fake_github::APP_LOGIN.to_owned(),
+                "COMMENTED".to_owned(),
+                "Team guide for #2\n\n<!-- mentor:template:codertocat/hello-world:comment/1101:0 -->\n"
+                    .to_owned()
+            )]
+        );
+        assert!(fake.comments(REPO, PR).is_empty(), "{:#?}", fake.comments(REPO, PR));
+        assert_eq!(fake.reactions().len(), 1);
+        app.stop().await;
+    }
+}

@@ -1,7 +1,7 @@
 //! A fake GitHub REST API on loopback that is as strict as GitHub about what it accepts.
 //!
-//! It serves installation tokens, file contents, PR files and PR reviews (paginated with `Link` headers like
-//! GitHub), records every request, and rejects what GitHub would reject: a method+path that is not in GitHub's
+//! It serves installation tokens, file contents, PR files and PR reviews (lists paginated with `Link` headers
+//! like GitHub; reviews can also be created and edited), records every request, and rejects what GitHub would reject: a method+path that is not in GitHub's
 //! OpenAPI description (`/work/shared/corpus/openapi/api.github.com.json`, or `MENTOR_GITHUB_OPENAPI`), `/app/...`
 //! calls without a valid RS256 App JWT, other calls without a live installation token, and requests without
 //! `Accept` or `User-Agent`. Faults can be queued per path: a 500, a 401, a 403 with an exhausted primary rate
@@ -272,6 +272,44 @@ impl FakeGitHub {
         id
     }
 
+    /// Returns the reviews of PR `number` of `repo` as (login, STATE, body), oldest first.
+    pub fn reviews(&self, repo: &str, number: u64) -> Vec<(String, String, String)> {
+        let key = (repo.to_ascii_lowercase(), number);
+        let text = |r: &Value, p: &str| {
+            r.pointer(p).and_then(Value::as_str).unwrap_or_default().to_owned()
+        };
+        self.data()
+            .pr_reviews
+            .get(&key)
+            .map(|rs| {
+                rs.iter()
+                    .map(|r| (text(r, "/user/login"), text(r, "/state"), text(r, "/body")))
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+
+    /// Returns the ids of the reviews of PR `number` of `repo`, oldest first.
+    pub fn review_ids(&self, repo: &str, number: u64) -> Vec<u64> {
+        let key = (repo.to_ascii_lowercase(), number);
+        self.data()
+            .pr_reviews
+            .get(&key)
+            .map(|rs| rs.iter().filter_map(|r| r["id"].as_u64()).collect())
+            .unwrap_or_default()
+    }
+
+    /// Adds a COMMENTED review of PR `number` as `user` (the App itself plays a write whose answer was lost);
+    /// returns its id.
+    pub fn add_review(&self, repo: &str, number: u64, user: &str, body: &str) -> u64 {
+        let mut data = self.data();
+        data.next_id += 1;
+        let id = 1000 + data.next_id;
+        let review = review_json(id, user, "COMMENTED", body);
+        data.pr_reviews.entry((repo.to_ascii_lowercase(), number)).or_default().push(review);
+        id
+    }
+
     /// Returns the issues of `repo`.
     pub fn issues(&self, repo: &str) -> Vec<FakeIssue> {
         let repo = repo.to_ascii_lowercase();
@@ -293,6 +331,11 @@ fn comment_json(c: &FakeComment) -> Value {
     json!({"id": c.id, "node_id": "IC_x", "body": c.body, "html_url": "", "issue_url": "",
            "user": {"login": c.user, "type": if c.user.ends_with("[bot]") { "Bot" } else { "User" }},
            "created_at": "2026-01-01T00:00:00Z", "updated_at": "2026-01-01T00:00:00Z"})
+}
+
+fn review_json(id: u64, user: &str, state: &str, body: &str) -> Value {
+    json!({"id": id, "node_id": "PRR_x", "body": body, "state": state, "html_url": "", "commit_id": "0",
+           "user": {"login": user, "type": if user.ends_with("[bot]") { "Bot" } else { "User" }}})
 }
 
 fn issue_json(i: &FakeIssue) -> Value {
@@ -629,6 +672,50 @@ fn answer(
             match items {
                 None => message(StatusCode::NOT_FOUND, "Not Found"),
                 Some(items) => page(shared, api_path, query, items),
+            }
+        }
+        ("POST", ["repos", owner, repo, "pulls", number, "reviews"]) => {
+            let fields = match fields(body, &["body"]) {
+                Ok(f) => f,
+                Err(why) => return reject(StatusCode::UNPROCESSABLE_ENTITY, why),
+            };
+            let state = match fields.get("event").map(|e| e.as_str()) {
+                None => "PENDING",
+                Some(Some("COMMENT")) => "COMMENTED",
+                Some(Some("APPROVE")) => "APPROVED",
+                Some(Some("REQUEST_CHANGES")) => "CHANGES_REQUESTED",
+                Some(other) => {
+                    return reject(
+                        StatusCode::UNPROCESSABLE_ENTITY,
+                        format!("`event` {other:?} is not APPROVE, REQUEST_CHANGES or COMMENT"),
+                    );
+                }
+            };
+            data.next_id += 1;
+            let id = 1000 + data.next_id;
+            let review =
+                review_json(id, APP_LOGIN, state, fields["body"].as_str().unwrap_or_default());
+            let key = (format!("{owner}/{repo}").to_ascii_lowercase(), number.parse().unwrap_or(0));
+            data.pr_reviews.entry(key).or_default().push(review.clone());
+            axum::Json(review).into_response()
+        }
+        ("PUT", ["repos", owner, repo, "pulls", number, "reviews", id]) => {
+            let fields = match fields(body, &["body"]) {
+                Ok(f) => f,
+                Err(why) => return reject(StatusCode::UNPROCESSABLE_ENTITY, why),
+            };
+            let key = (format!("{owner}/{repo}").to_ascii_lowercase(), number.parse().unwrap_or(0));
+            let id: u64 = id.parse().unwrap_or(0);
+            let found = data
+                .pr_reviews
+                .get_mut(&key)
+                .and_then(|rs| rs.iter_mut().find(|r| r["id"].as_u64() == Some(id)));
+            match found {
+                None => message(StatusCode::NOT_FOUND, "Not Found"),
+                Some(r) => {
+                    r["body"] = fields["body"].clone();
+                    axum::Json(r.clone()).into_response()
+                }
             }
         }
         ("GET", ["repos", owner, repo]) => {

@@ -337,3 +337,98 @@ async fn outbox_finds_its_comment_by_marker_after_a_crash_between_send_and_recor
         app.stop().await;
     }
 }
+
+/// The guide as a `kind: review` template.
+fn review_guide() -> String {
+    GUIDE.replace("kind: comment", "kind: review")
+}
+
+/// Counts the requests that created a PR review.
+fn reviews_created(fake: &FakeGitHub) -> usize {
+    fake.requests()
+        .iter()
+        .filter(|r| r.method == "POST" && r.path.ends_with("/pulls/2/reviews"))
+        .count()
+}
+
+#[tokio::test]
+async fn outbox_review_kind_guide_is_one_pr_review_edited_in_place() {
+    for backend in backends() {
+        let fake = FakeGitHub::start().await;
+        fake_with_config(&fake, "", &[("docs/guide.md", 3, 1)]);
+        fake.put_file(REPO, ".github/mentorship/templates/review-guide.md", &review_guide());
+        fake.put_pr_reviews(REPO, PR, &[]);
+        let app = TestApp::start(backend, live(&fake), |_| {}).await;
+        let opened = pr_event("alice", "opened", &[], true);
+        assert_eq!(app.deliver("pull_request", "r-1", &opened, SECRET).await.status(), 202);
+        settle(&app).await;
+        let review =
+            |labels: &str| (APP_LOGIN.to_owned(), "COMMENTED".to_owned(), guide(labels, ""));
+        assert_eq!(fake.reviews(REPO, PR), vec![review("")]);
+        assert!(fake.comments(REPO, PR).is_empty(), "{:#?}", fake.comments(REPO, PR));
+        let create = fake
+            .requests()
+            .into_iter()
+            .find(|r| r.method == "POST" && r.path.ends_with("/pulls/2/reviews"))
+            .unwrap();
+        assert_eq!(create.path, "/repos/Codertocat/Hello-World/pulls/2/reviews");
+        // Redelivered: nothing new.
+        assert_eq!(app.deliver("pull_request", "r-2", &opened, SECRET).await.status(), 202);
+        settle(&app).await;
+        assert_eq!(fake.reviews(REPO, PR), vec![review("")]);
+        // A label edits the one review; no second review, no comment.
+        let labeled = pr_event("alice", "labeled", &["bug"], true);
+        assert_eq!(app.deliver("pull_request", "r-3", &labeled, SECRET).await.status(), 202);
+        settle(&app).await;
+        assert_eq!(fake.reviews(REPO, PR), vec![review("bug")]);
+        assert!(fake.comments(REPO, PR).is_empty());
+        assert_eq!(reviews_created(&fake), 1);
+        let puts: Vec<String> =
+            fake.requests().into_iter().filter(|r| r.method == "PUT").map(|r| r.path).collect();
+        let id = fake.review_ids(REPO, PR)[0];
+        assert_eq!(puts, vec![format!("/repos/Codertocat/Hello-World/pulls/2/reviews/{id}")]);
+        assert_all_accepted(&fake);
+        app.stop().await;
+    }
+}
+
+#[tokio::test]
+async fn outbox_finds_its_review_by_marker_when_the_id_was_lost() {
+    for backend in backends() {
+        let fake = FakeGitHub::start().await;
+        fake_with_config(&fake, "", &[("docs/guide.md", 3, 1)]);
+        fake.put_file(REPO, ".github/mentorship/templates/review-guide.md", &review_guide());
+        // An earlier run submitted the review (an older text) and died before recording its id; a person's
+        // review quoting the marker does not fool the lookup.
+        fake.add_review(REPO, PR, "bob", &format!("Looks good so far\n\n{MARKER}"));
+        let sent = fake.add_review(REPO, PR, APP_LOGIN, &format!("An older guide\n\n{MARKER}\n"));
+        let app = TestApp::start(backend, live(&fake), |_| {}).await;
+        let opened = pr_event("alice", "opened", &[], true);
+        assert_eq!(app.deliver("pull_request", "l-1", &opened, SECRET).await.status(), 202);
+        settle(&app).await;
+        assert_eq!(
+            fake.reviews(REPO, PR),
+            vec![
+                (
+                    "bob".to_owned(),
+                    "COMMENTED".to_owned(),
+                    format!("Looks good so far\n\n{MARKER}")
+                ),
+                (APP_LOGIN.to_owned(), "COMMENTED".to_owned(), guide("", "")),
+            ],
+            "the review found by its marker is edited, no second one is submitted"
+        );
+        assert_eq!(reviews_created(&fake), 0);
+        assert!(fake.comments(REPO, PR).is_empty());
+        assert_eq!(
+            app.store
+                .written("review-guide:codertocat/hello-world#2")
+                .await
+                .unwrap()
+                .map(|(id, _)| id),
+            Some(sent)
+        );
+        assert_all_accepted(&fake);
+        app.stop().await;
+    }
+}

@@ -697,6 +697,24 @@ impl LiveGitHub {
             .collect())
     }
 
+    async fn reviews_by_app(
+        &self,
+        installation_id: u64,
+        repo: &str,
+        number: u64,
+    ) -> Result<Vec<PostedText>, GitHubError> {
+        let path = format!("{}/pulls/{number}/reviews", repo_path(repo)?);
+        let items: Vec<Posted> = self.get_all(installation_id, &path, "list of PR reviews").await?;
+        Ok(items
+            .into_iter()
+            .filter(|r| {
+                r.performed_via_github_app.is_some()
+                    || r.user.as_ref().and_then(|u| u.kind.as_deref()) == Some("Bot")
+            })
+            .map(|r| PostedText { id: r.id, body: r.body.unwrap_or_default() })
+            .collect())
+    }
+
     async fn issues_by_app(
         &self,
         installation_id: u64,
@@ -795,6 +813,60 @@ impl GitHubApi for LiveGitHub {
             self.write(
                 installation_id,
                 Method::PATCH,
+                &path,
+                serde_json::json!({ "body": body }),
+                true,
+            )
+            .await
+            .map(drop)
+        })
+    }
+
+    fn own_reviews<'a>(
+        &'a self,
+        installation_id: u64,
+        repo: &'a str,
+        number: u64,
+    ) -> BoxFuture<'a, Result<Vec<PostedText>, GitHubError>> {
+        Box::pin(self.reviews_by_app(installation_id, repo, number))
+    }
+
+    fn create_review<'a>(
+        &'a self,
+        installation_id: u64,
+        repo: &'a str,
+        number: u64,
+        body: &'a str,
+    ) -> BoxFuture<'a, Result<PostedText, GitHubError>> {
+        Box::pin(async move {
+            let path = format!("{}/pulls/{number}/reviews", repo_path(repo)?);
+            let reply = self
+                .write(
+                    installation_id,
+                    Method::POST,
+                    &path,
+                    serde_json::json!({ "body": body, "event": "COMMENT" }),
+                    false,
+                )
+                .await?;
+            let r: Posted = self.json(&reply, "created review")?;
+            Ok(PostedText { id: r.id, body: r.body.unwrap_or_default() })
+        })
+    }
+
+    fn update_review<'a>(
+        &'a self,
+        installation_id: u64,
+        repo: &'a str,
+        number: u64,
+        review_id: u64,
+        body: &'a str,
+    ) -> BoxFuture<'a, Result<(), GitHubError>> {
+        Box::pin(async move {
+            let path = format!("{}/pulls/{number}/reviews/{review_id}", repo_path(repo)?);
+            self.write(
+                installation_id,
+                Method::PUT,
                 &path,
                 serde_json::json!({ "body": body }),
                 true,

@@ -117,6 +117,44 @@ pub trait GitHubApi: Send + Sync + 'static {
         Box::pin(async move { Err(read_only(repo)) })
     }
 
+    /// Returns the reviews of PR `number` (all pages) written by App or bot accounts, oldest first, as id and
+    /// body: only those can be Mentor's (see [`GitHubApi::own_comments`]).
+    fn own_reviews<'a>(
+        &'a self,
+        installation_id: u64,
+        repo: &'a str,
+        number: u64,
+    ) -> BoxFuture<'a, Result<Vec<PostedText>, GitHubError>> {
+        let _ = (installation_id, number);
+        Box::pin(async move { Err(read_only(repo)) })
+    }
+
+    /// Submits a review of PR `number` with event `COMMENT` and text `body`, and returns it; not retried inside
+    /// the call (see [`GitHubApi::create_issue_comment`]).
+    fn create_review<'a>(
+        &'a self,
+        installation_id: u64,
+        repo: &'a str,
+        number: u64,
+        body: &'a str,
+    ) -> BoxFuture<'a, Result<PostedText, GitHubError>> {
+        let _ = (installation_id, number, body);
+        Box::pin(async move { Err(read_only(repo)) })
+    }
+
+    /// Replaces the body of review `review_id` of PR `number`.
+    fn update_review<'a>(
+        &'a self,
+        installation_id: u64,
+        repo: &'a str,
+        number: u64,
+        review_id: u64,
+        body: &'a str,
+    ) -> BoxFuture<'a, Result<(), GitHubError>> {
+        let _ = (installation_id, number, review_id, body);
+        Box::pin(async move { Err(read_only(repo)) })
+    }
+
     /// Adds reaction `content` (`+1`, `eyes`, …) to a comment; adding one that exists is not an error.
     fn create_reaction<'a>(
         &'a self,
@@ -197,10 +235,10 @@ pub trait GitHubApi: Send + Sync + 'static {
     }
 }
 
-/// A comment or issue Mentor wrote (or finds while looking for its own): its id (an issue's number) and body.
+/// A comment, review or issue Mentor wrote (or finds while looking for its own): its id (an issue's number) and body.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct PostedText {
-    /// Comment id, or issue number.
+    /// Comment or review id, or issue number.
     pub id: u64,
     /// The Markdown body as GitHub stores it.
     pub body: String,
