@@ -19,7 +19,7 @@ use std::time::{Duration, Instant};
 
 use mentor_core::config::{ConfigError, ConfigErrors};
 use mentor_core::trailer::{self, TrailerOptions};
-use mentor_core::{Activity, ActivityKind, Config, Login, ReviewState};
+use mentor_core::{Activity, ActivityKind, Config};
 
 use crate::github::{GitHubApi, GitHubError};
 use crate::normalize::CONFIG_PATH;
@@ -470,38 +470,19 @@ pub async fn enrich(
     {
         activity.trailers = trailer::parse(&message, &TrailerOptions::default());
     }
-    let rules = config
-        .pairs_of_mentee(&author)
-        .filter_map(|pair| config.track(&pair.track))
-        .flat_map(|track| &track.milestones)
-        .filter_map(|milestone| milestone.evidence.merged_pr.as_ref());
-    let (mut want_paths, mut want_lines, mut want_reviewers) = (false, false, false);
-    for rule in rules {
-        want_paths |= !rule.paths.is_empty();
-        want_lines |= rule.min_changed_lines.is_some() || rule.max_changed_lines.is_some();
-        want_reviewers |= rule.min_reviewers.is_some();
-    }
-    if (want_paths && pr.changed_paths.is_none()) || (want_lines && pr.changed_lines.is_none()) {
+    let needs = mentor_core::evidence::pr_fact_needs(config, &author);
+    if (needs.paths && pr.changed_paths.is_none()) || (needs.lines && pr.changed_lines.is_none()) {
         let files = github.pull_request_files(installation_id, repo, pr.number).await?;
         if pr.changed_lines.is_none() {
             pr.changed_lines = Some(files.iter().map(|f| f.additions + f.deletions).sum());
         }
         pr.changed_paths = Some(files.into_iter().map(|f| f.path).collect());
     }
-    if want_reviewers && pr.reviewers.is_none() {
+    if needs.reviewers && pr.reviewers.is_none() {
         let reviews = github.pull_request_reviews(installation_id, repo, pr.number).await?;
-        let reviewers: BTreeSet<Login> = reviews
-            .into_iter()
-            .filter(|r| !r.is_bot && !r.reviewer.is_bot() && r.reviewer != author)
-            .filter(|r| {
-                matches!(
-                    r.state,
-                    ReviewState::Approved | ReviewState::Commented | ReviewState::ChangesRequested
-                )
-            })
-            .map(|r| r.reviewer)
-            .collect();
-        pr.reviewers = Some(reviewers.into_iter().collect());
+        // GitHub's user type marks App accounts whose login lacks `[bot]`; the counting rule is the core's.
+        let humans = reviews.into_iter().filter(|r| !r.is_bot).map(|r| (r.reviewer, r.state));
+        pr.reviewers = Some(mentor_core::evidence::counted_reviewers(humans, &author));
     }
     Ok(())
 }

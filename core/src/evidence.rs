@@ -134,6 +134,55 @@ pub struct EvidenceEntry {
     pub status: EvidenceStatus,
 }
 
+/// Which facts of a merged PR by one mentee the config's `merged_pr` rules look at.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct PrFactNeeds {
+    /// Changed paths (a rule has `paths`).
+    pub paths: bool,
+    /// Added plus deleted lines (a rule has `min_changed_lines` or `max_changed_lines`).
+    pub lines: bool,
+    /// Distinct reviewers (a rule has `min_reviewers`).
+    pub reviewers: bool,
+}
+
+/// Returns what the `merged_pr` rules of `mentee`'s tracks need to know about their merged PRs, so callers
+/// fetch or compute only that (the CLI's diffs, the app's GitHub calls).
+pub fn pr_fact_needs(config: &Config, mentee: &Login) -> PrFactNeeds {
+    let mut needs = PrFactNeeds::default();
+    let rules = config
+        .pairs_of_mentee(mentee)
+        .filter_map(|pair| config.track(&pair.track))
+        .flat_map(|track| &track.milestones)
+        .filter_map(|milestone| milestone.evidence.merged_pr.as_ref());
+    for rule in rules {
+        needs.paths |= !rule.paths.is_empty();
+        needs.lines |= rule.min_changed_lines.is_some() || rule.max_changed_lines.is_some();
+        needs.reviewers |= rule.min_reviewers.is_some();
+    }
+    needs
+}
+
+/// Returns the distinct reviewers of a PR by `author` that `min_reviewers` counts: people (not bots) other than
+/// the author whose review approved, commented or requested changes, in login order.
+pub fn counted_reviewers(
+    reviews: impl IntoIterator<Item = (Login, ReviewState)>,
+    author: &Login,
+) -> Vec<Login> {
+    let counted: std::collections::BTreeSet<Login> = reviews
+        .into_iter()
+        .filter(|(who, state)| {
+            !who.is_bot()
+                && who != author
+                && matches!(
+                    state,
+                    ReviewState::Approved | ReviewState::Commented | ReviewState::ChangesRequested
+                )
+        })
+        .map(|(who, _)| who)
+        .collect();
+    counted.into_iter().collect()
+}
+
 /// Returns the evidence `activity` gives for `pair`'s milestones (empty when it is not the mentee's or matches nothing).
 pub fn collect(config: &Config, pair: &Pair, activity: &Activity) -> Vec<Evidence> {
     let Some(track) = config.track(&pair.track) else { return Vec::new() };

@@ -113,19 +113,12 @@ impl HistoryPlan {
     ) -> HistoryPlan {
         let mut diff_mentees: Vec<(Login, DiffNeeds)> = Vec::new();
         for pair in &config.pairs {
-            let Some(track) = config.track(&pair.track) else { continue };
-            let mut needs = DiffNeeds::default();
-            for rule in track.milestones.iter().filter_map(|m| m.evidence.merged_pr.as_ref()) {
-                needs.paths |= !rule.paths.is_empty();
-                needs.lines |= rule.min_changed_lines.is_some() || rule.max_changed_lines.is_some();
+            if diff_mentees.iter().any(|(l, _)| *l == pair.mentee) {
+                continue;
             }
-            match diff_mentees.iter_mut().find(|(l, _)| *l == pair.mentee) {
-                Some((_, n)) => {
-                    n.paths |= needs.paths;
-                    n.lines |= needs.lines;
-                }
-                None => diff_mentees.push((pair.mentee.clone(), needs)),
-            }
+            let needs = crate::evidence::pr_fact_needs(config, &pair.mentee);
+            diff_mentees
+                .push((pair.mentee.clone(), DiffNeeds { paths: needs.paths, lines: needs.lines }));
         }
         HistoryPlan {
             roster: Roster::new(config),

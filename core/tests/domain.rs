@@ -296,3 +296,24 @@ fn current_pair_is_the_one_in_effect_else_the_latest() {
     assert_eq!(config.current_pair_of(&carol, day("2026-11-12")).unwrap().mentor.as_str(), "alice");
     assert!(config.current_pair_of(&Login::new("bob"), day("2026-11-12")).is_none());
 }
+
+#[test]
+fn pr_fact_needs_and_counted_reviewers() {
+    let config = config();
+    let needs = evidence::pr_fact_needs(&config, &Login::new("alice"));
+    assert_eq!((needs.paths, needs.lines, needs.reviewers), (true, false, true));
+    assert_eq!(evidence::pr_fact_needs(&config, &Login::new("bob")), Default::default());
+
+    let reviews = [
+        (Login::new("bob"), ReviewState::Commented),
+        (Login::new("Bob"), ReviewState::Approved),
+        (Login::new("alice"), ReviewState::Approved),
+        (Login::new("dana"), ReviewState::Dismissed),
+        (Login::new("ci[bot]"), ReviewState::Approved),
+        (Login::new("carol"), ReviewState::ChangesRequested),
+    ];
+    assert_eq!(
+        evidence::counted_reviewers(reviews, &Login::new("alice")),
+        vec![Login::new("bob"), Login::new("carol")]
+    );
+}
