@@ -1,5 +1,5 @@
 //! `mentor hooks install | uninstall | status`: where hooks land, chaining existing hooks, restoring them exactly,
-//! other hook managers, and a shim whose mentor binary is gone.
+//! other hook managers, hooks that survive `mentor` moving away, and hooks left by earlier versions.
 
 use std::os::unix::fs::PermissionsExt;
 use std::path::Path;
@@ -7,6 +7,10 @@ use std::path::Path;
 use crate::util::{TestRepo, all_output, assert_success};
 
 const NAMES: [&str; 2] = ["prepare-commit-msg", "commit-msg"];
+
+fn inode(path: &Path) -> u64 {
+    std::os::unix::fs::MetadataExt::ino(&std::fs::metadata(path).unwrap())
+}
 
 fn mode(path: &Path) -> u32 {
     std::fs::symlink_metadata(path).unwrap().permissions().mode() & 0o7777
@@ -28,11 +32,11 @@ fn install_status_uninstall_round_trip() {
 
     let out = repo.mentor_ok(&["hooks", "install"]);
     assert!(out.contains("prepare-commit-msg: installed"), "{out}");
+    let program = std::fs::read(crate::util::mentor_hook_bin()).unwrap();
     for name in NAMES {
-        let text = std::fs::read_to_string(hooks.join(name)).unwrap();
-        assert!(text.starts_with("#!/bin/sh\n"), "{text}");
-        assert!(text.contains(&format!("exec \"$m\" hook {name} \"$@\"")), "{text}");
-        assert!(text.contains(crate::util::mentor_bin().to_str().unwrap()), "{text}");
+        // Each hook is a copy of the hook program: same bytes, its own file.
+        assert!(std::fs::read(hooks.join(name)).unwrap() == program, "{name} is not mentor-hook");
+        assert_ne!(inode(&hooks.join(name)), inode(&crate::util::mentor_hook_bin()));
         assert_eq!(mode(&hooks.join(name)), 0o755);
     }
     let status = repo.mentor_ok(&["hooks", "status"]);
@@ -43,6 +47,7 @@ fn install_status_uninstall_round_trip() {
     assert_eq!(json["hooks"][0]["name"], "prepare-commit-msg");
     assert_eq!(json["hooks"][0]["state"], "installed");
     assert_eq!(json["hooks"][1]["state"], "installed");
+    assert_eq!(json["hooks"][1]["up_to_date"], true);
     assert_eq!(json["manager"], serde_json::Value::Null);
 
     // Hooks run on a real commit without changing anything when no session runs.
@@ -153,6 +158,7 @@ fn absolute_core_hooks_path_is_used_as_is() {
         serde_json::from_str(&repo.mentor_ok(&["hooks", "status", "--json"])).unwrap();
     assert_eq!(json["hooks_dir"], dir.to_str().unwrap());
     assert_eq!(json["hooks"][1]["state"], "installed");
+    assert_eq!(json["hooks"][1]["up_to_date"], true);
 }
 
 #[test]
@@ -280,49 +286,101 @@ fn pre_commit_generated_hooks_are_recognised_and_chained_when_forced() {
 }
 
 #[test]
-fn missing_mentor_binary_warns_once_and_commits_go_through() {
+fn installed_hooks_need_no_mentor_binary_and_chained_hooks_get_stdin() {
     let repo = TestRepo::new();
-    repo.mentor_ok(&["hooks", "install"]);
+    repo.write(".github/mentorship.yml", PAIRING_CONFIG);
     let hooks = repo.git_dir().join("hooks");
-    let real = crate::util::mentor_bin();
-    for name in NAMES {
-        let text = std::fs::read_to_string(hooks.join(name)).unwrap();
-        let bogus = text.replace(real.to_str().unwrap(), "/nonexistent/bin/mentor");
-        assert_ne!(bogus, text);
-        std::fs::write(hooks.join(name), bogus).unwrap();
-    }
-    // A pairing session, so the shims need mentor (without one they skip it in the shell).
-    let session = repo.git_dir().join("mentor/pairing.json");
-    std::fs::create_dir_all(session.parent().unwrap()).unwrap();
-    std::fs::write(&session, "{}").unwrap();
-    // A PATH with git but without any mentor.
+    let log = repo.home.join("stdin.log");
+    write_hook(
+        &hooks.join("prepare-commit-msg"),
+        &format!("#!/bin/sh\ncat > '{}'\n", log.display()),
+        0o755,
+    );
+    repo.mentor_ok(&["hooks", "install"]);
+    repo.mentor_ok(&["pair", "start", "bob", "--for", "1h"]);
+    // git with a PATH that holds no mentor at all.
     let bin = repo.home.join("bin");
     std::fs::create_dir_all(&bin).unwrap();
-    let git = which("git");
-    std::os::unix::fs::symlink(&git, bin.join("git")).unwrap();
-    let path = format!("{}:/usr/bin:/bin", bin.display());
-    let commit = |msg: &str| {
-        let out = repo
-            .command("git")
-            .env("PATH", &path)
-            .args(["commit", "--allow-empty", "-m", msg])
-            .output()
-            .unwrap();
-        assert_success("git", &["commit"], &out);
-        String::from_utf8_lossy(&out.stderr).into_owned()
-    };
-    let first = commit("one");
+    std::os::unix::fs::symlink(which("git"), bin.join("git")).unwrap();
+    let out = repo
+        .command("git")
+        .env("PATH", format!("{}:/usr/bin:/bin", bin.display()))
+        .args(["commit", "--allow-empty", "-m", "one"])
+        .output()
+        .unwrap();
+    assert_success("git", &["commit"], &out);
+    assert!(!all_output(&out).contains("warning"), "{}", all_output(&out));
+    assert_eq!(repo.message("HEAD"), "one\n\nMentored-by: Bob Builder <bob@example.com>\n\n");
+    // git gives these hooks no stdin (/dev/null), and so does the chained hook see none.
+    assert_eq!(std::fs::read_to_string(&log).unwrap(), "");
+    // Run by hand with something on stdin, the hook program hands exactly that to the chained hook.
+    let msg = repo.home.join("msg");
+    std::fs::write(&msg, "two\n").unwrap();
+    let mut child = repo
+        .command(hooks.join("prepare-commit-msg"))
+        .args([msg.to_str().unwrap(), "message"])
+        .env("GIT_EDITOR", ":")
+        .stdin(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    std::io::Write::write_all(&mut child.stdin.take().unwrap(), b"piped in\n").unwrap();
+    assert!(child.wait().unwrap().success());
+    assert_eq!(std::fs::read_to_string(&log).unwrap(), "piped in\n");
     assert_eq!(
-        first.matches("mentor: warning: mentor is not installed any more").count(),
-        1,
-        "{first}"
+        std::fs::read_to_string(&msg).unwrap(),
+        "two\n\nMentored-by: Bob Builder <bob@example.com>\n"
     );
-    assert!(first.contains("/nonexistent/bin/mentor"), "{first}");
-    let second = commit("two");
-    assert!(!second.contains("warning"), "{second}");
-    assert_eq!(repo.git(&["rev-list", "--count", "HEAD"]).trim(), "2");
-    assert_eq!(repo.message("HEAD"), "two\n\n");
 }
+
+#[test]
+fn hooks_of_an_earlier_version_are_recognised_reported_and_replaced() {
+    let repo = TestRepo::new();
+    let hooks = repo.git_dir().join("hooks");
+    // The shell shim earlier versions wrote; its second line is the marker.
+    let old_shim = "#!/bin/sh\n# mentor-hook-shim: installed by `mentor hooks install`\nexec '/gone/mentor' hook commit-msg \"$@\"\n";
+    write_hook(&hooks.join("commit-msg"), old_shim, 0o755);
+    let status = repo.mentor_ok(&["hooks", "status"]);
+    assert!(
+        status.contains("commit-msg          installed (from another build of mentor: run `mentor hooks install` to update it)"),
+        "{status}"
+    );
+    let json: serde_json::Value =
+        serde_json::from_str(&repo.mentor_ok(&["hooks", "status", "--json"])).unwrap();
+    assert_eq!(json["hooks"][1]["up_to_date"], false);
+    assert_eq!(json["hooks"][0].get("up_to_date"), None);
+    let out = repo.mentor_ok(&["hooks", "install"]);
+    assert!(out.contains("commit-msg: already installed, refreshed"), "{out}");
+    assert!(!hooks.join("commit-msg.mentor-chained").exists());
+    let program = std::fs::read(crate::util::mentor_hook_bin()).unwrap();
+    assert!(std::fs::read(hooks.join("commit-msg")).unwrap() == program);
+    let status = repo.mentor_ok(&["hooks", "status"]);
+    assert!(status.contains("commit-msg          installed\n"), "{status}");
+}
+
+#[test]
+fn the_hook_program_run_by_another_name_explains_itself() {
+    let repo = TestRepo::new();
+    let out = repo.command(crate::util::mentor_hook_bin()).arg("x").output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("git runs this program as a prepare-commit-msg or commit-msg hook"),
+        "{err}"
+    );
+    assert!(err.contains("mentor hooks install"), "{err}");
+}
+
+const PAIRING_CONFIG: &str = "sprints: { length: 2w, start: 2026-01-05, timezone: UTC }
+people:
+  bob: { name: Bob Builder, emails: [bob@example.com] }
+  alice: { emails: [alice@example.com] }
+pairs:
+  - { mentor: bob, mentee: alice, track: backend, since: 2026-09-01 }
+tracks:
+  backend:
+    milestones:
+      - { id: first-pr, title: Ship a first change, stage: discovery }
+";
 
 fn which(program: &str) -> std::path::PathBuf {
     let path = std::env::var_os("PATH").unwrap();

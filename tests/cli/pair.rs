@@ -503,6 +503,39 @@ fn comment_char_is_honoured() {
 }
 
 #[test]
+fn comment_char_set_globally_or_through_an_include_is_honoured() {
+    // `-m` commits take the hook's fast path, which must still see a comment character set outside the
+    // repository's own config file.
+    for place in ["global", "include"] {
+        let repo = paired();
+        match place {
+            "global" => {
+                std::fs::write(repo.home.join(".gitconfig"), "[core]\n\tcommentChar = \";\"\n")
+                    .unwrap()
+            }
+            _ => {
+                let included = repo.home.join("extra.gitconfig");
+                std::fs::write(&included, "[core]\n\tcommentChar = \";\"\n").unwrap();
+                repo.git(&["config", "include.path", included.to_str().unwrap()]);
+            }
+        }
+        let message = "Subject\n\n; a comment line under `;`\n";
+        repo.git(&["commit", "-q", "--allow-empty", "-m", message]);
+        let mut git = repo
+            .command("git")
+            .args(["-c", "core.commentChar=;", "interpret-trailers", "--trailer", MENTORED])
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        std::io::Write::write_all(&mut git.stdin.take().unwrap(), message.as_bytes()).unwrap();
+        let expected = String::from_utf8(git.wait_with_output().unwrap().stdout).unwrap();
+        assert!(expected.contains(&format!("Subject\n\n{MENTORED}\n")), "{place}: {expected}");
+        assert_eq!(repo.message("HEAD"), format!("{expected}\n"), "{place}");
+    }
+}
+
+#[test]
 fn pairing_works_from_a_linked_worktree() {
     let repo = setup(CONFIG, false);
     let wt = repo.home.join("wt");

@@ -19,6 +19,11 @@ pub fn mentor_bin() -> PathBuf {
     PathBuf::from(env!("CARGO_BIN_EXE_mentor"))
 }
 
+/// The path of the hook program `mentor hooks install` copies.
+pub fn mentor_hook_bin() -> PathBuf {
+    PathBuf::from(env!("CARGO_BIN_EXE_mentor-hook"))
+}
+
 impl TestRepo {
     /// Creates an empty repository (branch `main`) with a fixed identity.
     pub fn new() -> TestRepo {

@@ -1,14 +1,13 @@
 //! `mentor hook <name> …`: the plumbing entry points git hooks call. Quiet, stable, and failing open.
 
-use std::io::Write;
 use std::path::Path;
 use std::process::ExitCode;
 
 use clap::Parser;
 
-use crate::hooks::runtime::{self, Verdict};
+use crate::hooks::{program, runtime};
 
-/// Run a git hook (called by the installed hook shims, not by people).
+/// Run a git hook from another hook manager's config (husky, lefthook, pre-commit), not by hand.
 ///
 /// Only an unknown `Milestone:` id fails a commit (exit 1); any error of Mentor itself is a
 /// warning on stderr and the commit goes on (exit 0).
@@ -42,20 +41,5 @@ pub fn cmd_hook(args: HookArgs) -> ExitCode {
             "unknown hook {name:?}; mentor handles prepare-commit-msg and commit-msg"
         )),
     };
-    let mut stderr = std::io::stderr().lock();
-    match outcome {
-        Ok(Verdict::Proceed) => ExitCode::SUCCESS,
-        Ok(Verdict::Reject(reason)) => {
-            let _ = writeln!(stderr, "mentor: {reason}");
-            ExitCode::FAILURE
-        }
-        Err(err) => {
-            // Fail open: a broken Mentor must never stand between someone and their commit.
-            let _ = writeln!(
-                stderr,
-                "mentor: warning: {err:#}\nmentor: the commit goes on without Mentor's {name} hook"
-            );
-            ExitCode::SUCCESS
-        }
-    }
+    program::report(name, outcome)
 }

@@ -3,7 +3,6 @@
 use std::io::Write;
 use std::process::ExitCode;
 
-use anyhow::Context;
 use clap::{Parser, Subcommand};
 use serde::Serialize;
 
@@ -108,10 +107,9 @@ fn cmd_install(
             loc.dir.display()
         );
     }
-    let exe = std::env::current_exe()
-        .context("cannot find the path of the running mentor binary to call from the hooks")?;
+    let program = hooks::program::beside_current_exe()?;
     for name in HOOK_NAMES {
-        let line = match hooks::install(loc, name, &exe)? {
+        let line = match hooks::install(loc, name, &program)? {
             Installed::Fresh => format!("{name}: installed"),
             Installed::Refreshed => format!("{name}: already installed, refreshed"),
             Installed::Chained(chained) => format!(
@@ -160,6 +158,9 @@ struct HookReport {
     name: &'static str,
     #[serde(flatten)]
     state: HookState,
+    /// For an installed hook: whether it is a copy of this mentor's `mentor-hook` (false: an older build).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    up_to_date: Option<bool>,
 }
 
 fn cmd_status(
@@ -168,9 +169,18 @@ fn cmd_status(
     detection: Option<Detection>,
     args: StatusArgs,
 ) -> anyhow::Result<ExitCode> {
+    // An installed hook is a copy of the hook program; one that differs is from another build of mentor.
+    let program = hooks::program::beside_current_exe().ok().and_then(|p| std::fs::read(p).ok());
     let mut hooks = Vec::new();
     for name in HOOK_NAMES {
-        hooks.push(HookReport { name, state: hooks::hook_state(&loc.dir, name)? });
+        let state = hooks::hook_state(&loc.dir, name)?;
+        let up_to_date = match (&state, &program) {
+            (HookState::Installed | HookState::InstalledChaining { .. }, Some(program)) => {
+                Some(std::fs::read(loc.dir.join(name)).is_ok_and(|hook| hook == *program))
+            }
+            _ => None,
+        };
+        hooks.push(HookReport { name, state, up_to_date });
     }
     if args.json {
         let report = StatusReport {
@@ -202,7 +212,12 @@ fn cmd_status(
             }
             HookState::Foreign => "foreign hook present".to_string(),
         };
-        writeln!(out, "{:<20}{state}", hook.name)?;
+        let stale = if hook.up_to_date == Some(false) {
+            " (from another build of mentor: run `mentor hooks install` to update it)"
+        } else {
+            ""
+        };
+        writeln!(out, "{:<20}{state}{stale}", hook.name)?;
     }
     Ok(ExitCode::SUCCESS)
 }

@@ -44,7 +44,7 @@ const PROBED_HOOKS: [&str; 4] = ["pre-commit", "prepare-commit-msg", "commit-msg
 /// Returns the manager in charge of the hooks, if any.
 ///
 /// `workdir` is the work tree root (absent in a bare repository), `hooks_path_setting` the raw `core.hooksPath`
-/// and `hooks_dir` the effective hooks directory. Foreign hook files carrying our shim are never evidence.
+/// and `hooks_dir` the effective hooks directory. Foreign hook files carrying our hook are never evidence.
 pub fn detect(
     workdir: Option<&Path>,
     hooks_path_setting: Option<&str>,
@@ -72,7 +72,7 @@ pub fn detect(
     for name in PROBED_HOOKS {
         let path = hooks_dir.join(name);
         let Ok(bytes) = std::fs::read(&path) else { continue };
-        if super::shim::is_shim(&bytes) {
+        if super::program::is_ours(&bytes) {
             continue;
         }
         let text = String::from_utf8_lossy(&bytes);

@@ -3,13 +3,13 @@
 //! The hooks directory is the one git itself uses (`git rev-parse --git-path hooks`): `core.hooksPath` if set
 //! (relative to the work tree root, or the git dir in a bare repository), else `hooks/` in the git common dir, so
 //! linked worktrees share one set. An existing hook is never destroyed: it is renamed to `<name>.mentor-chained`
-//! beside our shim, which runs it first; uninstalling renames it back, so content and mode come back exactly.
-//! Other hook managers are detected in [`managers`] and left in charge. The shim text lives in [`shim`] and the
-//! hook entry points in [`runtime`].
+//! beside our hook, which runs it first; uninstalling renames it back, so content and mode come back exactly.
+//! Other hook managers are detected in [`managers`] and left in charge. The installed hook program is described in
+//! [`program`] and what each hook does in [`runtime`].
 
 pub mod managers;
+pub mod program;
 pub mod runtime;
-pub mod shim;
 
 use std::path::{Path, PathBuf};
 
@@ -62,9 +62,9 @@ pub fn locate(repo: &git2::Repository) -> anyhow::Result<HooksLocation> {
 pub enum HookState {
     /// No hook of that name.
     NotInstalled,
-    /// Mentor's shim, alone.
+    /// Mentor's hook, alone.
     Installed,
-    /// Mentor's shim, running the hook that was there before it first.
+    /// Mentor's hook, running the hook that was there before it first.
     InstalledChaining {
         /// The file the previous hook was moved to.
         chained: PathBuf,
@@ -79,7 +79,7 @@ pub fn hook_state(dir: &Path, name: &str) -> anyhow::Result<HookState> {
     if std::fs::symlink_metadata(&path).is_err() {
         return Ok(HookState::NotInstalled);
     }
-    if !is_our_shim(&path)? {
+    if !is_ours(&path)? {
         return Ok(HookState::Foreign);
     }
     let chained = chained_path(dir, name);
@@ -92,22 +92,22 @@ pub fn hook_state(dir: &Path, name: &str) -> anyhow::Result<HookState> {
 
 /// Returns where the hook `name` that was there before Mentor is kept.
 pub fn chained_path(dir: &Path, name: &str) -> PathBuf {
-    dir.join(format!("{name}{}", shim::CHAINED_SUFFIX))
+    dir.join(format!("{name}{}", program::CHAINED_SUFFIX))
 }
 
 /// What installing one hook did.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Installed {
-    /// Wrote the shim where there was no hook.
+    /// Wrote the hook where there was none.
     Fresh,
-    /// Rewrote our own shim (already installed).
+    /// Rewrote our own hook (already installed).
     Refreshed,
-    /// Moved the existing hook aside and wrote the shim that chains to it.
+    /// Moved the existing hook aside and wrote ours, which chains to it.
     Chained(PathBuf),
 }
 
-/// Installs the shim for hook `name` into `loc.dir`, calling `mentor_exe`.
-pub fn install(loc: &HooksLocation, name: &str, mentor_exe: &Path) -> anyhow::Result<Installed> {
+/// Installs hook `name` into `loc.dir`: a copy of the hook program at `program`.
+pub fn install(loc: &HooksLocation, name: &str, program: &Path) -> anyhow::Result<Installed> {
     std::fs::create_dir_all(&loc.dir)
         .with_context(|| format!("cannot create the hooks directory {}", loc.dir.display()))?;
     let path = loc.dir.join(name);
@@ -131,10 +131,7 @@ pub fn install(loc: &HooksLocation, name: &str, mentor_exe: &Path) -> anyhow::Re
             Installed::Chained(chained.clone())
         }
     };
-    let warned = loc.common_dir.join("mentor").join("missing-binary-warned");
-    let in_common_dir = loc.dir == loc.common_dir.join("hooks");
-    let text = shim::render(name, mentor_exe, &warned, in_common_dir);
-    if let Err(err) = write_executable(&path, &text) {
+    if let Err(err) = copy_executable(program, &path) {
         if let Installed::Chained(chained) = &outcome {
             // Put the user's hook back rather than leave them with neither.
             let _ = std::fs::rename(chained, &path);
@@ -149,15 +146,15 @@ pub fn install(loc: &HooksLocation, name: &str, mentor_exe: &Path) -> anyhow::Re
 pub enum Uninstalled {
     /// There was no hook.
     NothingThere,
-    /// Removed our shim; nothing had been there before.
+    /// Removed our hook; nothing had been there before.
     Removed,
-    /// Removed our shim and put the previous hook back.
+    /// Removed our hook and put the previous hook back.
     Restored,
     /// The hook is not ours; left alone.
     ForeignKept,
 }
 
-/// Removes our shim for `name` from `dir`, restoring the hook it chained to.
+/// Removes our hook `name` from `dir`, restoring the hook it chained to.
 pub fn uninstall(dir: &Path, name: &str) -> anyhow::Result<Uninstalled> {
     let path = dir.join(name);
     Ok(match hook_state(dir, name)? {
@@ -169,7 +166,7 @@ pub fn uninstall(dir: &Path, name: &str) -> anyhow::Result<Uninstalled> {
             Uninstalled::Removed
         }
         HookState::InstalledChaining { chained } => {
-            // rename() replaces the shim atomically, so the hook is never missing in between.
+            // rename() replaces our hook atomically, so the hook is never missing in between.
             std::fs::rename(&chained, &path).with_context(|| {
                 format!("cannot restore {} from {}", path.display(), chained.display())
             })?;
@@ -178,22 +175,25 @@ pub fn uninstall(dir: &Path, name: &str) -> anyhow::Result<Uninstalled> {
     })
 }
 
-/// Returns true if the file at `path` is our shim (a symlink or unreadable file is not).
-fn is_our_shim(path: &Path) -> anyhow::Result<bool> {
+/// Returns true if the file at `path` is our hook (a symlink or unreadable file is not).
+fn is_ours(path: &Path) -> anyhow::Result<bool> {
     let meta = std::fs::symlink_metadata(path)
         .with_context(|| format!("cannot inspect {}", path.display()))?;
     if !meta.is_file() {
         return Ok(false);
     }
     let bytes = std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
-    Ok(shim::is_shim(&bytes))
+    Ok(program::is_ours(&bytes))
 }
 
-/// Writes `text` to `path` with mode 0755 via a temporary file and a rename, so git never runs half a shim.
-fn write_executable(path: &Path, text: &str) -> anyhow::Result<()> {
+/// Copies `program` to `path` with mode 0755 via a temporary file and a rename, so git never runs half a hook.
+///
+/// A copy, not a link: a tool that rewrites a hook file in place must never be able to write through it into the
+/// installed binary.
+fn copy_executable(program: &Path, path: &Path) -> anyhow::Result<()> {
     let tmp = path.with_extension(format!("mentor-tmp-{}", std::process::id()));
     let write = || -> std::io::Result<()> {
-        std::fs::write(&tmp, text)?;
+        std::fs::copy(program, &tmp)?;
         set_executable(&tmp)?;
         std::fs::rename(&tmp, path)
     };
@@ -201,7 +201,7 @@ fn write_executable(path: &Path, text: &str) -> anyhow::Result<()> {
         .inspect_err(|_| {
             let _ = std::fs::remove_file(&tmp);
         })
-        .with_context(|| format!("cannot write the hook {}", path.display()))
+        .with_context(|| format!("cannot copy {} to {}", program.display(), path.display()))
 }
 
 #[cfg(unix)]

@@ -1,13 +1,14 @@
 //! What Mentor's hooks do when git runs them: pairing trailers in `prepare-commit-msg`, the empty-message and
 //! milestone checks in `commit-msg`.
 //!
-//! These run on every commit, so they do the minimum: no `git` subprocess, the repository opened once with
-//! git2, the pairing session read from one small JSON file, and the YAML config parsed only when the message
+//! These run on every commit, so they do the minimum: no `git` subprocess, the repository opened with git2 only
+//! when a plain clone's files do not tell enough (see `HookRepo`), the pairing session read from one small JSON file, and the YAML config parsed only when the message
 //! carries a `Milestone:` trailer. Every failure of Mentor itself becomes a warning and the commit proceeds; only
 //! an unknown milestone id fails a commit. Trailer text rules (comment lines, scissors, idempotence) are
 //! `mentor_core::trailer`'s.
 
-use std::path::Path;
+use std::cell::OnceCell;
+use std::path::{Path, PathBuf};
 
 use anyhow::Context;
 use chrono::Utc;
@@ -27,27 +28,28 @@ pub enum Verdict {
 
 /// Runs `prepare-commit-msg <file> [source] [sha]`: adds the pairing trailers to the message being prepared.
 pub fn prepare_commit_msg(file: &Path, source: Option<&str>) -> anyhow::Result<Verdict> {
-    let repo = git2::Repository::open_from_env().context("cannot open the repository")?;
-    let Some(session) = pairing::load(repo.commondir())? else { return Ok(Verdict::Proceed) };
+    let repo = HookRepo::discover()?;
+    let Some(session) = pairing::load(&repo.common_dir)? else { return Ok(Verdict::Proceed) };
     if !session.is_active(Utc::now()) {
         return Ok(Verdict::Proceed);
     }
     // pre-commit passes only the file, and the source in its own variable.
     let env_source = std::env::var("PRE_COMMIT_COMMIT_MSG_SOURCE").ok();
     let source = source.or(env_source.as_deref()).unwrap_or("");
-    if source == "merge" || replays_history(repo.path(), source) {
+    if source == "merge" || replays_history(&repo.git_dir, source) {
         return Ok(Verdict::Proceed);
     }
     let message = read_message(file)?;
-    let opts = trailer_options(&repo, &message)?;
+    let opts = repo.trailer_options(&message)?;
     if is_autosquash_subject(&message, &opts.comment_prefix) {
         return Ok(Verdict::Proceed);
     }
-    // Without an editor (git then sets GIT_EDITOR=: for the hooks) the commit-msg shim does not start mentor to
-    // take our trailers off again, so a message git is about to reject is left as it is.
-    if std::env::var_os("GIT_EDITOR").is_some_and(|editor| editor == ":")
+    // Without an editor (git then sets GIT_EDITOR=: for the hooks) the commit-msg hook does not look at the
+    // message again to take our trailers off, so a message git is about to reject is left as it is.
+    if runs_without_editor()
         && (trailer::is_empty_apart_from(&message, &[], &opts)
-            || (source == "template" && template_untouched(&repo, &message, &opts.comment_prefix)?))
+            || (source == "template"
+                && template_untouched(repo.git2()?, &message, &opts.comment_prefix)?))
     {
         return Ok(Verdict::Proceed);
     }
@@ -56,7 +58,7 @@ pub fn prepare_commit_msg(file: &Path, source: Option<&str>) -> anyhow::Result<V
         updated = trailer::add(&updated, &t, &opts);
     }
     if updated != message {
-        write_message(file, &updated)?;
+        write_message(file, &message, &updated)?;
     }
     Ok(Verdict::Proceed)
 }
@@ -67,13 +69,18 @@ pub fn commit_msg(file: &Path) -> anyhow::Result<Verdict> {
     let message = read_message(file)?;
     // A cheap superset of "has a Milestone trailer" (git allows blanks before the colon); parsed properly below.
     let wants_milestone_check = message.to_ascii_lowercase().contains("milestone");
-    let repo = git2::Repository::open_from_env().context("cannot open the repository")?;
+    // Without an editor the message cannot be left empty by the user, and prepare-commit-msg added nothing to an
+    // empty one (see there), so only a Milestone trailer gives this hook work; most commits stop here.
+    if !wants_milestone_check && runs_without_editor() {
+        return Ok(Verdict::Proceed);
+    }
+    let repo = HookRepo::discover()?;
     // An expired session still names the trailers prepare-commit-msg may have added before it expired.
-    let session = pairing::load(repo.commondir())?;
+    let session = pairing::load(&repo.common_dir)?;
     if session.is_none() && !wants_milestone_check {
         return Ok(Verdict::Proceed);
     }
-    let opts = trailer_options(&repo, &message)?;
+    let opts = repo.trailer_options(&message)?;
     let message = match &session {
         Some(session) => strip_if_otherwise_empty(&repo, file, message, session, &opts)?,
         None => message,
@@ -81,7 +88,112 @@ pub fn commit_msg(file: &Path) -> anyhow::Result<Verdict> {
     if !wants_milestone_check {
         return Ok(Verdict::Proceed);
     }
-    check_milestones(&repo, &message, &opts)
+    check_milestones(repo.git2()?, &message, &opts)
+}
+
+/// Returns true if git runs no editor for this commit (it then sets `GIT_EDITOR=:` for the hooks).
+fn runs_without_editor() -> bool {
+    std::env::var_os("GIT_EDITOR").is_some_and(|editor| editor == ":")
+}
+
+/// The repository as a hook needs it.
+///
+/// git runs hooks from the top of the work tree, so in a plain clone (`.git` a directory there, no `GIT_DIR`, no
+/// `commondir` file) the git dirs are known after two `stat`s, and git2 — whose opening reads every config file
+/// and is a third of a hook's run time — is opened only when the config must be read in full. Anything unusual
+/// (a linked worktree, a submodule, `GIT_DIR`) opens it at once.
+struct HookRepo {
+    /// The per-worktree git dir (sequencer state lives here).
+    git_dir: PathBuf,
+    /// The git dir shared by all worktrees (the pairing session lives here).
+    common_dir: PathBuf,
+    opened: OnceCell<git2::Repository>,
+}
+
+impl HookRepo {
+    fn discover() -> anyhow::Result<HookRepo> {
+        let plain = Path::new(".git");
+        let is_plain = std::env::var_os("GIT_DIR").is_none()
+            && std::env::var_os("GIT_COMMON_DIR").is_none()
+            && std::fs::symlink_metadata(plain).is_ok_and(|m| m.is_dir())
+            && std::fs::symlink_metadata(plain.join("commondir")).is_err();
+        if is_plain {
+            return Ok(HookRepo {
+                git_dir: plain.to_path_buf(),
+                common_dir: plain.to_path_buf(),
+                opened: OnceCell::new(),
+            });
+        }
+        let repo = open_repository()?;
+        Ok(HookRepo {
+            git_dir: repo.path().to_path_buf(),
+            common_dir: repo.commondir().to_path_buf(),
+            opened: OnceCell::from(repo),
+        })
+    }
+
+    /// The repository opened with git2 (opened now if it was not yet).
+    fn git2(&self) -> anyhow::Result<&git2::Repository> {
+        if let Some(repo) = self.opened.get() {
+            return Ok(repo);
+        }
+        let repo = open_repository()?;
+        Ok(self.opened.get_or_init(|| repo))
+    }
+
+    /// How git treats comment lines in `message`: `core.commentString`/`core.commentChar`, `#` by default.
+    fn trailer_options(&self, message: &str) -> anyhow::Result<TrailerOptions> {
+        if self.opened.get().is_none() && comment_setting_is_absent(&self.git_dir) {
+            return Ok(TrailerOptions::with_comment("#"));
+        }
+        trailer_options(self.git2()?, message)
+    }
+}
+
+fn open_repository() -> anyhow::Result<git2::Repository> {
+    git2::Repository::open_from_env().context("cannot open the repository")
+}
+
+/// Returns true if no config git reads for this repository can set the comment character, proven by reading the
+/// files themselves: none mentions "comment" or includes another file, and no `git -c` setting mentions it.
+/// False means "ask git2", never "it is set".
+fn comment_setting_is_absent(git_dir: &Path) -> bool {
+    // A plain scan: config files are small, and memchr's searcher would first probe the CPU's features, which
+    // costs more than the scan in a virtual machine.
+    let mentions = |text: &[u8]| {
+        text.windows(7)
+            .any(|w| w.eq_ignore_ascii_case(b"comment") || w.eq_ignore_ascii_case(b"include"))
+    };
+    let env = |name: &str| std::env::var_os(name).filter(|v| !v.is_empty());
+    if std::env::vars_os().any(|(name, value)| {
+        name.to_str().is_some_and(|n| n.starts_with("GIT_CONFIG_"))
+            && mentions(value.as_encoded_bytes())
+    }) {
+        return false;
+    }
+    let mut files: Vec<PathBuf> = vec![git_dir.join("config"), git_dir.join("config.worktree")];
+    match env("GIT_CONFIG_GLOBAL") {
+        Some(global) => files.push(global.into()),
+        None => {
+            let home = env("HOME").map(PathBuf::from);
+            let xdg = env("XDG_CONFIG_HOME")
+                .map(PathBuf::from)
+                .or_else(|| home.as_ref().map(|h| h.join(".config")));
+            files.extend(xdg.map(|x| x.join("git").join("config")));
+            files.extend(home.map(|h| h.join(".gitconfig")));
+        }
+    }
+    if env("GIT_CONFIG_NOSYSTEM").is_none() {
+        // git's own system file depends on how git was built; these are the usual places (and libgit2's).
+        match env("GIT_CONFIG_SYSTEM") {
+            Some(system) => files.push(system.into()),
+            None => files.extend(["/etc/gitconfig", "/usr/local/etc/gitconfig"].map(PathBuf::from)),
+        }
+    }
+    files.iter().all(|file| match std::fs::read(file) {
+        Ok(text) => !mentions(&text),
+        Err(err) => err.kind() == std::io::ErrorKind::NotFound,
+    })
 }
 
 /// Removes our trailers when they are all that would keep git from aborting the commit.
@@ -89,7 +201,7 @@ pub fn commit_msg(file: &Path) -> anyhow::Result<Verdict> {
 /// git checks for an empty message and an untouched template only after `commit-msg`, so a message holding
 /// nothing but our trailers would otherwise be committed. Returns the message as it now stands.
 fn strip_if_otherwise_empty(
-    repo: &git2::Repository,
+    repo: &HookRepo,
     file: &Path,
     message: String,
     session: &Session,
@@ -101,11 +213,12 @@ fn strip_if_otherwise_empty(
         Some(without_ours())
     } else {
         let rest = without_ours();
-        (rest != message && template_untouched(repo, &rest, &opts.comment_prefix)?).then_some(rest)
+        (rest != message && template_untouched(repo.git2()?, &rest, &opts.comment_prefix)?)
+            .then_some(rest)
     };
     match stripped {
         Some(rest) => {
-            write_message(file, &rest)?;
+            write_message(file, &message, &rest)?;
             Ok(rest)
         }
         None => Ok(message),
@@ -301,18 +414,25 @@ fn auto_comment_prefix(message: &str) -> String {
         .to_string()
 }
 
-/// Replaces the commit message file with `text` through a temporary file and a rename, so a failure half way
-/// leaves git's message as it was rather than cut short.
-fn write_message(file: &Path, text: &str) -> anyhow::Result<()> {
-    let mut tmp = file.as_os_str().to_owned();
-    tmp.push(".mentor-tmp");
-    let tmp = std::path::PathBuf::from(tmp);
-    std::fs::write(&tmp, text)
-        .and_then(|()| std::fs::rename(&tmp, file))
-        .inspect_err(|_| {
-            let _ = std::fs::remove_file(&tmp);
-        })
-        .with_context(|| format!("cannot write the commit message {}", file.display()))
+/// Rewrites the commit message file, which holds `old`, to hold `new`, writing only from the first byte that
+/// changes.
+///
+/// Trailers are added at or near the end, so the user's text before them is never rewritten: a failure half way
+/// (a full disk) cannot cut it short. The file is neither truncated to zero nor replaced by a rename, either of
+/// which makes ext4 (`auto_da_alloc`) start writing the file out at once — a cost on every commit.
+fn write_message(file: &Path, old: &str, new: &str) -> anyhow::Result<()> {
+    use std::io::{Seek, SeekFrom, Write};
+    let same = old.bytes().zip(new.bytes()).take_while(|(a, b)| a == b).count();
+    let rewrite = || -> std::io::Result<()> {
+        let mut f = std::fs::OpenOptions::new().write(true).open(file)?;
+        f.seek(SeekFrom::Start(same as u64))?;
+        f.write_all(&new.as_bytes()[same..])?;
+        if new.len() < old.len() {
+            f.set_len(new.len() as u64)?;
+        }
+        Ok(())
+    };
+    rewrite().with_context(|| format!("cannot write the commit message {}", file.display()))
 }
 
 /// Reads the commit message file git handed over.
