@@ -1,20 +1,24 @@
 #!/usr/bin/env bash
 # Measures what Mentor's commit hooks add to `git commit`.
 #
-# Builds `mentor` in release, makes four throwaway repositories, and times `git commit -q --allow-empty -m msg` in
+# Builds `mentor` and `mentor-hook` in release, makes throwaway repositories, and times
+# `git commit -q --allow-empty -m msg` in
 #   (a) one with no hooks,
 #   (b) one with a plain `#!/bin/sh` prepare-commit-msg and commit-msg that just exit 0,
 #   (c) one with Mentor's hooks and an active pairing session (the trailer is really added),
-#   (d) one with Mentor's hooks and no session (the common case between pairings).
+#   (d) one with Mentor's hooks and no session (the common case between pairings),
+#   (e) one with a statically linked C program that just returns 0 as both hooks: the least any hook costs here
+#       (skipped without a C compiler that links statically).
 # Prints the median of each and the extra milliseconds over (a); the target is (c) - (a) <= 3 ms. Then lists the
 # processes one commit starts in (c), with strace (if present) or a logging `git` wrapper first on PATH, and
 # counts the git processes against (a) to show that the hooks start none.
 #
-# The scenarios are measured in interleaved rounds (a b c d a b c d ...) so that load from other processes on a
-# shared machine falls on all of them alike instead of skewing whichever ran during a busy minute. Each round
+# The scenarios are measured in interleaved rounds (a b c d e a b c d e ...) so that load from other processes on
+# a shared machine falls on all of them alike instead of skewing whichever ran during a busy minute. Each round
 # uses hyperfine when installed (apt-get install -y hyperfine), else a loop timed with bash's $EPOCHREALTIME
 # (no extra process per sample).
-# Env: ROUNDS (default 15), RUNS per round (default 20), MENTOR (skip the build and use this binary).
+# Env: ROUNDS (default 15), RUNS per round (default 20), MENTOR (skip the build and use this binary; its
+# mentor-hook must be beside it).
 set -euo pipefail
 
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -61,10 +65,14 @@ YAML
   git -C "$1" commit -q -m "add config"
 }
 
-for s in a b c d; do make_repo "$tmp/$s"; done
+scenarios=(a b c d)
+printf 'int main(void) { return 0; }\n' > "$tmp/noop.c"
+if cc -O2 -static -o "$tmp/noop" "$tmp/noop.c" 2>/dev/null; then scenarios+=(e); fi
+for s in "${scenarios[@]}"; do make_repo "$tmp/$s"; done
 for name in prepare-commit-msg commit-msg; do
   printf '#!/bin/sh\nexit 0\n' > "$tmp/b/.git/hooks/$name"
   chmod +x "$tmp/b/.git/hooks/$name"
+  if [[ -d "$tmp/e" ]]; then cp "$tmp/noop" "$tmp/e/.git/hooks/$name"; fi
 done
 (cd "$tmp/c" && "$MENTOR" hooks install >/dev/null && "$MENTOR" pair start bob --for 8h >/dev/null)
 (cd "$tmp/d" && "$MENTOR" hooks install >/dev/null)
@@ -86,8 +94,9 @@ fi
 measure_round() {
   local s=$1
   if command -v hyperfine >/dev/null; then
+    # hyperfine warns about outliers on a busy machine every round; its messages are shown only if it fails.
     (cd "$tmp/$s" && hyperfine -N --style none --warmup 3 --runs "$runs" \
-      --export-json "$tmp/hf.json" "${commit_cmd[*]}" >/dev/null)
+      --export-json "$tmp/hf.json" "${commit_cmd[*]}" >/dev/null 2>"$tmp/hf.err") || { cat "$tmp/hf.err" >&2; exit 1; }
     python3 -c 'import json,sys
 for t in json.load(open(sys.argv[1]))["results"][0]["times"]: print(round(t * 1e6))' "$tmp/hf.json" >> "$tmp/$s.times"
   else
@@ -111,11 +120,11 @@ median_ms() { # $1: scenario
 tool=$(command -v hyperfine >/dev/null && echo hyperfine || echo "EPOCHREALTIME loop")
 echo "measuring $rounds interleaved rounds of $runs commits per scenario ($tool)..." >&2
 for ((r = 1; r <= rounds; r++)); do
-  for s in a b c d; do measure_round "$s"; done
+  for s in "${scenarios[@]}"; do measure_round "$s"; done
 done
 
 declare -A result
-for s in a b c d; do result[$s]=$(median_ms "$s"); done
+for s in "${scenarios[@]}"; do result[$s]=$(median_ms "$s"); done
 extra() { awk -v x="$1" -v a="${result[a]}" 'BEGIN { printf "%+.2f", x - a }'; }
 
 echo "git commit -q --allow-empty -m msg: median of $((rounds * runs)) commits per scenario ($tool, interleaved)"
@@ -124,6 +133,9 @@ printf '  %-36s %8s ms\n' "(a) no hooks" "${result[a]}"
 printf '  %-36s %8s ms  (%s ms over a)\n' "(b) plain sh hooks (exit 0)" "${result[b]}" "$(extra "${result[b]}")"
 printf '  %-36s %8s ms  (%s ms over a)\n' "(c) mentor hooks, pairing active" "${result[c]}" "$(extra "${result[c]}")"
 printf '  %-36s %8s ms  (%s ms over a)\n' "(d) mentor hooks, no session" "${result[d]}" "$(extra "${result[d]}")"
+if [[ -n "${result[e]:-}" ]]; then
+  printf '  %-36s %8s ms  (%s ms over a)\n' "(e) static C no-op hooks" "${result[e]}" "$(extra "${result[e]}")"
+fi
 
 # Writes the programs one commit in scenario $1 executes to $2, one per line: every successful execve under
 # strace, or else every `git` started through a logging wrapper put first on PATH (the commit itself included).
