@@ -288,7 +288,7 @@ fn pre_commit_generated_hooks_are_recognised_and_chained_when_forced() {
 #[test]
 fn installed_hooks_need_no_mentor_binary_and_chained_hooks_get_stdin() {
     let repo = TestRepo::new();
-    repo.write(".github/mentorship.yml", PAIRING_CONFIG);
+    repo.write(".github/mentorship.yml", crate::pair::CONFIG);
     let hooks = repo.git_dir().join("hooks");
     let log = repo.home.join("stdin.log");
     write_hook(
@@ -369,18 +369,6 @@ fn the_hook_program_run_by_another_name_explains_itself() {
     );
     assert!(err.contains("mentor hooks install"), "{err}");
 }
-
-const PAIRING_CONFIG: &str = "sprints: { length: 2w, start: 2026-01-05, timezone: UTC }
-people:
-  bob: { name: Bob Builder, emails: [bob@example.com] }
-  alice: { emails: [alice@example.com] }
-pairs:
-  - { mentor: bob, mentee: alice, track: backend, since: 2026-09-01 }
-tracks:
-  backend:
-    milestones:
-      - { id: first-pr, title: Ship a first change, stage: discovery }
-";
 
 fn which(program: &str) -> std::path::PathBuf {
     let path = std::env::var_os("PATH").unwrap();

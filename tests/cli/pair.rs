@@ -6,7 +6,8 @@ use std::path::Path;
 
 use crate::util::{TestRepo, all_output, assert_success, mentor_bin};
 
-const CONFIG: &str = "\
+/// A config with bob mentoring alice on the backend track (used by the hooks tests too).
+pub const CONFIG: &str = "\
 sprints: { length: 2w, start: 2026-01-05, timezone: UTC }
 people:
   bob: { name: Bob Builder, emails: [bob@example.com] }
