@@ -358,6 +358,20 @@ fn hooks_of_an_earlier_version_are_recognised_reported_and_replaced() {
 }
 
 #[test]
+fn install_without_the_hook_program_beside_mentor_says_what_is_missing() {
+    let repo = TestRepo::new();
+    let lone = repo.home.join("lone");
+    std::fs::create_dir_all(&lone).unwrap();
+    std::fs::copy(crate::util::mentor_bin(), lone.join("mentor")).unwrap();
+    let out = repo.command(lone.join("mentor")).args(["hooks", "install"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains(&format!("{} is missing", lone.join("mentor-hook").display())), "{err}");
+    assert!(err.contains("cargo install --path cli"), "{err}");
+    assert!(!repo.git_dir().join("hooks/commit-msg").exists());
+}
+
+#[test]
 fn the_hook_program_run_by_another_name_explains_itself() {
     let repo = TestRepo::new();
     let out = repo.command(crate::util::mentor_hook_bin()).arg("x").output().unwrap();
