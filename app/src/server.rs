@@ -25,7 +25,7 @@ use crate::github::{GitHubApi, GitHubSettings, LiveGitHub};
 use crate::settings::{Secret, ServeArgs};
 use crate::store::Store;
 use crate::webhook::Inbox;
-use crate::worker::Worker;
+use crate::worker::{Handoff, Worker};
 use crate::{api, webhook};
 
 /// What request handlers share.
@@ -49,6 +49,48 @@ pub struct App {
     workers: u16,
     sender: Arc<crate::outbox::Sender>,
     inbox_task: tokio::task::JoinHandle<()>,
+    /// Keeps the writer thread's runtime alive as long as the app.
+    _writer: WriterThread,
+}
+
+/// A runtime on a thread of its own for the tasks that hold the database's single writer: the inbox's group
+/// commits and the workers' result commits.
+///
+/// Each statement is a round trip to the database's connection thread, and the transaction holds the writer
+/// until the task that issues the next statement runs again. On the main runtime that task waits in line behind
+/// dozens of request handlers (HMAC, JSON), which stretched every write transaction to several milliseconds
+/// while the others queued for the writer. On this otherwise idle thread it runs as soon as it is woken.
+pub(crate) struct WriterThread {
+    runtime: Option<tokio::runtime::Runtime>,
+}
+
+impl WriterThread {
+    fn start() -> anyhow::Result<WriterThread> {
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(1)
+            .thread_name("db-writer")
+            .enable_all()
+            .build()
+            .context("cannot start the database writer thread")?;
+        Ok(WriterThread { runtime: Some(runtime) })
+    }
+
+    fn handle(&self) -> tokio::runtime::Handle {
+        match &self.runtime {
+            Some(rt) => rt.handle().clone(),
+            // Only `drop` takes the runtime out.
+            None => tokio::runtime::Handle::current(),
+        }
+    }
+}
+
+impl Drop for WriterThread {
+    fn drop(&mut self) {
+        // Dropping a runtime blocks, which is not allowed inside another runtime: let it wind down by itself.
+        if let Some(rt) = self.runtime.take() {
+            rt.shutdown_background();
+        }
+    }
 }
 
 /// Builds the app with the live GitHub client (needs MENTOR_APP_ID and MENTOR_PRIVATE_KEY_FILE).
@@ -91,7 +133,11 @@ pub async fn build_with(
         }
     }
     let wake = Arc::new(Notify::new());
-    let (inbox, inbox_task) = Inbox::start(store.clone(), wake.clone());
+    let handoff = Arc::new(Handoff::default());
+    let lease = Duration::from_secs(settings.claim_lease_secs);
+    let writer = WriterThread::start()?;
+    let (inbox, inbox_task) =
+        Inbox::start(&writer.handle(), store.clone(), wake.clone(), handoff.clone(), lease);
     let configs = Arc::new(ConfigSource::new(github.clone()));
     let state =
         Arc::new(AppState { store: store.clone(), secrets, inbox, configs: configs.clone() });
@@ -113,12 +159,23 @@ pub async fn build_with(
         github,
         max_attempts: settings.max_attempts,
         retry_base: Duration::from_millis(settings.retry_base_ms),
-        lease: Duration::from_secs(settings.claim_lease_secs),
+        lease,
         wake,
+        handoff,
+        writer: writer.handle(),
         recorded_problems: std::sync::Mutex::new(None),
         guides: crate::guide::Guides::default(),
     });
-    Ok(App { listener, router, store, worker, workers: settings.workers, sender, inbox_task })
+    Ok(App {
+        listener,
+        router,
+        store,
+        worker,
+        workers: settings.workers,
+        sender,
+        inbox_task,
+        _writer: writer,
+    })
 }
 
 /// Returns the router with every route and the shared layers.
@@ -168,6 +225,9 @@ impl App {
     ) -> anyhow::Result<()> {
         let (stop_tx, stop_rx) = watch::channel(false);
         let mut workers = tokio::task::JoinSet::new();
+        if self.workers > 0 {
+            self.worker.handoff.open();
+        }
         for i in 0..usize::from(self.workers) {
             workers.spawn(self.worker.clone().run(i, stop_rx.clone()));
         }
@@ -212,6 +272,13 @@ impl App {
             if let Ok(Err(e)) = w {
                 tracing::warn!(error = format!("{e:#}"), "worker ended with an error");
             }
+        }
+        // Deliveries claimed for the workers but not taken up: claimable at once by the next run (or replica).
+        let left = self.worker.handoff.close();
+        if !left.is_empty()
+            && let Err(e) = self.store.release(&left).await
+        {
+            tracing::warn!(error = format!("{e:#}"), "releasing unprocessed claims failed");
         }
         self.inbox_task.abort();
         let _ = checkpoints.await;

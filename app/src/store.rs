@@ -183,6 +183,12 @@ fn unpack_body(raw: &[u8]) -> anyhow::Result<String> {
     String::from_utf8(bytes).context("a stored payload is not UTF-8")
 }
 
+/// Most checkpoint passes on the checkpointer's connection in one [`Store::checkpoint`] call.
+const CHECKPOINT_PASSES: usize = 4;
+
+/// WAL frames (pages) left for the writer's connection to copy: a pass that copied no more than this stops.
+const CHECKPOINT_TAIL_FRAMES: i64 = 256;
+
 fn ms(t: DateTime<Utc>) -> i64 {
     t.timestamp_millis()
 }
@@ -258,8 +264,25 @@ impl Store {
     /// Copies committed WAL frames into the SQLite database file without blocking the writer (PASSIVE); a
     /// no-op on PostgreSQL. The server calls it periodically, since the writer does not checkpoint by itself.
     pub async fn checkpoint(&self) -> anyhow::Result<()> {
-        if let Pool::Sqlite { checkpointer, .. } = &self.pool {
-            sqlx::query("PRAGMA wal_checkpoint(PASSIVE)").execute(checkpointer).await?;
+        if let Pool::Sqlite { checkpointer, write, .. } = &self.pool {
+            // SQLite starts the WAL over only when the writer begins a transaction right after a checkpoint
+            // copied all of it. Under sustained load the writer commits while a checkpoint runs, so the WAL
+            // never started over and grew by every byte committed (hundreds of MB in a 10 s benchmark: each
+            // commit appending to a larger file, each read searching a larger WAL index). Passes on the
+            // checkpointer's own connection copy the bulk without holding the writer (each pass what was
+            // committed during the one before, fewer frames each time); the last few frames are copied on the
+            // writer's connection, where no commit can come between, so its next commit starts the WAL over.
+            let mut copied_before: Option<i64> = None;
+            for _ in 0..CHECKPOINT_PASSES {
+                let row =
+                    sqlx::query("PRAGMA wal_checkpoint(PASSIVE)").fetch_one(checkpointer).await?;
+                let copied: i64 = row.try_get(2)?;
+                if copied_before.is_some_and(|before| copied - before <= CHECKPOINT_TAIL_FRAMES) {
+                    break;
+                }
+                copied_before = Some(copied);
+            }
+            sqlx::query("PRAGMA wal_checkpoint(PASSIVE)").execute(write).await?;
         }
         Ok(())
     }
@@ -288,36 +311,83 @@ impl Store {
         batch: &[NewDelivery],
         now: DateTime<Utc>,
     ) -> anyhow::Result<()> {
+        self.insert_and_claim(batch, now, Duration::ZERO, 0).await.map(|_| ())
+    }
+
+    /// Writes `batch` to the inbox in one transaction like [`Store::insert_deliveries`], and claims up to
+    /// `max_claims` of its pending deliveries for `lease` in the same rows (status `processing`, attempt 1), as
+    /// [`Store::claim`] would have: the caller hands them to a worker in memory, sparing the claim statement, the
+    /// payload read and its decompression. Returns the indices in `batch` of the deliveries claimed: new ids only
+    /// (a redelivery of a known id claims nothing), each once.
+    ///
+    /// A claim made here is like any other: if the process dies before the worker records the delivery, the
+    /// lease runs out (or, on SQLite, the next start releases it) and the delivery is claimed again.
+    pub async fn insert_and_claim(
+        &self,
+        batch: &[NewDelivery],
+        now: DateTime<Utc>,
+        lease: Duration,
+        max_claims: usize,
+    ) -> anyhow::Result<Vec<usize>> {
         let now = ms(now);
+        let until = now.saturating_add(i64::try_from(lease.as_millis()).unwrap_or(i64::MAX));
         let sqlite = !self.is_postgres();
+        let mut to_claim = max_claims;
+        let claim: Vec<bool> = batch
+            .iter()
+            .map(|d| {
+                let c = to_claim > 0 && d.status == "pending";
+                to_claim -= usize::from(c);
+                c
+            })
+            .collect();
+        let mut claimed = Vec::new();
         // Multi-row statements: a batch costs a few round trips to the database, not two per delivery.
-        for chunk in batch.chunks(500) {
-            on_pool!(self, p => {
+        for (start, chunk) in
+            (0..batch.len()).step_by(500).map(|i| (i, &batch[i..batch.len().min(i + 500)]))
+        {
+            let chunk_claims = &claim[start..start + chunk.len()];
+            let any_claim = chunk_claims.iter().any(|c| *c);
+            let bodies: Vec<(&String, &String)> =
+                chunk.iter().filter_map(|d| d.payload.as_ref().map(|b| (&d.id, b))).collect();
+            // SQLite keeps bodies compressed (see `pack_body`), PostgreSQL as text; compressed before the
+            // transaction opens, so it holds the single writer no longer than the statements take.
+            let packed: Vec<Vec<u8>> = if sqlite {
+                bodies.iter().map(|(_, body)| pack_body(body)).collect()
+            } else {
+                Vec::new()
+            };
+            let inserted: Vec<String> = on_pool!(self, p => {
                 let mut tx = p.begin().await?;
                 let mut rows = sqlx::QueryBuilder::new(
-                    "INSERT INTO deliveries (id, event, action, status, next_attempt_at, received_at, updated_at, has_payload) ",
+                    "INSERT INTO deliveries (id, event, action, status, attempts, locked_until, next_attempt_at, received_at, updated_at, has_payload) ",
                 );
-                rows.push_values(chunk, |mut row, d| {
+                rows.push_values(chunk.iter().zip(chunk_claims), |mut row, (d, claimed)| {
                     row.push_bind(&d.id)
                         .push_bind(&d.event)
                         .push_bind(&d.action)
-                        .push_bind(d.status)
+                        .push_bind(if *claimed { "processing" } else { d.status })
+                        .push_bind(i64::from(*claimed))
+                        .push_bind(if *claimed { until } else { 0 })
                         .push_bind(now)
                         .push_bind(now)
                         .push_bind(now)
                         .push_bind(i64::from(d.payload.is_some()));
                 });
                 rows.push(" ON CONFLICT (id) DO NOTHING");
-                rows.build().execute(&mut *tx).await?;
-                let bodies: Vec<(&String, &String)> =
-                    chunk.iter().filter_map(|d| d.payload.as_ref().map(|b| (&d.id, b))).collect();
+                // Only claims need to know which rows are new.
+                let inserted = if any_claim {
+                    rows.push(" RETURNING id");
+                    let mut ids = Vec::new();
+                    for row in rows.build().fetch_all(&mut *tx).await? {
+                        ids.push(row.try_get("id")?);
+                    }
+                    ids
+                } else {
+                    rows.build().execute(&mut *tx).await?;
+                    Vec::new()
+                };
                 if !bodies.is_empty() {
-                    // SQLite keeps bodies compressed (see `pack_body`), PostgreSQL as text.
-                    let packed: Vec<Vec<u8>> = if sqlite {
-                        bodies.iter().map(|(_, body)| pack_body(body)).collect()
-                    } else {
-                        Vec::new()
-                    };
                     let mut rows = sqlx::QueryBuilder::new("INSERT INTO payloads (id, body) ");
                     rows.push_values(bodies.iter().enumerate(), |mut row, (i, (id, body))| {
                         row.push_bind(*id);
@@ -330,6 +400,34 @@ impl Store {
                     rows.build().execute(&mut *tx).await?;
                 }
                 tx.commit().await?;
+                inserted
+            });
+            let mut inserted: std::collections::HashSet<String> = inserted.into_iter().collect();
+            for (i, (d, c)) in chunk.iter().zip(chunk_claims).enumerate() {
+                if *c && inserted.remove(&d.id) {
+                    claimed.push(start + i);
+                }
+            }
+        }
+        Ok(claimed)
+    }
+
+    /// Gives up claims made by this process that no worker took up (shutdown): the deliveries become claimable
+    /// at once instead of when their lease runs out. Fenced by attempts, like every claim.
+    pub async fn release(&self, claims: &[ClaimedDelivery]) -> anyhow::Result<()> {
+        for chunk in claims.chunks(200) {
+            on_pool!(self, p => {
+                let mut update = sqlx::QueryBuilder::new("UPDATE deliveries SET locked_until = 0 WHERE status = 'processing' AND (");
+                let mut first = true;
+                for c in chunk {
+                    if !first {
+                        update.push(" OR ");
+                    }
+                    first = false;
+                    update.push("(id = ").push_bind(&c.id).push(" AND attempts = ").push_bind(c.attempts).push(")");
+                }
+                update.push(")");
+                update.build().execute(p).await?;
             });
         }
         Ok(())

@@ -20,7 +20,8 @@ use crate::error::ApiError;
 use crate::normalize;
 use crate::server::AppState;
 use crate::settings::Secret;
-use crate::store::{NewDelivery, Store};
+use crate::store::{ClaimedDelivery, NewDelivery, Store};
+use crate::worker::Handoff;
 
 /// Largest number of deliveries committed in one transaction.
 const MAX_BATCH: usize = 1024;
@@ -113,12 +114,21 @@ pub struct Inbox {
 }
 
 impl Inbox {
-    /// Starts the writer task over `store`; `committed` is notified after each commit (wakes the workers).
+    /// Starts the writer task on `writer` (a runtime of its own, see `server`) over `store`; `committed` is notified after each commit (wakes the workers).
+    ///
+    /// While the `handoff` has room, the pending deliveries of a batch are claimed for `lease` in the same
+    /// transaction and handed to the workers with their payloads (see [`Handoff`]).
     ///
     /// The task ends when every `Inbox` clone is dropped, after committing what it already received.
-    pub fn start(store: Store, committed: Arc<Notify>) -> (Inbox, tokio::task::JoinHandle<()>) {
+    pub fn start(
+        writer: &tokio::runtime::Handle,
+        store: Store,
+        committed: Arc<Notify>,
+        handoff: Arc<Handoff>,
+        lease: Duration,
+    ) -> (Inbox, tokio::task::JoinHandle<()>) {
         let (tx, mut rx) = mpsc::channel::<InboxItem>(8 * MAX_BATCH);
-        let task = tokio::spawn(async move {
+        let task = writer.spawn(async move {
             let mut batch: Vec<InboxItem> = Vec::with_capacity(MAX_BATCH);
             let mut rows: Vec<NewDelivery> = Vec::with_capacity(MAX_BATCH);
             let mut replies: Vec<oneshot::Sender<Result<(), String>>> =
@@ -129,20 +139,43 @@ impl Inbox {
                     rows.push(item.delivery);
                     replies.push(item.done);
                 }
-                let result = write_with_retry(&store, &rows).await;
-                if let Err(e) = &result {
-                    tracing::error!(
-                        error = format!("{e:#}"),
-                        batch = rows.len(),
-                        "inbox commit failed"
-                    );
+                let result = write_with_retry(&store, &rows, lease, handoff.room()).await;
+                let mut claims: Vec<ClaimedDelivery> = Vec::new();
+                match &result {
+                    Ok(claimed) => {
+                        // Moved out of the rows: they are cleared below.
+                        for &i in claimed {
+                            if let Some(d) = rows.get_mut(i) {
+                                claims.push(ClaimedDelivery {
+                                    id: std::mem::take(&mut d.id),
+                                    event: std::mem::take(&mut d.event),
+                                    payload: d.payload.take(),
+                                    attempts: 1,
+                                });
+                            }
+                        }
+                    }
+                    Err(e) => {
+                        tracing::error!(
+                            error = format!("{e:#}"),
+                            batch = rows.len(),
+                            "inbox commit failed"
+                        );
+                    }
                 }
-                let reply = result.map_err(|e| format!("{e:#}"));
+                let reply = result.map(|_| ()).map_err(|e| format!("{e:#}"));
                 rows.clear();
                 for done in replies.drain(..) {
                     let _ = done.send(reply.clone());
                 }
+                let refused = handoff.push(claims);
                 committed.notify_waiters();
+                if !refused.is_empty()
+                    && let Err(e) = store.release(&refused).await
+                {
+                    // Their lease runs out instead: nothing is lost, it takes longer.
+                    tracing::warn!(error = format!("{e:#}"), "releasing claims failed");
+                }
             }
             tracing::debug!("inbox writer stopped");
         });
@@ -164,14 +197,20 @@ impl Inbox {
     }
 }
 
-async fn write_with_retry(store: &Store, rows: &[NewDelivery]) -> anyhow::Result<()> {
+/// Commits `rows`, claiming up to `claims` of them for `lease`; returns the indices claimed.
+async fn write_with_retry(
+    store: &Store,
+    rows: &[NewDelivery],
+    lease: Duration,
+    claims: usize,
+) -> anyhow::Result<Vec<usize>> {
     // A busy SQLite file (another process holding the write lock past busy_timeout) is worth one more try.
-    match store.insert_deliveries(rows, chrono::Utc::now()).await {
-        Ok(()) => Ok(()),
+    match store.insert_and_claim(rows, chrono::Utc::now(), lease, claims).await {
+        Ok(claimed) => Ok(claimed),
         Err(first) => {
             tracing::warn!(error = format!("{first:#}"), "inbox commit failed, retrying once");
             tokio::time::sleep(Duration::from_millis(50)).await;
-            store.insert_deliveries(rows, chrono::Utc::now()).await
+            store.insert_and_claim(rows, chrono::Utc::now(), lease, claims).await
         }
     }
 }

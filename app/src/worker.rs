@@ -6,8 +6,9 @@
 //! with exponential backoff until `max_attempts`, then the delivery is `failed` with its error; a payload that
 //! cannot be understood fails at once. Nothing is dropped silently.
 
-use std::sync::Arc;
-use std::time::Duration;
+use std::collections::VecDeque;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
 
 use chrono::Utc;
 use mentor_core::identity::Roster;
@@ -26,6 +27,88 @@ use crate::store::{ClaimedDelivery, Finished, Outcome, Store};
 /// CPU per delivery than 64); the cost is that a batch's results commit together, after its last delivery.
 pub const BATCH: u32 = 256;
 
+/// How often a worker that is fed by the [`Handoff`] still claims from the database: retries that came due and
+/// deliveries queued while the handoff was full (or claims of a dead process) wait at most this long.
+const DB_CLAIM_INTERVAL: Duration = Duration::from_millis(500);
+
+/// Under load, a worker starts a batch at most this often unless a full batch waits: each batch ends with a
+/// commit on the single SQLite writer, which webhook commits wait for, so fewer, larger batches leave it to them.
+/// Deliveries wait this much longer to be processed; an idle worker still starts at once.
+const GATHER: Duration = Duration::from_millis(50);
+
+/// Deliveries the inbox writer claimed for the workers in the transaction that stored them
+/// ([`Store::insert_and_claim`]), waiting in memory with their payloads.
+///
+/// This spares the common case a claim statement on the single SQLite writer, the payload read and its
+/// decompression. A claim made here is an ordinary claim (status `processing`, attempt 1, a lease): if the
+/// process dies first, the lease runs out or the next start on SQLite releases it, and it is claimed again.
+/// The handoff only takes deliveries while workers run, and at most [`Handoff::CAPACITY`] (memory is bounded:
+/// the rest is queued in the database as before).
+#[derive(Default)]
+pub struct Handoff {
+    queue: Mutex<HandoffQueue>,
+}
+
+#[derive(Default)]
+struct HandoffQueue {
+    open: bool,
+    items: VecDeque<ClaimedDelivery>,
+}
+
+impl Handoff {
+    /// The most deliveries waiting in memory (payloads are tens of kilobytes each).
+    pub const CAPACITY: usize = 2 * BATCH as usize;
+
+    fn queue(&self) -> std::sync::MutexGuard<'_, HandoffQueue> {
+        self.queue.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Returns how many more deliveries the handoff takes now (0 while no worker runs).
+    pub fn room(&self) -> usize {
+        let q = self.queue();
+        if q.open { Self::CAPACITY.saturating_sub(q.items.len()) } else { 0 }
+    }
+
+    /// Queues claimed deliveries for the workers; returns those it did not take (it closed meanwhile).
+    pub fn push(&self, claims: Vec<ClaimedDelivery>) -> Vec<ClaimedDelivery> {
+        let mut q = self.queue();
+        if !q.open {
+            return claims;
+        }
+        q.items.extend(claims);
+        Vec::new()
+    }
+
+    /// Returns how many deliveries wait.
+    pub fn len(&self) -> usize {
+        self.queue().items.len()
+    }
+
+    /// Returns true when no delivery waits.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Takes up to `max` deliveries, oldest first.
+    pub fn take(&self, max: usize) -> Vec<ClaimedDelivery> {
+        let mut q = self.queue();
+        let n = max.min(q.items.len());
+        q.items.drain(..n).collect()
+    }
+
+    /// Starts taking deliveries (workers run).
+    pub fn open(&self) {
+        self.queue().open = true;
+    }
+
+    /// Stops taking deliveries and returns those still waiting, so their claims can be released.
+    pub fn close(&self) -> Vec<ClaimedDelivery> {
+        let mut q = self.queue();
+        q.open = false;
+        q.items.drain(..).collect()
+    }
+}
+
 /// What the worker tasks share.
 pub struct Worker {
     /// The database.
@@ -42,6 +125,10 @@ pub struct Worker {
     pub retry_base: Duration,
     /// Notified when new deliveries were committed.
     pub wake: Arc<Notify>,
+    /// Deliveries claimed for the workers when they were stored.
+    pub handoff: Arc<Handoff>,
+    /// The runtime that runs write transactions (see `server::WriterThread`).
+    pub writer: tokio::runtime::Handle,
     /// The config problems last written to the store (None: unknown, write them next time).
     pub recorded_problems: std::sync::Mutex<Option<Vec<(String, String)>>>,
     /// Template sets for review guides.
@@ -74,6 +161,10 @@ impl Worker {
         mut shutdown: watch::Receiver<bool>,
     ) -> anyhow::Result<()> {
         tracing::info!(worker = index, "worker started");
+        // None: claim from the database on the first turn.
+        let mut last_db_claim: Option<Instant> = None;
+        let mut db_backlog = false;
+        let mut last_batch: Option<Instant> = None;
         loop {
             if *shutdown.borrow() {
                 break;
@@ -82,24 +173,47 @@ impl Worker {
             let notified = self.wake.notified();
             tokio::pin!(notified);
             notified.as_mut().enable();
-            let claimed = match self.store.claim(Utc::now(), self.lease, BATCH).await {
-                Ok(c) => c,
-                Err(e) => {
-                    tracing::warn!(
-                        worker = index,
-                        error = format!("{e:#}"),
-                        "claiming deliveries failed"
-                    );
-                    Vec::new()
+            if let Some(wait) = last_batch.and_then(|t| GATHER.checked_sub(t.elapsed()))
+                && !self.handoff.is_empty()
+                && self.handoff.len() < BATCH as usize
+            {
+                tokio::select! {
+                    _ = tokio::time::sleep(wait) => {}
+                    _ = shutdown.changed() => {}
                 }
-            };
+            }
+            let mut claimed = self.handoff.take(BATCH as usize);
+            // The database is asked when the handoff is empty and a while has passed (or it had more last time),
+            // not after every commit: an empty claim still takes a turn on the single SQLite writer.
+            let db_due =
+                db_backlog || last_db_claim.is_none_or(|t| t.elapsed() >= DB_CLAIM_INTERVAL);
+            if db_due {
+                last_db_claim = Some(Instant::now());
+                match self.claim_from_db().await {
+                    Ok(c) => {
+                        db_backlog = !c.is_empty();
+                        claimed.extend(c);
+                    }
+                    Err(e) => {
+                        db_backlog = false;
+                        tracing::warn!(
+                            worker = index,
+                            error = format!("{e:#}"),
+                            "claiming deliveries failed"
+                        );
+                    }
+                }
+            }
             match claimed.is_empty() {
-                false => self.handle(claimed).await,
+                false => {
+                    last_batch = Some(Instant::now());
+                    self.handle(claimed).await
+                }
                 true => {
                     // Sleep until new deliveries are committed, a retry may be due, or shutdown.
                     tokio::select! {
                         _ = notified => {}
-                        _ = tokio::time::sleep(Duration::from_millis(500)) => {}
+                        _ = tokio::time::sleep(DB_CLAIM_INTERVAL) => {}
                         _ = shutdown.changed() => {}
                     }
                 }
@@ -109,15 +223,42 @@ impl Worker {
         Ok(())
     }
 
+    /// Claims due deliveries from the database, on the writer thread like every write transaction.
+    async fn claim_from_db(&self) -> anyhow::Result<Vec<ClaimedDelivery>> {
+        let (store, lease) = (self.store.clone(), self.lease);
+        self.writer.spawn(async move { store.claim(Utc::now(), lease, BATCH).await }).await?
+    }
+
     async fn handle(&self, batch: Vec<ClaimedDelivery>) {
         let mut results = Vec::with_capacity(batch.len());
-        for claim in batch {
+        for mut claim in batch {
             let span = tracing::info_span!("delivery", id = %claim.id, event = %claim.event, attempt = claim.attempts);
             let finished = self.decide(&claim).instrument(span).await;
+            // The payload (tens of kilobytes) is not needed any more while the rest of the batch is processed.
+            claim.payload = None;
             results.push((claim, finished));
+            // A batch is hundreds of deliveries of CPU work: let request handlers waiting on this thread run.
+            tokio::task::yield_now().await;
         }
         let now = Utc::now();
-        match self.store.finish(&results, now).await {
+        // On the writer thread, so the transaction holds the single writer no longer than it must.
+        let store = self.store.clone();
+        let (results, recorded) = match self
+            .writer
+            .spawn(async move {
+                let recorded = store.finish(&results, now).await;
+                (results, recorded)
+            })
+            .await
+        {
+            Ok(done) => done,
+            Err(e) => {
+                // The claims' lease expires and the deliveries are picked up again: nothing is lost.
+                tracing::error!(error = %e, "recording the outcome of deliveries failed");
+                return;
+            }
+        };
+        match recorded {
             Ok(recorded) if recorded < results.len() => {
                 tracing::warn!(
                     lost = results.len() - recorded,

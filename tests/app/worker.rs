@@ -199,3 +199,73 @@ async fn finishing_a_batch_records_current_claims_and_discards_stale_ones() {
         store.close().await;
     }
 }
+
+/// The inbox claims new pending deliveries in the transaction that stores them (the workers' handoff): ignored
+/// deliveries and ids already stored are never claimed, such a claim is an ordinary one (attempt 1, a lease,
+/// fenced when recorded), and a released claim can be claimed again at once.
+#[tokio::test]
+async fn deliveries_claimed_as_they_are_stored_are_ordinary_claims() {
+    use mentor_app::store::{ClaimedDelivery, Finished, NewDelivery, Outcome, Store};
+    for backend in backends() {
+        let db = TestDb::new(backend).await;
+        let store = Store::connect(&db.url).await.unwrap();
+        let t0 = chrono::Utc::now();
+        let lease = std::time::Duration::from_secs(60);
+        let delivery = |id: &str, status: &'static str| NewDelivery {
+            id: id.into(),
+            event: "pull_request_review".into(),
+            action: Some("submitted".into()),
+            status,
+            payload: (status == "pending").then(|| format!("{{\"id\":\"{id}\"}}")),
+        };
+        store.insert_deliveries(&[delivery("known", "pending")], t0).await.unwrap();
+        let batch = [
+            delivery("a", "pending"),
+            delivery("ignored", "ignored"),
+            delivery("known", "pending"),
+            delivery("b", "pending"),
+            delivery("c", "pending"),
+            delivery("a", "pending"),
+        ];
+        // Up to three claims: a, known (already stored: not claimed) and b; c stays queued in the database.
+        let claimed = store.insert_and_claim(&batch, t0, lease, 3).await.unwrap();
+        assert_eq!(claimed, [0, 3], "{backend:?}");
+        let mut queued: Vec<String> =
+            store.claim(t0, lease, 10).await.unwrap().into_iter().map(|c| c.id).collect();
+        queued.sort();
+        assert_eq!(queued, ["c", "known"], "{backend:?}: a and b are leased to the worker");
+        let handed = |id: &str| ClaimedDelivery {
+            id: id.into(),
+            event: "pull_request_review".into(),
+            payload: None,
+            attempts: 1,
+        };
+        let results = vec![(handed("a"), Finished::Done(Outcome::default()))];
+        assert_eq!(store.finish(&results, t0).await.unwrap(), 1, "{backend:?}");
+        // b is given back (shutdown): claimable at once, as attempt 2; the stale attempt 1 records nothing.
+        store.release(&[handed("b")]).await.unwrap();
+        let again = store.claim(t0, lease, 10).await.unwrap();
+        assert_eq!(
+            again.iter().map(|c| (c.id.as_str(), c.attempts)).collect::<Vec<_>>(),
+            [("b", 2)],
+            "{backend:?}"
+        );
+        let stale = vec![(handed("b"), Finished::Done(Outcome::default()))];
+        assert_eq!(store.finish(&stale, t0).await.unwrap(), 0, "{backend:?}");
+        for row in store.list_deliveries(None, 10).await.unwrap() {
+            let want = match row.id.as_str() {
+                "a" => ("done", 1, 1),
+                "b" => ("processing", 2, 0),
+                "c" | "known" => ("processing", 1, 0),
+                _ => ("ignored", 0, 0),
+            };
+            assert_eq!(
+                (row.status.as_str(), row.attempts, row.processed_count),
+                want,
+                "{backend:?}: {}",
+                row.id
+            );
+        }
+        store.close().await;
+    }
+}
