@@ -158,6 +158,208 @@ pub fn normalize(event: &str, payload: &Value) -> Result<Normalized, NormalizeEr
     })
 }
 
+/// Which parts of a payload the worker keeps when it parses one (see [`parse`]).
+enum Keep {
+    /// The whole value.
+    All,
+    /// Only these fields of an object (of each object, for an array); other values (strings, numbers…) whole.
+    Fields(&'static [(&'static str, Keep)]),
+}
+
+const USER: Keep = Keep::Fields(&[("login", Keep::All), ("type", Keep::All)]);
+const PATHS: Keep =
+    Keep::Fields(&[("added", Keep::All), ("modified", Keep::All), ("removed", Keep::All)]);
+
+/// Every field [`normalize`] and the worker's responses (`respond`) read, for the events other than
+/// `pull_request` (the review guide reads pull request objects whole). GitHub payloads are mostly URLs and
+/// nested repository objects Mentor never reads: a review payload of ~25 KB keeps a few dozen values.
+const KEPT: Keep = Keep::Fields(&[
+    ("action", Keep::All),
+    ("ref", Keep::All),
+    ("installation", Keep::Fields(&[("id", Keep::All)])),
+    (
+        "repository",
+        Keep::Fields(&[
+            ("full_name", Keep::All),
+            ("default_branch", Keep::All),
+            ("private", Keep::All),
+        ]),
+    ),
+    (
+        "pull_request",
+        Keep::Fields(&[
+            ("number", Keep::All),
+            ("user", USER),
+            ("title", Keep::All),
+            ("labels", Keep::All),
+            ("additions", Keep::All),
+            ("deletions", Keep::All),
+            ("html_url", Keep::All),
+            ("state", Keep::All),
+            ("draft", Keep::All),
+            ("merged", Keep::All),
+            ("merge_commit_sha", Keep::All),
+            ("created_at", Keep::All),
+            ("updated_at", Keep::All),
+            ("closed_at", Keep::All),
+            ("merged_at", Keep::All),
+        ]),
+    ),
+    (
+        "review",
+        Keep::Fields(&[
+            ("id", Keep::All),
+            ("user", USER),
+            ("state", Keep::All),
+            ("submitted_at", Keep::All),
+            ("html_url", Keep::All),
+            ("body", Keep::All),
+        ]),
+    ),
+    (
+        "comment",
+        Keep::Fields(&[
+            ("id", Keep::All),
+            ("user", USER),
+            ("created_at", Keep::All),
+            ("html_url", Keep::All),
+            ("body", Keep::All),
+        ]),
+    ),
+    (
+        "issue",
+        Keep::Fields(&[
+            ("number", Keep::All),
+            ("user", USER),
+            ("title", Keep::All),
+            ("labels", Keep::All),
+            ("html_url", Keep::All),
+            ("pull_request", Keep::All),
+        ]),
+    ),
+    ("commits", PATHS),
+    ("head_commit", PATHS),
+    ("repositories", Keep::All),
+    ("repositories_added", Keep::All),
+    ("repositories_removed", Keep::All),
+]);
+
+/// Parses a stored payload for [`normalize`]: the whole document is checked to be JSON, but for events other
+/// than `pull_request` only the fields Mentor reads are built into the tree (see [`KEPT`]); the rest is skipped
+/// without allocating. Building the full tree of a ~25 KB review payload was the worker's largest cost.
+pub fn parse(event: &str, text: &str) -> serde_json::Result<Value> {
+    use serde::de::DeserializeSeed;
+    let keep = if event == "pull_request" { &Keep::All } else { &KEPT };
+    let mut de = serde_json::Deserializer::from_str(text);
+    let value = keep.deserialize(&mut de)?;
+    de.end()?;
+    Ok(value)
+}
+
+impl<'de> serde::de::DeserializeSeed<'de> for &Keep {
+    type Value = Value;
+
+    fn deserialize<D: serde::Deserializer<'de>>(self, d: D) -> Result<Value, D::Error> {
+        match self {
+            Keep::All => serde::Deserialize::deserialize(d),
+            Keep::Fields(fields) => d.deserialize_any(Pruned(fields)),
+        }
+    }
+}
+
+/// Builds a [`Value`] keeping only `fields` of objects.
+struct Pruned(&'static [(&'static str, Keep)]);
+
+impl<'de> serde::de::Visitor<'de> for Pruned {
+    type Value = Value;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("any JSON value")
+    }
+
+    fn visit_bool<E>(self, v: bool) -> Result<Value, E> {
+        Ok(Value::Bool(v))
+    }
+
+    fn visit_i64<E>(self, v: i64) -> Result<Value, E> {
+        Ok(Value::from(v))
+    }
+
+    fn visit_u64<E>(self, v: u64) -> Result<Value, E> {
+        Ok(Value::from(v))
+    }
+
+    fn visit_f64<E>(self, v: f64) -> Result<Value, E> {
+        Ok(serde_json::Number::from_f64(v).map_or(Value::Null, Value::Number))
+    }
+
+    fn visit_str<E>(self, v: &str) -> Result<Value, E> {
+        Ok(Value::String(v.to_owned()))
+    }
+
+    fn visit_string<E>(self, v: String) -> Result<Value, E> {
+        Ok(Value::String(v))
+    }
+
+    fn visit_unit<E>(self) -> Result<Value, E> {
+        Ok(Value::Null)
+    }
+
+    fn visit_none<E>(self) -> Result<Value, E> {
+        Ok(Value::Null)
+    }
+
+    fn visit_some<D: serde::Deserializer<'de>>(self, d: D) -> Result<Value, D::Error> {
+        d.deserialize_any(self)
+    }
+
+    fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<Value, A::Error> {
+        let mut items = Vec::new();
+        while let Some(item) = seq.next_element_seed(&Keep::Fields(self.0))? {
+            items.push(item);
+        }
+        Ok(Value::Array(items))
+    }
+
+    fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<Value, A::Error> {
+        let mut object = serde_json::Map::new();
+        while let Some(field) = map.next_key_seed(FieldOf(self.0))? {
+            match field {
+                Some((name, keep)) => {
+                    object.insert((*name).to_owned(), map.next_value_seed(keep)?);
+                }
+                None => {
+                    map.next_value::<serde::de::IgnoredAny>()?;
+                }
+            }
+        }
+        Ok(Value::Object(object))
+    }
+}
+
+/// Reads an object key and returns the kept field it names, if any, without allocating.
+struct FieldOf(&'static [(&'static str, Keep)]);
+
+impl<'de> serde::de::DeserializeSeed<'de> for FieldOf {
+    type Value = Option<&'static (&'static str, Keep)>;
+
+    fn deserialize<D: serde::Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+        d.deserialize_str(self)
+    }
+}
+
+impl<'de> serde::de::Visitor<'de> for FieldOf {
+    type Value = Option<&'static (&'static str, Keep)>;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("an object key")
+    }
+
+    fn visit_str<E>(self, key: &str) -> Result<Self::Value, E> {
+        Ok(self.0.iter().find(|(name, _)| *name == key))
+    }
+}
+
 /// An activity, or the reason there is none.
 type Outcome = Result<Activity, String>;
 
@@ -832,6 +1034,80 @@ mod tests {
             normalize("pull_request", &json!({"action": "brand_new_action"})).unwrap(),
             Normalized::Nothing { .. }
         ));
+    }
+
+    /// The pruned parse the worker uses keeps everything Mentor reads: over every corpus and fixture payload,
+    /// normalizing it gives the same result as the full document, and the fields `respond` looks up are equal.
+    #[test]
+    fn pruned_payloads_normalize_like_full_ones() {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+        let mut files = Vec::new();
+        for dir in
+            [root.join("../../shared/corpus/webhooks"), root.join("../tests/fixtures/webhooks")]
+        {
+            let Ok(events) = std::fs::read_dir(&dir) else { continue };
+            for event_dir in events.map(|e| e.unwrap().path()).filter(|p| p.is_dir()) {
+                let event = event_dir.file_name().unwrap().to_str().unwrap().to_owned();
+                for file in std::fs::read_dir(&event_dir).unwrap() {
+                    files.push((event.clone(), file.unwrap().path()));
+                }
+            }
+        }
+        assert!(files.len() > 20, "only {} payloads found", files.len());
+        let respond_reads = [
+            "/action",
+            "/installation/id",
+            "/repository/full_name",
+            "/repository/private",
+            "/review/body",
+            "/comment/body",
+            "/comment/id",
+            "/comment/html_url",
+            "/comment/user/login",
+            "/comment/user/type",
+            "/issue/pull_request",
+            "/issue/number",
+            "/issue/labels",
+            "/issue/title",
+            "/issue/html_url",
+            "/issue/user/login",
+            "/pull_request/number",
+            "/pull_request/labels",
+            "/pull_request/title",
+            "/pull_request/html_url",
+            "/pull_request/user/login",
+        ];
+        for (event, file) in
+            files.iter().filter(|(_, f)| f.extension().is_some_and(|e| e == "json"))
+        {
+            let text = std::fs::read_to_string(file).unwrap();
+            let full: Value = serde_json::from_str(&text).unwrap();
+            let pruned = parse(event, &text).unwrap();
+            assert_eq!(normalize(event, &pruned), normalize(event, &full), "{}", file.display());
+            for pointer in respond_reads {
+                assert_eq!(
+                    pruned.pointer(pointer),
+                    full.pointer(pointer),
+                    "{} {pointer}",
+                    file.display()
+                );
+            }
+            if event != "pull_request" {
+                assert!(pruned.to_string().len() <= full.to_string().len(), "{}", file.display());
+            }
+        }
+        let review = std::fs::read_to_string(
+            root.join("../tests/fixtures/webhooks/pull_request_review/submitted.payload.json"),
+        )
+        .unwrap();
+        let kept = parse("pull_request_review", &review).unwrap().to_string().len();
+        assert!(
+            kept * 10 < review.len(),
+            "a review payload keeps {kept} of {} bytes",
+            review.len()
+        );
+        assert!(parse("pull_request_review", "{\"action\": \"submitted\", \"x\": [1, }").is_err());
+        assert!(parse("pull_request_review", "{} trailing").is_err());
     }
 
     /// Every upstream example payload either normalizes or is not relevant: nothing in GitHub's documented

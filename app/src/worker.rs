@@ -320,7 +320,7 @@ impl Worker {
         let Some(text) = &claim.payload else {
             return Err(Failure::Permanent("delivery has no payload".into()));
         };
-        let payload: serde_json::Value = serde_json::from_str(text)
+        let payload: serde_json::Value = normalize::parse(&claim.event, text)
             .map_err(|e| Failure::Permanent(format!("stored payload is not JSON: {e}")))?;
         let mut outcome = self.derive(claim, &payload).await?;
         self.respond(claim, &payload, &mut outcome).await?;
