@@ -434,15 +434,17 @@ fn checked_jwt(headers: &HeaderMap) -> Result<(), String> {
     let jwt = auth
         .strip_prefix("Bearer ")
         .ok_or("an /app endpoint needs `Authorization: Bearer <JWT>`")?;
+    // `iss` is the App id as a JSON number (GitHub documents App ids as integers, and answers "'Issuer' claim
+    // ('iss') must be an Integer" when it is neither an App id nor a client id) or as a string (GitHub's
+    // examples); jsonwebtoken's own issuer check reads strings only, so `iss` is checked below.
     #[derive(serde::Deserialize)]
     struct Claims {
         iat: u64,
         exp: u64,
-        iss: String,
+        iss: Value,
     }
     let mut validation = jsonwebtoken::Validation::new(jsonwebtoken::Algorithm::RS256);
-    validation.set_required_spec_claims(&["exp", "iat", "iss"]);
-    validation.set_issuer(&[APP_ID.to_string()]);
+    validation.set_required_spec_claims(&["exp"]);
     validation.leeway = 0;
     let claims = jsonwebtoken::decode::<Claims>(jwt, key, &validation)
         .map_err(|e| format!("JWT rejected: {e}"))?
@@ -454,7 +456,7 @@ fn checked_jwt(headers: &HeaderMap) -> Result<(), String> {
     if claims.exp > now + 600 {
         return Err("JWT exp is more than 10 minutes ahead".to_owned());
     }
-    if claims.iss != APP_ID.to_string() {
+    if claims.iss != json!(APP_ID) && claims.iss != json!(APP_ID.to_string()) {
         return Err("JWT iss is not the App id".to_owned());
     }
     Ok(())

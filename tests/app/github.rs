@@ -49,7 +49,7 @@ async fn github_one_token_serves_several_calls() {
         github.file_text(INSTALLATION, "acme/api", CONFIG),
         github.pull_request_files(INSTALLATION, "acme/api", 1),
     );
-    assert!(a.is_ok() && b.is_ok() && c.is_ok());
+    assert!(a.is_ok() && b.is_ok() && c.is_ok(), "{a:?} {b:?} {c:?}");
     for _ in 0..3 {
         assert_eq!(
             github.file_text(INSTALLATION, "acme/api", CONFIG).await.unwrap().as_deref(),
