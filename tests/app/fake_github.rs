@@ -45,6 +45,10 @@ pub struct Recorded {
     pub rejected: Option<String>,
     /// All `User-Agent` values sent.
     pub user_agents: Vec<String>,
+    /// All `X-GitHub-Api-Version` values sent.
+    pub api_versions: Vec<String>,
+    /// How many `Authorization` headers were sent.
+    pub authorizations: usize,
 }
 
 /// A failure to inject into the next request whose path contains a given text.
@@ -484,11 +488,12 @@ async fn handle(
 ) -> Response {
     let path = uri.path().to_owned();
     let query = uri.query().map(str::to_owned);
-    let user_agents: Vec<String> = headers
-        .get_all("user-agent")
-        .iter()
-        .filter_map(|v| v.to_str().ok().map(str::to_owned))
-        .collect();
+    let all = |name: &str| -> Vec<String> {
+        headers.get_all(name).iter().filter_map(|v| v.to_str().ok().map(str::to_owned)).collect()
+    };
+    let user_agents = all("user-agent");
+    let api_versions = all("x-github-api-version");
+    let authorizations = headers.get_all("authorization").iter().count();
     let (response, rejected) = answer(&shared, &method, &path, query.as_deref(), &headers, &body);
     let delay = shared.data.lock().unwrap().delay.take();
     if let Some(delay) = delay {
@@ -502,6 +507,8 @@ async fn handle(
         status: response.status(),
         rejected,
         user_agents,
+        api_versions,
+        authorizations,
     });
     response
 }

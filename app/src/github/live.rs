@@ -1164,6 +1164,31 @@ mod tests {
     }
 
     #[test]
+    fn octocrabs_app_jwt_meets_githubs_rules() {
+        // octocrab signs the App's JWTs (`AuthState::App`); GitHub wants RS256, `iat` 60 s in the past against clock
+        // drift, `exp` at most 10 minutes ahead, and the App id as `iss`.
+        let fixture = |name: &str| {
+            std::fs::read(format!("{}/../tests/fixtures/{name}", env!("CARGO_MANIFEST_DIR")))
+                .unwrap()
+        };
+        let key = EncodingKey::from_rsa_pem(&fixture("github-app-test-key.pem")).unwrap();
+        let before = SystemTime::now().duration_since(UNIX_EPOCH).unwrap().as_secs();
+        let jwt = octocrab::auth::create_jwt(octocrab::models::AppId(4242), &key).unwrap();
+        let after = SystemTime::now().duration_since(UNIX_EPOCH).unwrap().as_secs();
+        let public =
+            jsonwebtoken::DecodingKey::from_rsa_pem(&fixture("github-app-test-key.pub.pem"))
+                .unwrap();
+        let mut validation = jsonwebtoken::Validation::new(jsonwebtoken::Algorithm::RS256);
+        validation.set_required_spec_claims(&["exp"]);
+        let token = jsonwebtoken::decode::<serde_json::Value>(&jwt, &public, &validation).unwrap();
+        assert_eq!(token.header.alg, jsonwebtoken::Algorithm::RS256);
+        let claim = |name: &str| token.claims[name].as_u64().unwrap();
+        assert!((before - 60..=after - 60).contains(&claim("iat")), "{}", token.claims);
+        assert!(claim("exp") > after && claim("exp") <= before + 600, "{}", token.claims);
+        assert_eq!(claim("iss"), 4242);
+    }
+
+    #[test]
     fn next_link_is_found_among_others() {
         let h = headers(&[(
             "link",
