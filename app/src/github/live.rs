@@ -24,7 +24,9 @@
 //!   later instead of blocking; 5xx and transport errors are retried with backoff, except for creates, which are
 //!   never repeated blindly;
 //! - redirects (a renamed repository answers 301) are followed by tower-http's `FollowRedirect`, which drops the
-//!   credentials when a redirect leaves the host.
+//!   credentials when a redirect leaves the host;
+//! - the proxy the environment names (`HTTPS_PROXY`, `HTTP_PROXY`, `ALL_PROXY`, `NO_PROXY`, read like curl does) is
+//!   used through a CONNECT tunnel, as the reqwest client before did for https URLs; only http:// proxies.
 //!
 //! octocrab needs a Tokio runtime when it is built (it spawns its request buffer's worker), so [`LiveGitHub::new`]
 //! must run inside one.
@@ -40,11 +42,16 @@ use base64::Engine as _;
 use chrono::{DateTime, Utc};
 use http::header::{self, HeaderMap, HeaderValue};
 use http::{Method, StatusCode};
+use hyper_util::client::legacy::connect::HttpConnector;
+use hyper_util::client::legacy::connect::proxy::Tunnel;
+use hyper_util::client::proxy::matcher::Matcher;
 use jsonwebtoken::EncodingKey;
 use mentor_core::{Login, ReviewState};
 use octocrab::service::middleware::base_uri::BaseUriLayer;
 use octocrab::{AuthState, Octocrab, OctocrabBuilder};
 use serde::Deserialize;
+use tower::ServiceExt as _;
+use tower::util::BoxCloneSyncService;
 
 use super::{
     BoxFuture, ChangedFile, GitHubApi, GitHubError, GitHubSettings, PostedText, ReactionTarget,
@@ -158,6 +165,11 @@ impl LiveGitHub {
     /// Returns a client for the App described by `settings`, or an error naming what is wrong with them. Must be
     /// called inside a Tokio runtime.
     pub fn new(settings: GitHubSettings) -> anyhow::Result<LiveGitHub> {
+        LiveGitHub::with_proxies(settings, &Matcher::from_env())
+    }
+
+    /// [`LiveGitHub::new`] with the proxy rules `proxies` instead of the environment's.
+    fn with_proxies(settings: GitHubSettings, proxies: &Matcher) -> anyhow::Result<LiveGitHub> {
         use anyhow::Context as _;
         let api_url = settings.api_url.trim_end_matches('/').to_owned();
         let invalid = || {
@@ -184,9 +196,30 @@ impl LiveGitHub {
         tokio::runtime::Handle::try_current()
             .context("the GitHub client must be created inside a Tokio runtime")?;
 
-        let mut tcp = hyper_util::client::legacy::connect::HttpConnector::new();
+        let mut tcp = HttpConnector::new();
         tcp.enforce_http(false);
         tcp.set_connect_timeout(Some(CONNECT_TIMEOUT));
+        // Direct or tunnelled connections, one type for the pool.
+        type Route = BoxCloneSyncService<
+            http::Uri,
+            hyper_util::rt::TokioIo<tokio::net::TcpStream>,
+            tower::BoxError,
+        >;
+        let route: Route = match proxies.intercept(&parsed) {
+            None => BoxCloneSyncService::new(tcp.map_err(tower::BoxError::from)),
+            Some(proxy) => {
+                anyhow::ensure!(
+                    proxy.uri().scheme_str() == Some("http"),
+                    "the proxy for {api_url} is not an http:// proxy\n\nMentor reaches GitHub through HTTP proxies \
+                     only (HTTPS_PROXY=http://host:port); set NO_PROXY to reach GitHub directly."
+                );
+                let mut tunnel = Tunnel::new(proxy.uri().clone(), tcp);
+                if let Some(auth) = proxy.basic_auth() {
+                    tunnel = tunnel.with_auth(auth.clone());
+                }
+                BoxCloneSyncService::new(tunnel.map_err(tower::BoxError::from))
+            }
+        };
         let provider = rustls::crypto::CryptoProvider::get_default()
             .cloned()
             .unwrap_or_else(|| Arc::new(rustls::crypto::ring::default_provider()));
@@ -195,7 +228,7 @@ impl LiveGitHub {
             .context("cannot set up TLS for the GitHub client")?
             .https_or_http()
             .enable_http1()
-            .wrap_connector(tcp);
+            .wrap_connector(route);
         let pool =
             hyper_util::client::legacy::Client::builder(hyper_util::rt::TokioExecutor::new())
                 .build(https);
@@ -1163,14 +1196,14 @@ mod tests {
         map
     }
 
+    fn fixture(name: &str) -> Vec<u8> {
+        std::fs::read(format!("{}/../tests/fixtures/{name}", env!("CARGO_MANIFEST_DIR"))).unwrap()
+    }
+
     #[test]
     fn octocrabs_app_jwt_meets_githubs_rules() {
         // octocrab signs the App's JWTs (`AuthState::App`); GitHub wants RS256, `iat` 60 s in the past against clock
         // drift, `exp` at most 10 minutes ahead, and the App id as `iss`.
-        let fixture = |name: &str| {
-            std::fs::read(format!("{}/../tests/fixtures/{name}", env!("CARGO_MANIFEST_DIR")))
-                .unwrap()
-        };
         let key = EncodingKey::from_rsa_pem(&fixture("github-app-test-key.pem")).unwrap();
         let before = SystemTime::now().duration_since(UNIX_EPOCH).unwrap().as_secs();
         let jwt = octocrab::auth::create_jwt(octocrab::models::AppId(4242), &key).unwrap();
@@ -1186,6 +1219,89 @@ mod tests {
         assert!((before - 60..=after - 60).contains(&claim("iat")), "{}", token.claims);
         assert!(claim("exp") > after && claim("exp") <= before + 600, "{}", token.claims);
         assert_eq!(claim("iss"), 4242);
+    }
+
+    /// Starts an HTTP CONNECT proxy on loopback; returns its URL and the number of tunnels it opened.
+    async fn connect_proxy() -> (String, Arc<std::sync::atomic::AtomicUsize>) {
+        use std::sync::atomic::{AtomicUsize, Ordering};
+        use tokio::io::{AsyncReadExt, AsyncWriteExt};
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let url = format!("http://{}", listener.local_addr().unwrap());
+        let tunnels = Arc::new(AtomicUsize::new(0));
+        let count = Arc::clone(&tunnels);
+        tokio::spawn(async move {
+            while let Ok((mut client, _)) = listener.accept().await {
+                let count = Arc::clone(&count);
+                tokio::spawn(async move {
+                    let (mut head, mut byte) = (Vec::new(), [0u8; 1]);
+                    while !head.ends_with(b"\r\n\r\n") {
+                        if client.read(&mut byte).await.unwrap_or(0) == 0 {
+                            return;
+                        }
+                        head.push(byte[0]);
+                    }
+                    let head = String::from_utf8_lossy(&head).into_owned();
+                    let Some(target) =
+                        head.strip_prefix("CONNECT ").and_then(|r| r.split(' ').next())
+                    else {
+                        return;
+                    };
+                    let Ok(mut upstream) = tokio::net::TcpStream::connect(target).await else {
+                        return;
+                    };
+                    count.fetch_add(1, Ordering::SeqCst);
+                    client.write_all(b"HTTP/1.1 200 Connection established\r\n\r\n").await.unwrap();
+                    let _ = tokio::io::copy_bidirectional(&mut client, &mut upstream).await;
+                });
+            }
+        });
+        (url, tunnels)
+    }
+
+    #[tokio::test]
+    async fn the_environments_proxy_is_used_unless_no_proxy_names_the_host() {
+        use std::sync::atomic::Ordering;
+        use wiremock::matchers::{method, path};
+        use wiremock::{Mock, MockServer, ResponseTemplate};
+        let github = MockServer::start().await;
+        let expires = (Utc::now() + chrono::Duration::hours(1)).to_rfc3339();
+        Mock::given(method("POST"))
+            .and(path("/app/installations/7/access_tokens"))
+            .respond_with(ResponseTemplate::new(201).set_body_json(
+                serde_json::json!({"token": "ghs_x", "expires_at": expires, "permissions": {}}),
+            ))
+            .mount(&github)
+            .await;
+        Mock::given(method("GET"))
+            .and(path("/repos/acme/api"))
+            .respond_with(
+                ResponseTemplate::new(200).set_body_json(serde_json::json!({"private": true})),
+            )
+            .mount(&github)
+            .await;
+        let settings = || GitHubSettings {
+            api_url: github.uri(),
+            app_id: 4242,
+            private_key_pem: Secret::new(
+                String::from_utf8(fixture("github-app-test-key.pem")).unwrap(),
+            ),
+        };
+        let (proxy, tunnels) = connect_proxy().await;
+
+        let proxied = Matcher::builder().all(proxy.clone()).build();
+        let client = LiveGitHub::with_proxies(settings(), &proxied).unwrap();
+        assert!(client.is_private(7, "acme/api").await.unwrap());
+        assert!(tunnels.load(Ordering::SeqCst) >= 1);
+
+        tunnels.store(0, Ordering::SeqCst);
+        let bypassed = Matcher::builder().all(proxy).no("127.0.0.1").build();
+        let client = LiveGitHub::with_proxies(settings(), &bypassed).unwrap();
+        assert!(client.is_private(7, "acme/api").await.unwrap());
+        assert_eq!(tunnels.load(Ordering::SeqCst), 0);
+
+        let tls_proxy = Matcher::builder().all("https://proxy.example:3128").build();
+        let err = LiveGitHub::with_proxies(settings(), &tls_proxy).unwrap_err();
+        assert!(err.to_string().contains("not an http:// proxy"), "{err}");
     }
 
     #[test]
