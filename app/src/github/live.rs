@@ -42,6 +42,7 @@ use base64::Engine as _;
 use chrono::{DateTime, Utc};
 use http::header::{self, HeaderMap, HeaderValue};
 use http::{Method, StatusCode};
+use http_body_util::BodyExt as _;
 use hyper_util::client::legacy::connect::HttpConnector;
 use hyper_util::client::legacy::connect::proxy::Tunnel;
 use hyper_util::client::proxy::matcher::Matcher;
@@ -234,7 +235,7 @@ impl LiveGitHub {
                 .build(https);
         let base: http::Uri = origin.parse().with_context(invalid)?;
         // No retry, trace or extra-headers layer: see the module docs.
-        let octocrab = |auth: AuthState| {
+        let client_as = |auth: AuthState| {
             OctocrabBuilder::new_empty()
                 .with_service(pool.clone())
                 .with_layer(&tower_http::follow_redirect::FollowRedirectLayer::new())
@@ -244,8 +245,8 @@ impl LiveGitHub {
         };
         let app_auth =
             octocrab::auth::AppAuth { app_id: octocrab::models::AppId(settings.app_id), key };
-        let Ok(app) = octocrab(AuthState::App(app_auth));
-        let Ok(rest) = octocrab(AuthState::None);
+        let Ok(app) = client_as(AuthState::App(app_auth));
+        let Ok(rest) = client_as(AuthState::None);
         Ok(LiveGitHub {
             app,
             rest,
@@ -453,7 +454,9 @@ impl LiveGitHub {
         let response = crab.execute(request).await.map_err(|e| describe(&e))?;
         let status = response.status();
         let headers = response.headers().clone();
-        let body = crab.body_to_string(response).await.map_err(|e| describe(&e))?;
+        // Read as text like before: a stray invalid byte becomes U+FFFD instead of failing the call.
+        let bytes = response.into_body().collect().await.map_err(|e| describe(&e))?.to_bytes();
+        let body = String::from_utf8_lossy(&bytes).into_owned();
         Ok(Reply { status, headers, body })
     }
 
@@ -1302,6 +1305,54 @@ mod tests {
         let tls_proxy = Matcher::builder().all("https://proxy.example:3128").build();
         let err = LiveGitHub::with_proxies(settings(), &tls_proxy).unwrap_err();
         assert!(err.to_string().contains("not an http:// proxy"), "{err}");
+    }
+
+    #[tokio::test]
+    async fn api_urls_are_checked() {
+        let settings = |api_url: &str| GitHubSettings {
+            api_url: api_url.to_owned(),
+            app_id: 4242,
+            private_key_pem: Secret::new(
+                String::from_utf8(fixture("github-app-test-key.pem")).unwrap(),
+            ),
+        };
+        let direct = Matcher::builder().build();
+        for bad in [
+            "api.github.com",
+            "ftp://ghe.example",
+            "https://ghe.example/api?x=1",
+            "https://u:p@ghe.example",
+            "https://",
+        ] {
+            let err = LiveGitHub::with_proxies(settings(bad), &direct).unwrap_err();
+            assert!(format!("{err:#}").contains("invalid GitHub API URL"), "{bad}: {err:#}");
+        }
+        let ghe = LiveGitHub::with_proxies(settings("https://ghe.example:8443/api/v3/"), &direct)
+            .unwrap();
+        assert_eq!(ghe.api_url, "https://ghe.example:8443/api/v3");
+        assert_eq!(ghe.origin, "https://ghe.example:8443");
+        let err = LiveGitHub::with_proxies(
+            GitHubSettings {
+                private_key_pem: Secret::new("not a key"),
+                ..settings("https://api.github.com")
+            },
+            &direct,
+        )
+        .unwrap_err();
+        assert!(err.to_string().contains("not an RSA key"), "{err}");
+    }
+
+    #[test]
+    fn a_client_outside_a_runtime_is_an_error_not_a_panic() {
+        let err = LiveGitHub::new(GitHubSettings {
+            api_url: "https://api.github.com".to_owned(),
+            app_id: 4242,
+            private_key_pem: Secret::new(
+                String::from_utf8(fixture("github-app-test-key.pem")).unwrap(),
+            ),
+        })
+        .unwrap_err();
+        assert!(err.to_string().contains("Tokio runtime"), "{err}");
     }
 
     #[test]
