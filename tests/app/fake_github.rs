@@ -45,6 +45,10 @@ pub struct Recorded {
     pub rejected: Option<String>,
     /// All `User-Agent` values sent.
     pub user_agents: Vec<String>,
+    /// All `X-GitHub-Api-Version` values sent.
+    pub api_versions: Vec<String>,
+    /// How many `Authorization` headers were sent.
+    pub authorizations: usize,
 }
 
 /// A failure to inject into the next request whose path contains a given text.
@@ -434,15 +438,17 @@ fn checked_jwt(headers: &HeaderMap) -> Result<(), String> {
     let jwt = auth
         .strip_prefix("Bearer ")
         .ok_or("an /app endpoint needs `Authorization: Bearer <JWT>`")?;
+    // `iss` is the App id as a JSON number (GitHub documents App ids as integers, and answers "'Issuer' claim
+    // ('iss') must be an Integer" when it is neither an App id nor a client id) or as a string (GitHub's
+    // examples); jsonwebtoken's own issuer check reads strings only, so `iss` is checked below.
     #[derive(serde::Deserialize)]
     struct Claims {
         iat: u64,
         exp: u64,
-        iss: String,
+        iss: Value,
     }
     let mut validation = jsonwebtoken::Validation::new(jsonwebtoken::Algorithm::RS256);
-    validation.set_required_spec_claims(&["exp", "iat", "iss"]);
-    validation.set_issuer(&[APP_ID.to_string()]);
+    validation.set_required_spec_claims(&["exp"]);
     validation.leeway = 0;
     let claims = jsonwebtoken::decode::<Claims>(jwt, key, &validation)
         .map_err(|e| format!("JWT rejected: {e}"))?
@@ -454,7 +460,7 @@ fn checked_jwt(headers: &HeaderMap) -> Result<(), String> {
     if claims.exp > now + 600 {
         return Err("JWT exp is more than 10 minutes ahead".to_owned());
     }
-    if claims.iss != APP_ID.to_string() {
+    if claims.iss != json!(APP_ID) && claims.iss != json!(APP_ID.to_string()) {
         return Err("JWT iss is not the App id".to_owned());
     }
     Ok(())
@@ -482,11 +488,12 @@ async fn handle(
 ) -> Response {
     let path = uri.path().to_owned();
     let query = uri.query().map(str::to_owned);
-    let user_agents: Vec<String> = headers
-        .get_all("user-agent")
-        .iter()
-        .filter_map(|v| v.to_str().ok().map(str::to_owned))
-        .collect();
+    let all = |name: &str| -> Vec<String> {
+        headers.get_all(name).iter().filter_map(|v| v.to_str().ok().map(str::to_owned)).collect()
+    };
+    let user_agents = all("user-agent");
+    let api_versions = all("x-github-api-version");
+    let authorizations = headers.get_all("authorization").iter().count();
     let (response, rejected) = answer(&shared, &method, &path, query.as_deref(), &headers, &body);
     let delay = shared.data.lock().unwrap().delay.take();
     if let Some(delay) = delay {
@@ -500,6 +507,8 @@ async fn handle(
         status: response.status(),
         rejected,
         user_agents,
+        api_versions,
+        authorizations,
     });
     response
 }

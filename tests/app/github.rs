@@ -49,7 +49,7 @@ async fn github_one_token_serves_several_calls() {
         github.file_text(INSTALLATION, "acme/api", CONFIG),
         github.pull_request_files(INSTALLATION, "acme/api", 1),
     );
-    assert!(a.is_ok() && b.is_ok() && c.is_ok());
+    assert!(a.is_ok() && b.is_ok() && c.is_ok(), "{a:?} {b:?} {c:?}");
     for _ in 0..3 {
         assert_eq!(
             github.file_text(INSTALLATION, "acme/api", CONFIG).await.unwrap().as_deref(),
@@ -64,8 +64,12 @@ async fn github_one_token_serves_several_calls() {
     assert_eq!(fake.tokens_issued(), 1);
     assert_eq!(fake.count("/access_tokens"), 1);
     assert_all_accepted(&fake);
-    let agents = &fake.requests()[0].user_agents;
-    assert_eq!(agents, &vec![format!("mentor-app/{}", env!("CARGO_PKG_VERSION"))]);
+    // Every request, the App's token exchange included, carries exactly one of each header octocrab or Mentor set.
+    for r in fake.requests() {
+        assert_eq!(r.user_agents, vec![format!("mentor-app/{}", env!("CARGO_PKG_VERSION"))]);
+        assert_eq!(r.api_versions, vec!["2022-11-28".to_owned()], "{} {}", r.method, r.path);
+        assert_eq!(r.authorizations, 1, "{} {}", r.method, r.path);
+    }
 }
 
 #[tokio::test]
@@ -99,6 +103,15 @@ async fn github_revoked_token_is_refreshed_on_401() {
         .map(|r| r.status.as_u16())
         .collect();
     assert_eq!(statuses, vec![200, 401, 200]);
+
+    // A token refused twice in a row is refreshed once only; the error names the call, never a token.
+    fake.inject("/contents/", Fault::Unauthorized);
+    fake.inject("/contents/", Fault::Unauthorized);
+    let err = github.file_text(INSTALLATION, "acme/api", CONFIG).await.unwrap_err();
+    assert!(matches!(&err, GitHubError::Permanent(m) if m.contains("401")), "{err}");
+    assert!(!err.to_string().contains("ghs_"), "{err}");
+    assert_eq!(fake.tokens_issued(), 3);
+    assert_eq!(fake.count("/contents/"), 5);
 }
 
 #[tokio::test]
@@ -212,7 +225,54 @@ async fn github_unreachable_server_is_transient() {
     .unwrap()
     .with_patience(Patience { backoff: Duration::from_millis(10), ..Patience::default() });
     let err = github.file_text(INSTALLATION, "acme/api", CONFIG).await.unwrap_err();
-    assert!(matches!(err, GitHubError::Transient(_)), "{err}");
+    assert!(
+        matches!(&err, GitHubError::Transient(m) if m.contains("POST /app/installations/77/access_tokens") && m.contains("onnect")),
+        "{err}"
+    );
+}
+
+#[tokio::test]
+async fn github_redirects_are_followed_with_the_token_on_the_same_host() {
+    // A renamed repository answers 301 with its new location, as GitHub does. (wiremock, not the fake: the fake
+    // serves no redirects.)
+    use wiremock::matchers::{header, method, path};
+    use wiremock::{Mock, MockServer, ResponseTemplate};
+    let server = MockServer::start().await;
+    let expires = (chrono::Utc::now() + chrono::Duration::hours(1)).to_rfc3339();
+    Mock::given(method("POST"))
+        .and(path("/app/installations/77/access_tokens"))
+        .respond_with(ResponseTemplate::new(201).set_body_json(
+            serde_json::json!({"token": "ghs_moved", "expires_at": expires, "permissions": {}}),
+        ))
+        .expect(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path("/repos/acme/old"))
+        .respond_with(
+            ResponseTemplate::new(301)
+                .insert_header("location", format!("{}/repositories/1", server.uri())),
+        )
+        .expect(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path("/repositories/1"))
+        .and(header("authorization", "token ghs_moved"))
+        .respond_with(
+            ResponseTemplate::new(200)
+                .set_body_json(serde_json::json!({"private": false, "visibility": "public"})),
+        )
+        .expect(1)
+        .mount(&server)
+        .await;
+    let github = LiveGitHub::new(GitHubSettings {
+        api_url: server.uri(),
+        app_id: APP_ID,
+        private_key_pem: private_key_pem().into(),
+    })
+    .unwrap();
+    assert!(!github.repository_is_private(INSTALLATION, "acme/old").await.unwrap());
 }
 
 #[tokio::test]

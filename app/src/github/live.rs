@@ -1,31 +1,58 @@
 //! [`LiveGitHub`]: GitHub's REST API over HTTP, authenticated as the App.
 //!
-//! The HTTP client is reqwest, not octocrab. octocrab was tried first (the commit history has it) and fought
-//! every requirement here:
-//! - it only attaches credentials when the request's host is its base host or `api.github.com`, and its token
-//!   cache refreshes at expiry, not ahead of it; Mentor needs per-installation tokens refreshed 5 minutes early,
-//!   an explicit refresh on 401, and `Link: rel="next"` URLs (absolute, already carrying a GHE `/api/v3` prefix)
-//!   followed with the same credentials;
-//! - its retry layer waits out rate limits without an upper bound; Mentor waits at most [`Patience::max_wait`]
-//!   and then reports [`GitHubError::Transient`] so the worker retries later instead of blocking;
-//! - it always adds its own `User-Agent: octocrab`, so Mentor's requests carried two user agents, and it logs
-//!   every 5xx at error level before Mentor decides whether a retry makes it a non-event.
+//! octocrab is the GitHub layer: it authenticates as the App (its [`AuthState::App`] signs an RS256 JWT for every
+//! App request: `iat` 60 s in the past, `exp` 9 minutes ahead, checked by a test here), performs the installation
+//! token exchange (`POST /app/installations/{id}/access_tokens`) and carries every REST call (`build_request` and
+//! `execute`, which add GitHub's `X-GitHub-Api-Version`), over a hyper client with rustls that Mentor hands it.
 //!
-//! With those bypassed, octocrab was only a transport; reqwest is that transport without the hidden layers.
-//! Requests are plain REST calls with absolute URLs and an explicit `Authorization` header.
+//! octocrab is assembled from its parts (`OctocrabBuilder::new_empty().with_service(…)`) rather than with
+//! `Octocrab::builder().app(…).build()`, because that builder's stack does things Mentor must not:
+//! - it always appends `User-Agent: octocrab` (`prepare_config` in octocrab's `lib.rs`, appended by its
+//!   `ExtraHeadersLayer`), so requests would carry two user agents; Mentor's carry exactly one, `mentor-app/…`;
+//! - its retry layer (feature `retry`) waits out rate limits without an upper bound, and its trace layer (feature
+//!   `tracing`) logs every 5xx at error level before Mentor decides whether a retry makes it a non-event. Both
+//!   features are off and neither layer is in the stack.
 //!
-//! Secrets: the private key and tokens live in [`Secret`]s and [`EncodingKey`]s, never in errors or logs.
+//! What Mentor adds on top of octocrab:
+//! - its own installation token cache: octocrab's installation client (`Octocrab::installation`) refreshes a
+//!   token 30 seconds before it expires and attaches it only to requests for its base host or `api.github.com`.
+//!   Mentor refreshes 5 minutes early, makes one token request for concurrent calls on a cold cache, forgets a
+//!   token and retries once on a 401, and follows `Link: rel="next"` URLs (absolute, already carrying a GHE
+//!   `/api/v3` prefix) with the same explicit `Authorization: token …` header, never to another host;
+//! - bounded patience ([`Patience`]): rate limits (`Retry-After`, `x-ratelimit-reset`, secondary limits) are
+//!   waited out up to [`Patience::max_wait`], then reported as [`GitHubError::Transient`] so the worker retries
+//!   later instead of blocking; 5xx and transport errors are retried with backoff, except for creates, which are
+//!   never repeated blindly;
+//! - redirects (a renamed repository answers 301) are followed by tower-http's `FollowRedirect`, which drops the
+//!   credentials when a redirect leaves the host;
+//! - the proxy the environment names (`HTTPS_PROXY`, `HTTP_PROXY`, `ALL_PROXY`, `NO_PROXY`, read like curl does) is
+//!   used through a CONNECT tunnel, as the reqwest client before did for https URLs; only http:// proxies.
+//!
+//! octocrab needs a Tokio runtime when it is built (it spawns its request buffer's worker), so [`LiveGitHub::new`]
+//! must run inside one.
+//!
+//! Secrets: the private key and tokens live in [`Secret`]s and [`EncodingKey`]s, `Authorization` headers are marked
+//! sensitive, and neither appears in errors or logs.
 
 use std::collections::HashMap;
+use std::sync::Arc;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use base64::Engine as _;
 use chrono::{DateTime, Utc};
-use jsonwebtoken::{Algorithm, EncodingKey, Header};
+use http::header::{self, HeaderMap, HeaderValue};
+use http::{Method, StatusCode};
+use http_body_util::BodyExt as _;
+use hyper_util::client::legacy::connect::HttpConnector;
+use hyper_util::client::legacy::connect::proxy::Tunnel;
+use hyper_util::client::proxy::matcher::Matcher;
+use jsonwebtoken::EncodingKey;
 use mentor_core::{Login, ReviewState};
-use reqwest::header::{self, HeaderMap};
-use reqwest::{Method, StatusCode};
+use octocrab::service::middleware::base_uri::BaseUriLayer;
+use octocrab::{AuthState, Octocrab, OctocrabBuilder};
 use serde::Deserialize;
+use tower::ServiceExt as _;
+use tower::util::BoxCloneSyncService;
 
 use super::{
     BoxFuture, ChangedFile, GitHubApi, GitHubError, GitHubSettings, PostedText, ReactionTarget,
@@ -36,15 +63,11 @@ use super::{
 const ACCEPT_JSON: &str = "application/vnd.github+json";
 /// Identifies Mentor to GitHub (GitHub rejects requests without a User-Agent).
 const USER_AGENT: &str = concat!("mentor-app/", env!("CARGO_PKG_VERSION"));
-/// The REST API version Mentor is written against.
-const API_VERSION: &str = "2022-11-28";
 /// A cached installation token is replaced this long before GitHub says it expires, so a call never starts with a
 /// token that dies mid-flight.
 const TOKEN_EARLY_REFRESH: chrono::TimeDelta = chrono::TimeDelta::minutes(5);
-/// The JWT's `iat` is backdated by this much to absorb clock drift (GitHub's recommendation).
-const JWT_BACKDATE_SECONDS: u64 = 60;
-/// The JWT lives this long after `now`; GitHub accepts at most 10 minutes.
-const JWT_LIFETIME_SECONDS: u64 = 9 * 60;
+/// The longest a TCP (and TLS) connection to GitHub may take to open.
+const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 /// GitHub's largest page size.
 const PER_PAGE: u32 = 100;
 /// Pages followed at most for one list, so a server that always links a next page cannot loop forever.
@@ -79,11 +102,17 @@ impl Default for Patience {
 
 /// GitHub's REST API, authenticated as the App; see the module docs for what it does on its own.
 pub struct LiveGitHub {
-    http: reqwest::Client,
+    /// octocrab authenticated as the App: it signs a fresh JWT for each request (the token exchange).
+    app: Octocrab,
+    /// octocrab without credentials of its own, over the same connection pool: installation requests carry the
+    /// `Authorization: token …` header Mentor sets.
+    rest: Octocrab,
     /// `scheme://host[:port][/prefix]` without a trailing slash; every path is appended to it.
     api_url: String,
+    /// `scheme://host[:port]` of `api_url`: App requests are sent without it (octocrab signs only requests without
+    /// a host) and octocrab's base-URI layer puts it back.
+    origin: String,
     app_id: u64,
-    key: EncodingKey,
     /// Installation tokens by installation id. An async mutex held across the token request, so concurrent calls
     /// for a cold installation make one token request, not one each.
     tokens: tokio::sync::Mutex<HashMap<u64, InstallationToken>>,
@@ -133,41 +162,97 @@ struct Reply {
     body: String,
 }
 
-#[derive(serde::Serialize)]
-struct Claims {
-    iat: u64,
-    exp: u64,
-    iss: String,
-}
-
 impl LiveGitHub {
-    /// Returns a client for the App described by `settings`, or an error naming what is wrong with them.
+    /// Returns a client for the App described by `settings`, or an error naming what is wrong with them. Must be
+    /// called inside a Tokio runtime.
     pub fn new(settings: GitHubSettings) -> anyhow::Result<LiveGitHub> {
+        LiveGitHub::with_proxies(settings, &Matcher::from_env())
+    }
+
+    /// [`LiveGitHub::new`] with the proxy rules `proxies` instead of the environment's.
+    fn with_proxies(settings: GitHubSettings, proxies: &Matcher) -> anyhow::Result<LiveGitHub> {
         use anyhow::Context as _;
         let api_url = settings.api_url.trim_end_matches('/').to_owned();
-        let parsed = reqwest::Url::parse(&api_url)
-            .with_context(|| format!("invalid GitHub API URL {api_url:?}"))?;
+        let invalid = || {
+            format!(
+                "invalid GitHub API URL {api_url:?}: expected http(s)://host[/prefix]\n\nUse https://api.github.com, \
+                 or https://HOST/api/v3 for GitHub Enterprise Server."
+            )
+        };
+        let parsed: http::Uri = api_url.parse().with_context(invalid)?;
+        let (Some(scheme @ ("http" | "https")), Some(authority), None) =
+            (parsed.scheme_str(), parsed.authority(), parsed.query())
+        else {
+            anyhow::bail!(invalid());
+        };
         anyhow::ensure!(
-            matches!(parsed.scheme(), "http" | "https")
-                && parsed.has_host()
-                && parsed.query().is_none(),
-            "invalid GitHub API URL {api_url:?}: expected http(s)://host[/prefix]\n\nUse https://api.github.com, \
-             or https://HOST/api/v3 for GitHub Enterprise Server."
+            !authority.host().is_empty() && !authority.as_str().contains('@'),
+            invalid()
         );
+        let origin = format!("{scheme}://{authority}");
         let key = EncodingKey::from_rsa_pem(settings.private_key_pem.expose().as_bytes()).context(
             "the GitHub App private key is not an RSA key in PEM form\n\nDownload a private key from the App's \
              settings page on GitHub and pass the whole .pem file.",
         )?;
-        let http = reqwest::Client::builder()
-            .user_agent(USER_AGENT)
-            .connect_timeout(Duration::from_secs(10))
-            .build()
-            .context("cannot build the HTTP client for GitHub")?;
+        tokio::runtime::Handle::try_current()
+            .context("the GitHub client must be created inside a Tokio runtime")?;
+
+        let mut tcp = HttpConnector::new();
+        tcp.enforce_http(false);
+        tcp.set_connect_timeout(Some(CONNECT_TIMEOUT));
+        // Direct or tunnelled connections, one type for the pool.
+        type Route = BoxCloneSyncService<
+            http::Uri,
+            hyper_util::rt::TokioIo<tokio::net::TcpStream>,
+            tower::BoxError,
+        >;
+        let route: Route = match proxies.intercept(&parsed) {
+            None => BoxCloneSyncService::new(tcp.map_err(tower::BoxError::from)),
+            Some(proxy) => {
+                anyhow::ensure!(
+                    proxy.uri().scheme_str() == Some("http"),
+                    "the proxy for {api_url} is not an http:// proxy\n\nMentor reaches GitHub through HTTP proxies \
+                     only (HTTPS_PROXY=http://host:port); set NO_PROXY to reach GitHub directly."
+                );
+                let mut tunnel = Tunnel::new(proxy.uri().clone(), tcp);
+                if let Some(auth) = proxy.basic_auth() {
+                    tunnel = tunnel.with_auth(auth.clone());
+                }
+                BoxCloneSyncService::new(tunnel.map_err(tower::BoxError::from))
+            }
+        };
+        let provider = rustls::crypto::CryptoProvider::get_default()
+            .cloned()
+            .unwrap_or_else(|| Arc::new(rustls::crypto::ring::default_provider()));
+        let https = hyper_rustls::HttpsConnectorBuilder::new()
+            .with_provider_and_webpki_roots(provider)
+            .context("cannot set up TLS for the GitHub client")?
+            .https_or_http()
+            .enable_http1()
+            .wrap_connector(route);
+        let pool =
+            hyper_util::client::legacy::Client::builder(hyper_util::rt::TokioExecutor::new())
+                .build(https);
+        let base: http::Uri = origin.parse().with_context(invalid)?;
+        // No retry, trace or extra-headers layer: see the module docs.
+        let client_as = |auth: AuthState| {
+            OctocrabBuilder::new_empty()
+                .with_service(pool.clone())
+                .with_layer(&tower_http::follow_redirect::FollowRedirectLayer::new())
+                .with_layer(&BaseUriLayer::new(base.clone()))
+                .with_auth(auth)
+                .build()
+        };
+        let app_auth =
+            octocrab::auth::AppAuth { app_id: octocrab::models::AppId(settings.app_id), key };
+        let Ok(app) = client_as(AuthState::App(app_auth));
+        let Ok(rest) = client_as(AuthState::None);
         Ok(LiveGitHub {
-            http,
+            app,
+            rest,
             api_url,
+            origin,
             app_id: settings.app_id,
-            key,
             tokens: tokio::sync::Mutex::new(HashMap::new()),
             exhausted_until: std::sync::Mutex::new(HashMap::new()),
             patience: Patience::default(),
@@ -180,20 +265,6 @@ impl LiveGitHub {
         self
     }
 
-    /// Returns a JWT that authenticates as the App for the next few minutes.
-    fn app_jwt(&self) -> Result<Secret, GitHubError> {
-        let now =
-            SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or_default();
-        let claims = Claims {
-            iat: now.saturating_sub(JWT_BACKDATE_SECONDS),
-            exp: now + JWT_LIFETIME_SECONDS,
-            iss: self.app_id.to_string(),
-        };
-        jsonwebtoken::encode(&Header::new(Algorithm::RS256), &claims, &self.key)
-            .map(Secret::new)
-            .map_err(|e| GitHubError::Permanent(format!("cannot sign the GitHub App JWT: {e}")))
-    }
-
     /// Returns a valid installation token, from the cache or freshly requested.
     async fn installation_token(&self, installation_id: u64) -> Result<Secret, GitHubError> {
         let mut tokens = self.tokens.lock().await;
@@ -202,11 +273,8 @@ impl LiveGitHub {
         {
             return Ok(cached.token.clone());
         }
-        #[derive(Deserialize)]
-        struct TokenReply {
-            token: String,
-            expires_at: DateTime<Utc>,
-        }
+        // The exchange itself is octocrab's: the App client signs the JWT. Mentor keeps the token and its expiry
+        // (octocrab's own installation client keeps the expiry to itself and refreshes too late, see the module docs).
         let url = self.url(&format!("/app/installations/{installation_id}/access_tokens"));
         // Boxed: `send` calls back here for installation identities (never for the App's own requests).
         let reply = Box::pin(self.send(Identity::App, Method::POST, &url, ACCEPT_JSON)).await?;
@@ -216,14 +284,25 @@ impl LiveGitHub {
                 self.app_id
             )));
         }
-        let parsed: TokenReply = self.json(&reply, "installation access token")?;
-        tracing::debug!(installation_id, expires_at = %parsed.expires_at, "new installation token");
+        let parsed: octocrab::models::InstallationToken =
+            self.json(&reply, "installation access token")?;
         let token = Secret::new(parsed.token);
+        let expires_at = parsed
+            .expires_at
+            .as_deref()
+            .and_then(|t| DateTime::parse_from_rfc3339(t).ok())
+            .map(|t| t.with_timezone(&Utc))
+            .ok_or_else(|| {
+                GitHubError::Permanent(
+                    "GitHub sent an installation access token without a valid expires_at".into(),
+                )
+            })?;
+        tracing::debug!(installation_id, %expires_at, "new installation token");
         tokens.insert(
             installation_id,
             InstallationToken {
                 token: token.clone(),
-                refresh_at: parsed.expires_at - TOKEN_EARLY_REFRESH,
+                refresh_at: expires_at - TOKEN_EARLY_REFRESH,
             },
         );
         Ok(token)
@@ -266,15 +345,14 @@ impl LiveGitHub {
         let (mut rate_limited, mut failures, mut refreshed) = (0u32, 0u32, false);
         loop {
             self.wait_for_quota(who, &what).await?;
-            let authorization = match who {
-                Identity::App => format!("Bearer {}", self.app_jwt()?.expose()),
-                Identity::Installation(id) => {
-                    format!("token {}", self.installation_token(id).await?.expose())
-                }
+            // The App's JWT is octocrab's to sign, per request; an installation's token is Mentor's.
+            let token = match who {
+                Identity::App => None,
+                Identity::Installation(id) => Some(self.installation_token(id).await?),
             };
             let outcome = tokio::time::timeout(
                 self.patience.timeout,
-                self.exchange(method.clone(), url, &authorization, accept, body),
+                self.exchange(method.clone(), url, token.as_ref(), accept, body),
             )
             .await;
             let failure = match outcome {
@@ -340,32 +418,45 @@ impl LiveGitHub {
         }
     }
 
-    /// One HTTP exchange.
+    /// One HTTP exchange through octocrab, as the App (`token` None: octocrab adds the JWT) or with an
+    /// installation `token`.
     async fn exchange(
         &self,
         method: Method,
         url: &str,
-        authorization: &str,
+        token: Option<&Secret>,
         accept: &str,
         body: Option<&serde_json::Value>,
     ) -> Result<Reply, String> {
-        // Tokens and JWTs are ASCII; the message must not quote the value.
-        let mut auth = header::HeaderValue::from_str(authorization)
-            .map_err(|_| "the credentials are not a valid header value".to_owned())?;
-        auth.set_sensitive(true);
-        let mut request = self
-            .http
-            .request(method, url)
-            .header(header::ACCEPT, accept)
-            .header("x-github-api-version", API_VERSION)
-            .header(header::AUTHORIZATION, auth);
-        if let Some(body) = body {
-            request = request.json(body);
-        }
-        let response = request.send().await.map_err(describe)?;
+        let request = http::Request::builder()
+            .method(method)
+            .header(header::USER_AGENT, USER_AGENT)
+            .header(header::ACCEPT, accept);
+        let (crab, request) = match token {
+            // octocrab signs only requests without a host (or for api.github.com); its base-URI layer then puts
+            // the origin back. `url` is always under `api_url` here, so this keeps any `/api/v3` prefix.
+            None => {
+                let relative = url
+                    .strip_prefix(self.origin.as_str())
+                    .filter(|p| p.starts_with('/'))
+                    .ok_or_else(|| format!("{url} is not a URL of the configured GitHub API"))?;
+                (&self.app, request.uri(relative))
+            }
+            Some(token) => {
+                // Tokens are ASCII; the message must not quote the value.
+                let mut auth = HeaderValue::from_str(&format!("token {}", token.expose()))
+                    .map_err(|_| "the installation token is not a valid header value".to_owned())?;
+                auth.set_sensitive(true);
+                (&self.rest, request.uri(url).header(header::AUTHORIZATION, auth))
+            }
+        };
+        let request = crab.build_request(request, body).map_err(|e| describe(&e))?;
+        let response = crab.execute(request).await.map_err(|e| describe(&e))?;
         let status = response.status();
         let headers = response.headers().clone();
-        let body = response.text().await.map_err(describe)?;
+        // Read as text like before: a stray invalid byte becomes U+FFFD instead of failing the call.
+        let bytes = response.into_body().collect().await.map_err(|e| describe(&e))?.to_bytes();
+        let body = String::from_utf8_lossy(&bytes).into_owned();
         Ok(Reply { status, headers, body })
     }
 
@@ -1037,14 +1128,17 @@ fn encode_segment(segment: &str) -> String {
     out
 }
 
-/// Describes a transport error with its causes ("error sending request: connection refused"), without the URL.
-fn describe(error: reqwest::Error) -> String {
-    let error = error.without_url();
+/// Describes an octocrab error with its causes ("Service Error: client error (Connect): tcp connect error: …"),
+/// skipping causes its text already quotes. octocrab's errors carry neither request headers nor bodies.
+fn describe(error: &octocrab::Error) -> String {
     let mut text = error.to_string();
-    let mut cause = std::error::Error::source(&error);
+    let mut cause = std::error::Error::source(error);
     while let Some(c) = cause {
-        text.push_str(": ");
-        text.push_str(&c.to_string());
+        let more = c.to_string();
+        if !text.contains(&more) {
+            text.push_str(": ");
+            text.push_str(&more);
+        }
         cause = c.source();
     }
     text
@@ -1103,6 +1197,162 @@ mod tests {
             map.append(*k, v.parse().unwrap());
         }
         map
+    }
+
+    fn fixture(name: &str) -> Vec<u8> {
+        std::fs::read(format!("{}/../tests/fixtures/{name}", env!("CARGO_MANIFEST_DIR"))).unwrap()
+    }
+
+    #[test]
+    fn octocrabs_app_jwt_meets_githubs_rules() {
+        // octocrab signs the App's JWTs (`AuthState::App`); GitHub wants RS256, `iat` 60 s in the past against clock
+        // drift, `exp` at most 10 minutes ahead, and the App id as `iss`.
+        let key = EncodingKey::from_rsa_pem(&fixture("github-app-test-key.pem")).unwrap();
+        let before = SystemTime::now().duration_since(UNIX_EPOCH).unwrap().as_secs();
+        let jwt = octocrab::auth::create_jwt(octocrab::models::AppId(4242), &key).unwrap();
+        let after = SystemTime::now().duration_since(UNIX_EPOCH).unwrap().as_secs();
+        let public =
+            jsonwebtoken::DecodingKey::from_rsa_pem(&fixture("github-app-test-key.pub.pem"))
+                .unwrap();
+        let mut validation = jsonwebtoken::Validation::new(jsonwebtoken::Algorithm::RS256);
+        validation.set_required_spec_claims(&["exp"]);
+        let token = jsonwebtoken::decode::<serde_json::Value>(&jwt, &public, &validation).unwrap();
+        assert_eq!(token.header.alg, jsonwebtoken::Algorithm::RS256);
+        let claim = |name: &str| token.claims[name].as_u64().unwrap();
+        assert!((before - 60..=after - 60).contains(&claim("iat")), "{}", token.claims);
+        assert!(claim("exp") > after && claim("exp") <= before + 600, "{}", token.claims);
+        assert_eq!(claim("iss"), 4242);
+    }
+
+    /// Starts an HTTP CONNECT proxy on loopback; returns its URL and the number of tunnels it opened.
+    async fn connect_proxy() -> (String, Arc<std::sync::atomic::AtomicUsize>) {
+        use std::sync::atomic::{AtomicUsize, Ordering};
+        use tokio::io::{AsyncReadExt, AsyncWriteExt};
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let url = format!("http://{}", listener.local_addr().unwrap());
+        let tunnels = Arc::new(AtomicUsize::new(0));
+        let count = Arc::clone(&tunnels);
+        tokio::spawn(async move {
+            while let Ok((mut client, _)) = listener.accept().await {
+                let count = Arc::clone(&count);
+                tokio::spawn(async move {
+                    let (mut head, mut byte) = (Vec::new(), [0u8; 1]);
+                    while !head.ends_with(b"\r\n\r\n") {
+                        if client.read(&mut byte).await.unwrap_or(0) == 0 {
+                            return;
+                        }
+                        head.push(byte[0]);
+                    }
+                    let head = String::from_utf8_lossy(&head).into_owned();
+                    let Some(target) =
+                        head.strip_prefix("CONNECT ").and_then(|r| r.split(' ').next())
+                    else {
+                        return;
+                    };
+                    let Ok(mut upstream) = tokio::net::TcpStream::connect(target).await else {
+                        return;
+                    };
+                    count.fetch_add(1, Ordering::SeqCst);
+                    client.write_all(b"HTTP/1.1 200 Connection established\r\n\r\n").await.unwrap();
+                    let _ = tokio::io::copy_bidirectional(&mut client, &mut upstream).await;
+                });
+            }
+        });
+        (url, tunnels)
+    }
+
+    #[tokio::test]
+    async fn the_environments_proxy_is_used_unless_no_proxy_names_the_host() {
+        use std::sync::atomic::Ordering;
+        use wiremock::matchers::{method, path};
+        use wiremock::{Mock, MockServer, ResponseTemplate};
+        let github = MockServer::start().await;
+        let expires = (Utc::now() + chrono::Duration::hours(1)).to_rfc3339();
+        Mock::given(method("POST"))
+            .and(path("/app/installations/7/access_tokens"))
+            .respond_with(ResponseTemplate::new(201).set_body_json(
+                serde_json::json!({"token": "ghs_x", "expires_at": expires, "permissions": {}}),
+            ))
+            .mount(&github)
+            .await;
+        Mock::given(method("GET"))
+            .and(path("/repos/acme/api"))
+            .respond_with(
+                ResponseTemplate::new(200).set_body_json(serde_json::json!({"private": true})),
+            )
+            .mount(&github)
+            .await;
+        let settings = || GitHubSettings {
+            api_url: github.uri(),
+            app_id: 4242,
+            private_key_pem: Secret::new(
+                String::from_utf8(fixture("github-app-test-key.pem")).unwrap(),
+            ),
+        };
+        let (proxy, tunnels) = connect_proxy().await;
+
+        let proxied = Matcher::builder().all(proxy.clone()).build();
+        let client = LiveGitHub::with_proxies(settings(), &proxied).unwrap();
+        assert!(client.is_private(7, "acme/api").await.unwrap());
+        assert!(tunnels.load(Ordering::SeqCst) >= 1);
+
+        tunnels.store(0, Ordering::SeqCst);
+        let bypassed = Matcher::builder().all(proxy).no("127.0.0.1").build();
+        let client = LiveGitHub::with_proxies(settings(), &bypassed).unwrap();
+        assert!(client.is_private(7, "acme/api").await.unwrap());
+        assert_eq!(tunnels.load(Ordering::SeqCst), 0);
+
+        let tls_proxy = Matcher::builder().all("https://proxy.example:3128").build();
+        let err = LiveGitHub::with_proxies(settings(), &tls_proxy).unwrap_err();
+        assert!(err.to_string().contains("not an http:// proxy"), "{err}");
+    }
+
+    #[tokio::test]
+    async fn api_urls_are_checked() {
+        let settings = |api_url: &str| GitHubSettings {
+            api_url: api_url.to_owned(),
+            app_id: 4242,
+            private_key_pem: Secret::new(
+                String::from_utf8(fixture("github-app-test-key.pem")).unwrap(),
+            ),
+        };
+        let direct = Matcher::builder().build();
+        for bad in [
+            "api.github.com",
+            "ftp://ghe.example",
+            "https://ghe.example/api?x=1",
+            "https://u:p@ghe.example",
+            "https://",
+        ] {
+            let err = LiveGitHub::with_proxies(settings(bad), &direct).unwrap_err();
+            assert!(format!("{err:#}").contains("invalid GitHub API URL"), "{bad}: {err:#}");
+        }
+        let ghe = LiveGitHub::with_proxies(settings("https://ghe.example:8443/api/v3/"), &direct)
+            .unwrap();
+        assert_eq!(ghe.api_url, "https://ghe.example:8443/api/v3");
+        assert_eq!(ghe.origin, "https://ghe.example:8443");
+        let err = LiveGitHub::with_proxies(
+            GitHubSettings {
+                private_key_pem: Secret::new("not a key"),
+                ..settings("https://api.github.com")
+            },
+            &direct,
+        )
+        .unwrap_err();
+        assert!(err.to_string().contains("not an RSA key"), "{err}");
+    }
+
+    #[test]
+    fn a_client_outside_a_runtime_is_an_error_not_a_panic() {
+        let err = LiveGitHub::new(GitHubSettings {
+            api_url: "https://api.github.com".to_owned(),
+            app_id: 4242,
+            private_key_pem: Secret::new(
+                String::from_utf8(fixture("github-app-test-key.pem")).unwrap(),
+            ),
+        })
+        .unwrap_err();
+        assert!(err.to_string().contains("Tokio runtime"), "{err}");
     }
 
     #[test]

@@ -51,8 +51,9 @@ pub enum GitHubError {
 
 /// Everything Mentor reads from and writes to GitHub.
 ///
-/// Live: [`LiveGitHub`] (reqwest with App auth; `live.rs` says why not octocrab). Tests: the live implementation
-/// pointed at a fake GitHub HTTP server. Demo: an offline implementation over bundled data.
+/// Live: [`LiveGitHub`] (octocrab with App auth, plus Mentor's token cache and bounded patience; `live.rs` says
+/// what each part does). Tests: the live implementation pointed at a fake GitHub HTTP server. Demo: an offline
+/// implementation over bundled data.
 pub trait GitHubApi: Send + Sync + 'static {
     /// Returns the text of `path` on the default branch of `repo` ("owner/name"), or None when it does not exist.
     fn file_text<'a>(
