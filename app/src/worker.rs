@@ -20,11 +20,14 @@ use crate::github::{GitHubApi, GitHubError};
 use crate::normalize::{self, Normalized};
 use crate::store::{ClaimedDelivery, Finished, Outcome, Store};
 
-/// Deliveries one worker task claims and records at once: one transaction (one fsync) per batch.
+/// Deliveries one worker task claims (or takes from the handoff) and records at once: one transaction (one
+/// fsync) per batch.
 ///
-/// Only a deep queue fills a batch. Then larger batches mean fewer claim/finish commits competing with webhook
-/// commits for the single SQLite writer (measured with `bench/webhook-throughput.sh`: 256 took ~10% less server
-/// CPU per delivery than 64); the cost is that a batch's results commit together, after its last delivery.
+/// Only a deep queue (or the handoff under load, see [`GATHER`]) fills a batch. Then larger batches mean fewer
+/// claim/finish commits competing with webhook commits for the single SQLite writer (measured with
+/// `bench/webhook-throughput.sh`: 256 took ~10% less server CPU per delivery than 64; recording results in
+/// transactions of 64 instead of one per batch did not lower p99 either). The cost is that a batch's results
+/// commit together, after its last delivery.
 pub const BATCH: u32 = 256;
 
 /// How often a worker that is fed by the [`Handoff`] still claims from the database: retries that came due and
