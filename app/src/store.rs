@@ -77,6 +77,9 @@ pub struct NewDelivery {
     pub status: &'static str,
     /// The raw payload (None for ignored deliveries: Mentor keeps nothing it does not use).
     pub payload: Option<String>,
+    /// The payload as the store keeps it, when the caller prepared it ([`Store::pack_payload`]); else the store
+    /// prepares it while writing.
+    pub packed: Option<Vec<u8>>,
 }
 
 /// A delivery a worker claimed.
@@ -256,6 +259,13 @@ impl Store {
         Ok(Store { pool })
     }
 
+    /// Returns `payload` as this store keeps it, to set [`NewDelivery::packed`]: LZ4-compressed on SQLite (see
+    /// `pack_body`), None on PostgreSQL (text as it is). The webhook handler calls it, so compression runs
+    /// in the requests, on every core, not in the inbox's single writer task between two commits.
+    pub fn pack_payload(&self, payload: &str) -> Option<Vec<u8>> {
+        (!self.is_postgres()).then(|| pack_body(payload))
+    }
+
     /// Returns true when the database is PostgreSQL (several replicas may share it).
     pub fn is_postgres(&self) -> bool {
         matches!(self.pool, Pool::Postgres(_))
@@ -350,10 +360,19 @@ impl Store {
             let any_claim = chunk_claims.iter().any(|c| *c);
             let bodies: Vec<(&String, &String)> =
                 chunk.iter().filter_map(|d| d.payload.as_ref().map(|b| (&d.id, b))).collect();
-            // SQLite keeps bodies compressed (see `pack_body`), PostgreSQL as text; compressed before the
-            // transaction opens, so it holds the single writer no longer than the statements take.
-            let packed: Vec<Vec<u8>> = if sqlite {
-                bodies.iter().map(|(_, body)| pack_body(body)).collect()
+            // SQLite keeps bodies compressed (see `pack_body`), PostgreSQL as text; compressed by the caller or
+            // else before the transaction opens, so it holds the single writer no longer than the statements take.
+            let packed: Vec<std::borrow::Cow<'_, [u8]>> = if sqlite {
+                chunk
+                    .iter()
+                    .filter_map(|d| {
+                        let body = d.payload.as_ref()?;
+                        Some(match &d.packed {
+                            Some(packed) => std::borrow::Cow::Borrowed(packed.as_slice()),
+                            None => std::borrow::Cow::Owned(pack_body(body)),
+                        })
+                    })
+                    .collect()
             } else {
                 Vec::new()
             };
@@ -379,7 +398,7 @@ impl Store {
                 if !bodies.is_empty() {
                     query.push("INSERT INTO payloads (id, body) ");
                     query.push_values(bodies.iter().zip(&packed), |mut row, ((id, _), packed)| {
-                        row.push_bind(*id).push_bind(packed.as_slice());
+                        row.push_bind(*id).push_bind(packed.as_ref());
                     });
                     query.push(" ON CONFLICT (id) DO NOTHING; ");
                 }
@@ -431,7 +450,7 @@ impl Store {
                     rows.push_values(bodies.iter().enumerate(), |mut row, (i, (id, body))| {
                         row.push_bind(*id);
                         match packed.get(i) {
-                            Some(packed) => row.push_bind(packed.as_slice()),
+                            Some(packed) => row.push_bind(packed.as_ref()),
                             None => row.push_bind(body.as_str()),
                         };
                     });
@@ -916,6 +935,7 @@ mod tests {
             action: Some("submitted".into()),
             status: if payload.is_some() { "pending" } else { "ignored" },
             payload: payload.map(str::to_owned),
+            packed: None,
         };
         let Pool::Sqlite { write, .. } = &store.pool else { unreachable!() };
         sqlx::query("ALTER TABLE payloads RENAME TO payloads_away").execute(write).await.unwrap();

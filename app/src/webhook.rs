@@ -94,10 +94,12 @@ pub async fn receive(
     } else {
         None
     };
+    // Compressed here, where requests run on every core, not in the inbox's writer between two commits.
+    let packed = payload.as_deref().and_then(|p| state.store.pack_payload(p));
     let status = if relevant { "pending" } else { "ignored" };
     state
         .inbox
-        .write(NewDelivery { id: delivery, event, action: head.action, status, payload })
+        .write(NewDelivery { id: delivery, event, action: head.action, status, payload, packed })
         .await?;
     Ok(StatusCode::ACCEPTED)
 }

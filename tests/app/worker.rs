@@ -146,6 +146,7 @@ async fn finishing_a_batch_records_current_claims_and_discards_stale_ones() {
             action: Some("submitted".into()),
             status: "pending",
             payload: Some(format!("{{\"n\":{i}}}")),
+            packed: None,
         };
         // d-0 is claimed at t0 (lease until t0+60 s), d-1 and d-2 at t0+30 s (lease until t0+90 s).
         store.insert_deliveries(&[delivery(0)], t0).await.unwrap();
@@ -217,6 +218,7 @@ async fn deliveries_claimed_as_they_are_stored_are_ordinary_claims() {
             action: Some("submitted".into()),
             status,
             payload: (status == "pending").then(|| format!("{{\"id\":\"{id}\"}}")),
+            packed: None,
         };
         store.insert_deliveries(&[delivery("known", "pending")], t0).await.unwrap();
         let batch = [
