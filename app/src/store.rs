@@ -30,6 +30,26 @@ macro_rules! on_pool {
     };
 }
 
+/// Appends `VALUES (…), (…)` for the inbox's `INSERT INTO deliveries (id, event, action, status, attempts,
+/// locked_until, next_attempt_at, received_at, updated_at, has_payload)`: a claimed delivery is stored as
+/// `processing` with its first attempt and lease. A macro because the query builder's type differs per backend.
+macro_rules! push_delivery_rows {
+    ($query:ident, $chunk:expr, $claims:expr, $until:expr, $now:expr) => {
+        $query.push_values($chunk.iter().zip($claims), |mut row, (d, claimed)| {
+            row.push_bind(&d.id)
+                .push_bind(&d.event)
+                .push_bind(&d.action)
+                .push_bind(if *claimed { "processing" } else { d.status })
+                .push_bind(i64::from(*claimed))
+                .push_bind(if *claimed { $until } else { 0 })
+                .push_bind($now)
+                .push_bind($now)
+                .push_bind($now)
+                .push_bind(i64::from(d.payload.is_some()));
+        })
+    };
+}
+
 /// Runs `$body` with `$pool` bound to the pool for reads.
 macro_rules! on_reader {
     ($store:expr, $pool:ident => $body:expr) => {
@@ -382,18 +402,7 @@ impl Store {
                 let mut query = sqlx::QueryBuilder::new(
                     "BEGIN IMMEDIATE; INSERT INTO deliveries (id, event, action, status, attempts, locked_until, next_attempt_at, received_at, updated_at, has_payload) ",
                 );
-                query.push_values(chunk.iter().zip(chunk_claims), |mut row, (d, claimed)| {
-                    row.push_bind(&d.id)
-                        .push_bind(&d.event)
-                        .push_bind(&d.action)
-                        .push_bind(if *claimed { "processing" } else { d.status })
-                        .push_bind(i64::from(*claimed))
-                        .push_bind(if *claimed { until } else { 0 })
-                        .push_bind(now)
-                        .push_bind(now)
-                        .push_bind(now)
-                        .push_bind(i64::from(d.payload.is_some()));
-                });
+                push_delivery_rows!(query, chunk, chunk_claims, until, now);
                 query.push(" ON CONFLICT (id) DO NOTHING RETURNING id; ");
                 if !bodies.is_empty() {
                     query.push("INSERT INTO payloads (id, body) ");
@@ -420,18 +429,7 @@ impl Store {
                 let mut rows = sqlx::QueryBuilder::new(
                     "INSERT INTO deliveries (id, event, action, status, attempts, locked_until, next_attempt_at, received_at, updated_at, has_payload) ",
                 );
-                rows.push_values(chunk.iter().zip(chunk_claims), |mut row, (d, claimed)| {
-                    row.push_bind(&d.id)
-                        .push_bind(&d.event)
-                        .push_bind(&d.action)
-                        .push_bind(if *claimed { "processing" } else { d.status })
-                        .push_bind(i64::from(*claimed))
-                        .push_bind(if *claimed { until } else { 0 })
-                        .push_bind(now)
-                        .push_bind(now)
-                        .push_bind(now)
-                        .push_bind(i64::from(d.payload.is_some()));
-                });
+                push_delivery_rows!(rows, chunk, chunk_claims, until, now);
                 rows.push(" ON CONFLICT (id) DO NOTHING");
                 // Only claims need to know which rows are new.
                 let inserted = if any_claim {
