@@ -116,7 +116,8 @@ pub struct Inbox {
 }
 
 impl Inbox {
-    /// Starts the writer task on `writer` (a runtime of its own, see `server`) over `store`; `committed` is notified after each commit (wakes the workers).
+    /// Starts the writer task on `writer` (a runtime of its own, see `server`) over `store`; `committed` is
+    /// notified after each commit (wakes the workers).
     ///
     /// While the `handoff` has room, the pending deliveries of a batch are claimed for `lease` in the same
     /// transaction and handed to the workers with their payloads (see [`Handoff`]).
