@@ -188,6 +188,13 @@ async fn main() -> anyhow::Result<()> {
     println!("by status:          {counts:?}");
     println!("touchpoints:        {touchpoints}");
     println!("worker drain after load: {drain:.1} s (all processed: {processed_all})");
+    // A benchmark whose deliveries failed measured nothing but the inbox: say why, loudly.
+    if let Some(failed) = store.list_deliveries(Some("failed"), 1).await?.first() {
+        anyhow::bail!(
+            "deliveries failed instead of being processed; first error: {}",
+            failed.last_error.as_deref().unwrap_or("(none)")
+        );
+    }
     if rows < accepted as i64 {
         anyhow::bail!("{} accepted deliveries are missing", accepted as i64 - rows);
     }

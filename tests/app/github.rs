@@ -276,6 +276,41 @@ async fn github_redirects_are_followed_with_the_token_on_the_same_host() {
 }
 
 #[tokio::test]
+async fn a_token_reply_with_only_the_required_fields_is_accepted() {
+    // GitHub's schema (`installation-token`) requires only `token` and `expires_at`; octocrab's model also wants
+    // `permissions`, which once failed every delivery against a server that left it out.
+    use wiremock::matchers::{header, method, path};
+    use wiremock::{Mock, MockServer, ResponseTemplate};
+    let server = MockServer::start().await;
+    let expires = (chrono::Utc::now() + chrono::Duration::hours(1)).to_rfc3339();
+    Mock::given(method("POST"))
+        .and(path("/app/installations/77/access_tokens"))
+        .respond_with(
+            ResponseTemplate::new(201)
+                .set_body_json(serde_json::json!({"token": "ghs_min", "expires_at": expires})),
+        )
+        .expect(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path("/repos/acme/api"))
+        .and(header("authorization", "token ghs_min"))
+        .respond_with(
+            ResponseTemplate::new(200).set_body_json(serde_json::json!({"private": true})),
+        )
+        .expect(1)
+        .mount(&server)
+        .await;
+    let github = LiveGitHub::new(GitHubSettings {
+        api_url: server.uri(),
+        app_id: APP_ID,
+        private_key_pem: private_key_pem().into(),
+    })
+    .unwrap();
+    assert!(github.repository_is_private(INSTALLATION, "acme/api").await.unwrap());
+}
+
+#[tokio::test]
 async fn github_missing_files_are_none_and_client_errors_permanent() {
     let fake = FakeGitHub::start().await;
     let github = client(&fake);

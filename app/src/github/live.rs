@@ -132,6 +132,13 @@ impl std::fmt::Debug for LiveGitHub {
     }
 }
 
+/// The fields of an installation access token reply that Mentor reads: the ones GitHub's schema requires.
+#[derive(serde::Deserialize)]
+struct TokenReply {
+    token: String,
+    expires_at: String,
+}
+
 struct InstallationToken {
     token: Secret,
     refresh_at: DateTime<Utc>,
@@ -284,13 +291,12 @@ impl LiveGitHub {
                 self.app_id
             )));
         }
-        let parsed: octocrab::models::InstallationToken =
-            self.json(&reply, "installation access token")?;
+        // Mentor's own two fields, not octocrab's model: that one also requires `permissions`, which GitHub's
+        // schema (`installation-token`) does not promise, so a reply without it would fail every delivery.
+        let parsed: TokenReply = self.json(&reply, "installation access token")?;
         let token = Secret::new(parsed.token);
-        let expires_at = parsed
-            .expires_at
-            .as_deref()
-            .and_then(|t| DateTime::parse_from_rfc3339(t).ok())
+        let expires_at = DateTime::parse_from_rfc3339(&parsed.expires_at)
+            .ok()
             .map(|t| t.with_timezone(&Utc))
             .ok_or_else(|| {
                 GitHubError::Permanent(
