@@ -68,6 +68,9 @@ async fn main() -> anyhow::Result<()> {
         .stdout(Stdio::null())
         .spawn()?;
     let pid = child.id();
+    // Stops the server on every way out of here, errors included (else it outlives the benchmark, holding its
+    // port and any lock the caller took).
+    let _reaper = Reaper(pid);
     let mut lines = BufReader::new(child.stderr.take().unwrap()).lines();
     let addr = loop {
         let line =
@@ -215,4 +218,13 @@ fn cpu_split(stat_path: &str) -> (f64, f64) {
     let fields: Vec<&str> = rest.split_whitespace().collect();
     let ticks = |i: usize| fields.get(i).and_then(|v| v.parse::<f64>().ok()).unwrap_or(0.0);
     (ticks(11) / 100.0, ticks(12) / 100.0)
+}
+
+/// Sends SIGKILL to the server when dropped (after a clean stop it is gone and this does nothing).
+struct Reaper(u32);
+
+impl Drop for Reaper {
+    fn drop(&mut self) {
+        let _ = Command::new("kill").arg("-KILL").arg(self.0.to_string()).status();
+    }
 }

@@ -111,8 +111,22 @@ pub struct ClaimedDelivery {
     pub event: String,
     /// Raw payload.
     pub payload: Option<String>,
+    /// The payload still packed as the store keeps it (see [`Store::pack_payload`]), when it was handed over in
+    /// memory: a few kilobytes where the text is tens. [`ClaimedDelivery::payload_text`] reads either.
+    pub packed: Option<Vec<u8>>,
     /// Attempts so far, this one included; also fences the final update against a stale claim.
     pub attempts: i64,
+}
+
+impl ClaimedDelivery {
+    /// Returns the payload text, unpacking a packed one; None when the delivery has no payload.
+    pub fn payload_text(&self) -> anyhow::Result<Option<std::borrow::Cow<'_, str>>> {
+        Ok(match (&self.payload, &self.packed) {
+            (Some(text), _) => Some(std::borrow::Cow::Borrowed(text.as_str())),
+            (None, Some(packed)) => Some(std::borrow::Cow::Owned(unpack_body(packed)?)),
+            (None, None) => None,
+        })
+    }
 }
 
 /// How processing a claimed delivery ended.
@@ -399,17 +413,25 @@ impl Store {
             let inserted: Vec<String> = if let Pool::Sqlite { write, .. } = &self.pool {
                 // SQLite: the whole transaction is one multi-statement query, so it costs one round trip to the
                 // connection's thread instead of four (begin, two inserts, commit) while it holds the writer.
+                // `synchronous = FULL` again here, though `finish` sets it back: a 2xx must never rest on a
+                // commit that did not reach the disk, whatever the connection ran before.
                 let mut query = sqlx::QueryBuilder::new(
-                    "BEGIN IMMEDIATE; INSERT INTO deliveries (id, event, action, status, attempts, locked_until, next_attempt_at, received_at, updated_at, has_payload) ",
+                    "PRAGMA synchronous = FULL; BEGIN IMMEDIATE; INSERT INTO deliveries (id, event, action, status, attempts, locked_until, next_attempt_at, received_at, updated_at, has_payload) ",
                 );
                 push_delivery_rows!(query, chunk, chunk_claims, until, now);
                 query.push(" ON CONFLICT (id) DO NOTHING RETURNING id; ");
                 if !bodies.is_empty() {
-                    query.push("INSERT INTO payloads (id, body) ");
+                    // Keyed by the delivery's row number (migration 0011), found by id in the rows just
+                    // written; `WHERE true` tells SQLite's parser the ON CONFLICT is an upsert, not a join.
+                    query.push(
+                        "INSERT INTO payloads (delivery, body) SELECT d.seq, v.column2 FROM (",
+                    );
                     query.push_values(bodies.iter().zip(&packed), |mut row, ((id, _), packed)| {
                         row.push_bind(*id).push_bind(packed.as_ref());
                     });
-                    query.push(" ON CONFLICT (id) DO NOTHING; ");
+                    query.push(
+                        ") AS v JOIN deliveries AS d ON d.id = v.column1 WHERE true ON CONFLICT (delivery) DO NOTHING; ",
+                    );
                 }
                 query.push("COMMIT");
                 let mut conn = write.acquire().await?;
@@ -525,6 +547,7 @@ impl Store {
                         id: r.try_get("id")?,
                         event: r.try_get("event")?,
                         payload: None,
+                        packed: None,
                         attempts: r.try_get("attempts")?,
                     })
                 }).collect::<Result<Vec<_>, _>>()?
@@ -539,7 +562,8 @@ impl Store {
             Pool::Sqlite { read, .. } => {
                 // CAST: rows written before compression hold text, later ones a blob; both come back as bytes.
                 let mut query = sqlx::QueryBuilder::new(
-                    "SELECT id, CAST(body AS BLOB) AS body FROM payloads WHERE id IN (",
+                    "SELECT d.id AS id, CAST(p.body AS BLOB) AS body FROM deliveries AS d \
+                     JOIN payloads AS p ON p.delivery = d.seq WHERE d.id IN (",
                 );
                 let mut ids = query.separated(", ");
                 for c in &claimed {
@@ -586,11 +610,18 @@ impl Store {
         Ok(claimed)
     }
 
-    /// Records the results of claimed deliveries in one transaction (one fsync for the whole batch) and returns
-    /// how many were recorded; a delivery whose claim was lost to another worker meanwhile is left untouched.
+    /// Records the results of claimed deliveries in one transaction and returns how many were recorded; a
+    /// delivery whose claim was lost to another worker meanwhile is left untouched.
     ///
     /// A done delivery's touchpoints, evidence and `done` mark (with `processed_count + 1`) commit together, so
     /// its effects are counted exactly once even if the process dies at any point.
+    ///
+    /// The commit does not wait for the disk (`synchronous=NORMAL` on SQLite, `synchronous_commit=off` on
+    /// PostgreSQL): everything it writes is derived from deliveries the inbox already made durable, and the next
+    /// inbox commit's fsync makes it durable in passing. A power loss can only undo it whole (never corrupt or
+    /// half-apply it); its deliveries are then still `processing`, and are claimed and processed again, once.
+    /// (Committing in smaller transactions, so inbox commits could take turns with them, measured slower and no
+    /// better at p99 with `bench/webhook-throughput.sh`.)
     pub async fn finish(
         &self,
         results: &[(ClaimedDelivery, Finished)],
@@ -610,135 +641,156 @@ impl Store {
             }
             encoded.push((t, e));
         }
+        let sqlite = !self.is_postgres();
         let recorded = on_pool!(self, p => {
-            let mut tx = p.begin().await?;
-            let mut recorded = 0usize;
-            let mut new_touchpoints: Vec<(&Touchpoint, &String, &String)> = Vec::new();
-            let mut feedback: Vec<&(String, String)> = Vec::new();
-            // The last delivery's installation wins, as when each upserted in turn.
-            let mut seen_repos: std::collections::BTreeMap<&str, u64> = std::collections::BTreeMap::new();
-            // Done marks for the whole batch in multi-row statements, fenced per row by status and attempts; the
-            // ids that came back are the claims still held, whose effects are stored below.
-            let done: Vec<(&ClaimedDelivery, &Outcome)> = results
-                .iter()
-                .filter_map(|(claim, result)| match result {
-                    Finished::Done(outcome) => Some((claim, outcome)),
-                    _ => None,
-                })
-                .collect();
-            let mut held: std::collections::HashSet<String> = std::collections::HashSet::new();
-            for chunk in done.chunks(200) {
-                let mut update = sqlx::QueryBuilder::new(
-                    "UPDATE deliveries SET status = 'done', processed_count = processed_count + 1, last_error = v.column3, updated_at = ",
-                );
-                update.push_bind(now);
-                update.push(", repo = COALESCE(v.column4, deliveries.repo) FROM (");
-                update.push_values(chunk, |mut row, (claim, outcome)| {
-                    row.push_bind(&claim.id)
-                        .push_bind(claim.attempts)
-                        .push_bind(&outcome.note)
-                        .push_bind(outcome.repo.as_ref().map(|(r, _)| r.as_str()));
-                });
-                update.push(
-                    ") AS v WHERE deliveries.id = v.column1 AND deliveries.status = 'processing' \
-                     AND deliveries.attempts = v.column2 RETURNING deliveries.id",
-                );
-                for row in update.build().fetch_all(&mut *tx).await? {
-                    held.insert(row.try_get("id")?);
-                }
+            let mut conn = p.acquire().await?;
+            if sqlite {
+                // Only outside a transaction; set back to FULL below, whatever happens in between.
+                sqlx::query("PRAGMA synchronous = NORMAL").execute(&mut *conn).await?;
             }
-            for ((claim, result), (touchpoints, evidence)) in results.iter().zip(&encoded) {
-                let outcome = match result {
-                    Finished::Done(outcome) => outcome,
-                    Finished::Retry { error, at } | Finished::Failed { error, at } => {
-                        let status = if matches!(result, Finished::Retry { .. }) { "pending" } else { "failed" };
-                        recorded += sqlx::query(
-                            "UPDATE deliveries SET status = $1, last_error = $2, next_attempt_at = $3, updated_at = $4 \
-                             WHERE id = $5 AND status = 'processing' AND attempts = $6",
-                        )
-                        .bind(status)
-                        .bind(error)
-                        .bind(ms(*at))
-                        .bind(now)
-                        .bind(&claim.id)
-                        .bind(claim.attempts)
-                        .execute(&mut *tx)
-                        .await?
-                        .rows_affected() as usize;
+            let result = async {
+                let mut tx = sqlx::Connection::begin(&mut *conn).await?;
+                if !sqlite {
+                    sqlx::query("SET LOCAL synchronous_commit = off").execute(&mut *tx).await?;
+                }
+                let mut recorded = 0usize;
+                let mut new_touchpoints: Vec<(&Touchpoint, &String, &String)> = Vec::new();
+                let mut feedback: Vec<&(String, String)> = Vec::new();
+                // The last delivery's installation wins, as when each upserted in turn.
+                let mut seen_repos: std::collections::BTreeMap<&str, u64> = std::collections::BTreeMap::new();
+                // Done marks for the whole batch in multi-row statements, fenced per row by status and attempts; the
+                // ids that came back are the claims still held, whose effects are stored below.
+                let done: Vec<(&ClaimedDelivery, &Outcome)> = results
+                    .iter()
+                    .filter_map(|(claim, result)| match result {
+                        Finished::Done(outcome) => Some((claim, outcome)),
+                        _ => None,
+                    })
+                    .collect();
+                let mut held: std::collections::HashSet<String> = std::collections::HashSet::new();
+                for chunk in done.chunks(200) {
+                    let mut update = sqlx::QueryBuilder::new(
+                        "UPDATE deliveries SET status = 'done', processed_count = processed_count + 1, last_error = v.column3, updated_at = ",
+                    );
+                    update.push_bind(now);
+                    update.push(", repo = COALESCE(v.column4, deliveries.repo) FROM (");
+                    update.push_values(chunk, |mut row, (claim, outcome)| {
+                        row.push_bind(&claim.id)
+                            .push_bind(claim.attempts)
+                            .push_bind(&outcome.note)
+                            .push_bind(outcome.repo.as_ref().map(|(r, _)| r.as_str()));
+                    });
+                    update.push(
+                        ") AS v WHERE deliveries.id = v.column1 AND deliveries.status = 'processing' \
+                         AND deliveries.attempts = v.column2 RETURNING deliveries.id",
+                    );
+                    for row in update.build().fetch_all(&mut *tx).await? {
+                        held.insert(row.try_get("id")?);
+                    }
+                }
+                for ((claim, result), (touchpoints, evidence)) in results.iter().zip(&encoded) {
+                    let outcome = match result {
+                        Finished::Done(outcome) => outcome,
+                        Finished::Retry { error, at } | Finished::Failed { error, at } => {
+                            let status = if matches!(result, Finished::Retry { .. }) { "pending" } else { "failed" };
+                            recorded += sqlx::query(
+                                "UPDATE deliveries SET status = $1, last_error = $2, next_attempt_at = $3, updated_at = $4 \
+                                 WHERE id = $5 AND status = 'processing' AND attempts = $6",
+                            )
+                            .bind(status)
+                            .bind(error)
+                            .bind(ms(*at))
+                            .bind(now)
+                            .bind(&claim.id)
+                            .bind(claim.attempts)
+                            .execute(&mut *tx)
+                            .await?
+                            .rows_affected() as usize;
+                            continue;
+                        }
+                    };
+                    if !held.contains(&claim.id) {
                         continue;
                     }
-                };
-                if !held.contains(&claim.id) {
-                    continue;
-                }
-                recorded += 1;
-                new_touchpoints.extend(touchpoints.iter().map(|(t, data)| (*t, data, &claim.id)));
-                feedback.extend(outcome.feedback.iter());
-                if let Some((repo, installation)) = &outcome.repo {
-                    seen_repos.insert(repo.as_str(), *installation);
-                }
-                for (e, data) in evidence {
-                    sqlx::query(
-                        "INSERT INTO evidence (key, mentee, at, delivery_id, data) VALUES ($1, $2, $3, $4, $5) \
-                         ON CONFLICT (key) DO UPDATE SET data = excluded.data, at = excluded.at, delivery_id = excluded.delivery_id",
-                    )
-                    .bind(&e.key)
-                    .bind(e.mentee.as_str())
-                    .bind(ms(e.at))
-                    .bind(&claim.id)
-                    .bind(data)
-                    .execute(&mut *tx)
-                    .await?;
-                }
-                for w in &outcome.writes {
-                    sqlx::query(PLAN_SQL)
-                        .bind(&w.marker)
-                        .bind(w.installation_id as i64)
-                        .bind(&w.repo)
-                        .bind(&w.op)
-                        .bind(now)
+                    recorded += 1;
+                    new_touchpoints.extend(touchpoints.iter().map(|(t, data)| (*t, data, &claim.id)));
+                    feedback.extend(outcome.feedback.iter());
+                    if let Some((repo, installation)) = &outcome.repo {
+                        seen_repos.insert(repo.as_str(), *installation);
+                    }
+                    for (e, data) in evidence {
+                        sqlx::query(
+                            "INSERT INTO evidence (key, mentee, at, delivery_id, data) VALUES ($1, $2, $3, $4, $5) \
+                             ON CONFLICT (key) DO UPDATE SET data = excluded.data, at = excluded.at, delivery_id = excluded.delivery_id",
+                        )
+                        .bind(&e.key)
+                        .bind(e.mentee.as_str())
+                        .bind(ms(e.at))
                         .bind(&claim.id)
+                        .bind(data)
+                        .execute(&mut *tx)
+                        .await?;
+                    }
+                    for w in &outcome.writes {
+                        sqlx::query(PLAN_SQL)
+                            .bind(&w.marker)
+                            .bind(w.installation_id as i64)
+                            .bind(&w.repo)
+                            .bind(&w.op)
+                            .bind(now)
+                            .bind(&claim.id)
+                            .execute(&mut *tx)
+                            .await?;
+                    }
+                }
+                // Touchpoints of the whole batch in multi-row statements (first stored wins, as one by one), then the
+                // feedback counts on them in delivery order, then each repo once: statements, not rows, cost here.
+                for chunk in new_touchpoints.chunks(500) {
+                    let mut rows = sqlx::QueryBuilder::new(
+                        "INSERT INTO touchpoints (key, mentor, mentee, at, delivery_id, data) ",
+                    );
+                    rows.push_values(chunk, |mut row, (t, data, delivery)| {
+                        row.push_bind(&t.key)
+                            .push_bind(t.mentor.as_str())
+                            .push_bind(t.mentee.as_str())
+                            .push_bind(ms(t.at))
+                            .push_bind(*delivery)
+                            .push_bind(*data);
+                    });
+                    rows.push(" ON CONFLICT (key) DO NOTHING");
+                    rows.build().execute(&mut *tx).await?;
+                }
+                for (key, mix) in &feedback {
+                    sqlx::query("UPDATE touchpoints SET feedback = $1 WHERE key = $2")
+                        .bind(mix)
+                        .bind(key)
                         .execute(&mut *tx)
                         .await?;
                 }
-            }
-            // Touchpoints of the whole batch in multi-row statements (first stored wins, as one by one), then the
-            // feedback counts on them in delivery order, then each repo once: statements, not rows, cost here.
-            for chunk in new_touchpoints.chunks(500) {
-                let mut rows = sqlx::QueryBuilder::new(
-                    "INSERT INTO touchpoints (key, mentor, mentee, at, delivery_id, data) ",
-                );
-                rows.push_values(chunk, |mut row, (t, data, delivery)| {
-                    row.push_bind(&t.key)
-                        .push_bind(t.mentor.as_str())
-                        .push_bind(t.mentee.as_str())
-                        .push_bind(ms(t.at))
-                        .push_bind(*delivery)
-                        .push_bind(*data);
-                });
-                rows.push(" ON CONFLICT (key) DO NOTHING");
-                rows.build().execute(&mut *tx).await?;
-            }
-            for (key, mix) in &feedback {
-                sqlx::query("UPDATE touchpoints SET feedback = $1 WHERE key = $2")
-                    .bind(mix)
-                    .bind(key)
+                for (repo, installation) in &seen_repos {
+                    sqlx::query(
+                        "INSERT INTO repos (repo, installation_id, seen_at) VALUES ($1, $2, $3) \
+                         ON CONFLICT (repo) DO UPDATE SET installation_id = excluded.installation_id, seen_at = excluded.seen_at",
+                    )
+                    .bind(*repo)
+                    .bind(*installation as i64)
+                    .bind(now)
                     .execute(&mut *tx)
                     .await?;
+                }
+                tx.commit().await?;
+                anyhow::Ok(recorded)
             }
-            for (repo, installation) in &seen_repos {
-                sqlx::query(
-                    "INSERT INTO repos (repo, installation_id, seen_at) VALUES ($1, $2, $3) \
-                     ON CONFLICT (repo) DO UPDATE SET installation_id = excluded.installation_id, seen_at = excluded.seen_at",
-                )
-                .bind(*repo)
-                .bind(*installation as i64)
-                .bind(now)
-                .execute(&mut *tx)
-                .await?;
+            .await;
+            if sqlite
+                && let Err(e) = sqlx::query("PRAGMA synchronous = FULL").execute(&mut *conn).await
+            {
+                // A connection that cannot be made durable again must not commit webhook deliveries: close it
+                // (the pool opens a new one, with the settings it was configured with).
+                tracing::warn!(error = %e, "closing a database connection that could not be reset");
+                drop(conn.detach());
             }
-            tx.commit().await?;
-            recorded
+            result?
         });
         Ok(recorded)
     }
@@ -947,6 +999,177 @@ mod tests {
             store.list_deliveries(None, 10).await.unwrap().into_iter().map(|d| d.id).collect();
         assert_eq!(ids, ["b"]);
         store.close().await;
+    }
+
+    fn review(id: &str, payload: Option<&str>) -> NewDelivery {
+        NewDelivery {
+            id: id.into(),
+            event: "pull_request_review".into(),
+            action: Some("submitted".into()),
+            status: if payload.is_some() { "pending" } else { "ignored" },
+            payload: payload.map(str::to_owned),
+            packed: None,
+        }
+    }
+
+    /// Migration 0011 rebuilds the inbox with payloads keyed by row number: rows stored before it keep their
+    /// payloads, order and dedupe, plain-text and packed bodies alike.
+    #[tokio::test]
+    async fn payloads_stored_before_migration_0011_are_still_claimed_with_their_delivery() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("old.db");
+        let options = SqliteConnectOptions::from_str(&format!("sqlite:{}", path.display()))
+            .unwrap()
+            .create_if_missing(true);
+        let old = SqlitePoolOptions::new().max_connections(1).connect_with(options).await.unwrap();
+        let mut migrator = sqlx::migrate!("migrations/sqlite");
+        migrator.migrations = migrator
+            .migrations
+            .iter()
+            .filter(|m| m.version < 11)
+            .cloned()
+            .collect::<Vec<_>>()
+            .into();
+        migrator.run(&old).await.unwrap();
+        // As the inbox wrote them before 0011: `b` arrived first, `a` was packed, `c` plain text, `d` ignored.
+        for (id, received) in [("b", 1), ("a", 2), ("c", 3), ("d", 4)] {
+            sqlx::query(
+                "INSERT INTO deliveries (id, event, status, next_attempt_at, received_at, updated_at, has_payload) \
+                 VALUES ($1, 'pull_request_review', $2, 0, $3, 0, $4)",
+            )
+            .bind(id)
+            .bind(if id == "d" { "ignored" } else { "pending" })
+            .bind(received)
+            .bind(i64::from(id != "d"))
+            .execute(&old)
+            .await
+            .unwrap();
+        }
+        let packed = pack_body(r#"{"action":"submitted","n":"a"}"#);
+        for (id, body) in
+            [("b", br#"{"n":"b"}"#.to_vec()), ("a", packed), ("c", br#"{"n":"c"}"#.to_vec())]
+        {
+            sqlx::query("INSERT INTO payloads (id, body) VALUES ($1, $2)")
+                .bind(id)
+                .bind(body)
+                .execute(&old)
+                .await
+                .unwrap();
+        }
+        old.close().await;
+
+        let store = Store::connect(&path.to_string_lossy()).await.unwrap();
+        let mut claimed: Vec<(String, Option<String>)> = store
+            .claim(Utc::now(), Duration::from_secs(60), 10)
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|c| (c.id, c.payload))
+            .collect();
+        claimed.sort();
+        assert_eq!(
+            claimed,
+            [
+                ("a".to_string(), Some(r#"{"action":"submitted","n":"a"}"#.to_string())),
+                ("b".to_string(), Some(r#"{"n":"b"}"#.to_string())),
+                ("c".to_string(), Some(r#"{"n":"c"}"#.to_string())),
+            ]
+        );
+        // A redelivery of a migrated id is still recognised; a new one gets a payload of its own.
+        let new = store
+            .insert_and_claim(
+                &[review("a", Some("{}")), review("e", Some(r#"{"n":"e"}"#))],
+                Utc::now(),
+                Duration::from_secs(60),
+                2,
+            )
+            .await
+            .unwrap();
+        assert_eq!(new, [1]);
+        let Pool::Sqlite { write, .. } = &store.pool else { unreachable!() };
+        let seqs: Vec<(i64, String)> =
+            sqlx::query_as("SELECT seq, id FROM deliveries ORDER BY seq")
+                .fetch_all(write)
+                .await
+                .unwrap();
+        assert_eq!(
+            seqs.iter().map(|(_, id)| id.as_str()).collect::<Vec<_>>(),
+            ["b", "a", "c", "d", "e"],
+            "row numbers keep the arrival order"
+        );
+        let payloads: i64 =
+            sqlx::query_scalar("SELECT COUNT(*) FROM payloads").fetch_one(write).await.unwrap();
+        assert_eq!(payloads, 4);
+        store.close().await;
+    }
+
+    /// `finish` commits without waiting for the disk, on the connection the inbox commits on: the connection
+    /// is back at `synchronous=FULL` after it, whether it succeeded or failed.
+    #[tokio::test]
+    async fn finish_leaves_the_writer_at_synchronous_full() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::connect(&dir.path().join("t.db").to_string_lossy()).await.unwrap();
+        let Pool::Sqlite { write, .. } = &store.pool else { unreachable!() };
+        let synchronous = || async {
+            sqlx::query_scalar::<_, i64>("PRAGMA synchronous").fetch_one(write).await.unwrap()
+        };
+        assert_eq!(synchronous().await, 2, "FULL");
+        let lease = Duration::from_secs(60);
+        store
+            .insert_and_claim(
+                &[review("a", Some("{}")), review("b", Some("{}"))],
+                Utc::now(),
+                lease,
+                2,
+            )
+            .await
+            .unwrap();
+        let claim = |id: &str| ClaimedDelivery {
+            id: id.into(),
+            event: "pull_request_review".into(),
+            payload: None,
+            packed: None,
+            attempts: 1,
+        };
+        let done = vec![(claim("a"), Finished::Done(Outcome::default()))];
+        assert_eq!(store.finish(&done, Utc::now()).await.unwrap(), 1);
+        assert_eq!(synchronous().await, 2, "FULL after a finish");
+
+        sqlx::query("ALTER TABLE repos RENAME TO repos_away").execute(write).await.unwrap();
+        let outcome = Outcome { repo: Some(("acme/api".into(), 7)), ..Outcome::default() };
+        let failing = vec![(claim("b"), Finished::Done(outcome))];
+        assert!(store.finish(&failing, Utc::now()).await.is_err());
+        assert_eq!(synchronous().await, 2, "FULL after a failed finish");
+        let statuses: Vec<(String, String)> =
+            sqlx::query_as("SELECT id, status FROM deliveries ORDER BY id")
+                .fetch_all(write)
+                .await
+                .unwrap();
+        assert_eq!(
+            statuses,
+            [("a".into(), "done".into()), ("b".into(), "processing".into())],
+            "the failed finish left nothing behind"
+        );
+        store.close().await;
+    }
+
+    #[test]
+    fn packed_claims_read_like_plain_ones() {
+        let text = r#"{"action":"submitted"}"#;
+        let claim = |payload: Option<&str>, packed: Option<Vec<u8>>| ClaimedDelivery {
+            id: "a".into(),
+            event: "pull_request_review".into(),
+            payload: payload.map(str::to_owned),
+            packed,
+            attempts: 1,
+        };
+        assert_eq!(
+            claim(None, Some(pack_body(text))).payload_text().unwrap().as_deref(),
+            Some(text)
+        );
+        assert_eq!(claim(Some(text), None).payload_text().unwrap().as_deref(), Some(text));
+        assert_eq!(claim(None, None).payload_text().unwrap(), None);
+        assert!(claim(None, Some(b"\0lz4".to_vec())).payload_text().is_err());
     }
 
     #[test]

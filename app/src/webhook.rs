@@ -152,7 +152,14 @@ impl Inbox {
                                 claims.push(ClaimedDelivery {
                                     id: std::mem::take(&mut d.id),
                                     event: std::mem::take(&mut d.event),
-                                    payload: d.payload.take(),
+                                    // Packed when the store packs (SQLite): the handoff then holds a few
+                                    // kilobytes per delivery instead of tens.
+                                    payload: if d.packed.is_some() {
+                                        None
+                                    } else {
+                                        d.payload.take()
+                                    },
+                                    packed: d.packed.take(),
                                     attempts: 1,
                                 });
                             }

@@ -239,6 +239,7 @@ impl Worker {
             let finished = self.decide(&claim).instrument(span).await;
             // The payload (tens of kilobytes) is not needed any more while the rest of the batch is processed.
             claim.payload = None;
+            claim.packed = None;
             results.push((claim, finished));
             // A batch is hundreds of deliveries of CPU work: let request handlers waiting on this thread run.
             tokio::task::yield_now().await;
@@ -320,10 +321,13 @@ impl Worker {
     }
 
     async fn process(&self, claim: &ClaimedDelivery) -> Result<Outcome, Failure> {
-        let Some(text) = &claim.payload else {
+        let text = claim
+            .payload_text()
+            .map_err(|e| Failure::Permanent(format!("stored payload is unreadable: {e:#}")))?;
+        let Some(text) = text else {
             return Err(Failure::Permanent("delivery has no payload".into()));
         };
-        let payload: serde_json::Value = normalize::parse(&claim.event, text)
+        let payload: serde_json::Value = normalize::parse(&claim.event, &text)
             .map_err(|e| Failure::Permanent(format!("stored payload is not JSON: {e}")))?;
         let mut outcome = self.derive(claim, &payload).await?;
         self.respond(claim, &payload, &mut outcome).await?;

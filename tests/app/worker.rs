@@ -240,6 +240,7 @@ async fn deliveries_claimed_as_they_are_stored_are_ordinary_claims() {
             id: id.into(),
             event: "pull_request_review".into(),
             payload: None,
+            packed: None,
             attempts: 1,
         };
         let results = vec![(handed("a"), Finished::Done(Outcome::default()))];
