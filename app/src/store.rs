@@ -263,6 +263,9 @@ impl Store {
             let write = SqlitePoolOptions::new()
                 .max_connections(1)
                 .acquire_timeout(Duration::from_secs(60))
+                // A local file: testing the connection before each use is a round trip to its thread that
+                // every inbox commit waited for (sqlx still checks it when it is given back).
+                .test_before_acquire(false)
                 // Checkpoints copy the WAL into the database file: done by `checkpoint` on its own connection,
                 // not inside webhook commits on the single writer.
                 .connect_with(options.clone().pragma("wal_autocheckpoint", "0"))
@@ -276,6 +279,7 @@ impl Store {
                 .context("applying SQLite migrations")?;
             let read = SqlitePoolOptions::new()
                 .max_connections(4)
+                .test_before_acquire(false)
                 .connect_with(options.clone().read_only(true))
                 .await
                 .with_context(|| {
