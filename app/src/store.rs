@@ -983,14 +983,7 @@ mod tests {
     async fn failed_sqlite_inbox_commit_rolls_back_and_leaves_the_writer_usable() {
         let dir = tempfile::tempdir().unwrap();
         let store = Store::connect(&dir.path().join("t.db").to_string_lossy()).await.unwrap();
-        let delivery = |id: &str, payload: Option<&str>| NewDelivery {
-            id: id.into(),
-            event: "pull_request_review".into(),
-            action: Some("submitted".into()),
-            status: if payload.is_some() { "pending" } else { "ignored" },
-            payload: payload.map(str::to_owned),
-            packed: None,
-        };
+        let delivery = review;
         let Pool::Sqlite { write, .. } = &store.pool else { unreachable!() };
         sqlx::query("ALTER TABLE payloads RENAME TO payloads_away").execute(write).await.unwrap();
         let failed = store

@@ -231,6 +231,19 @@ async fn github_unreachable_server_is_transient() {
     );
 }
 
+/// Answers installation 77's token exchange once (wiremock) with `reply` plus an `expires_at` an hour ahead.
+async fn mount_token(server: &wiremock::MockServer, mut reply: serde_json::Value) {
+    use wiremock::matchers::{method, path};
+    use wiremock::{Mock, ResponseTemplate};
+    reply["expires_at"] = (chrono::Utc::now() + chrono::Duration::hours(1)).to_rfc3339().into();
+    Mock::given(method("POST"))
+        .and(path("/app/installations/77/access_tokens"))
+        .respond_with(ResponseTemplate::new(201).set_body_json(reply))
+        .expect(1)
+        .mount(server)
+        .await;
+}
+
 #[tokio::test]
 async fn github_redirects_are_followed_with_the_token_on_the_same_host() {
     // A renamed repository answers 301 with its new location, as GitHub does. (wiremock, not the fake: the fake
@@ -238,15 +251,7 @@ async fn github_redirects_are_followed_with_the_token_on_the_same_host() {
     use wiremock::matchers::{header, method, path};
     use wiremock::{Mock, MockServer, ResponseTemplate};
     let server = MockServer::start().await;
-    let expires = (chrono::Utc::now() + chrono::Duration::hours(1)).to_rfc3339();
-    Mock::given(method("POST"))
-        .and(path("/app/installations/77/access_tokens"))
-        .respond_with(ResponseTemplate::new(201).set_body_json(
-            serde_json::json!({"token": "ghs_moved", "expires_at": expires, "permissions": {}}),
-        ))
-        .expect(1)
-        .mount(&server)
-        .await;
+    mount_token(&server, serde_json::json!({"token": "ghs_moved", "permissions": {}})).await;
     Mock::given(method("GET"))
         .and(path("/repos/acme/old"))
         .respond_with(
@@ -282,16 +287,7 @@ async fn a_token_reply_with_only_the_required_fields_is_accepted() {
     use wiremock::matchers::{header, method, path};
     use wiremock::{Mock, MockServer, ResponseTemplate};
     let server = MockServer::start().await;
-    let expires = (chrono::Utc::now() + chrono::Duration::hours(1)).to_rfc3339();
-    Mock::given(method("POST"))
-        .and(path("/app/installations/77/access_tokens"))
-        .respond_with(
-            ResponseTemplate::new(201)
-                .set_body_json(serde_json::json!({"token": "ghs_min", "expires_at": expires})),
-        )
-        .expect(1)
-        .mount(&server)
-        .await;
+    mount_token(&server, serde_json::json!({"token": "ghs_min"})).await;
     Mock::given(method("GET"))
         .and(path("/repos/acme/api"))
         .and(header("authorization", "token ghs_min"))
