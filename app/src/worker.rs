@@ -42,8 +42,8 @@ const GATHER: Duration = Duration::from_millis(50);
 /// Deliveries the inbox writer claimed for the workers in the transaction that stored them
 /// ([`Store::insert_and_claim`]), waiting in memory with their payloads.
 ///
-/// This spares the common case a claim statement on the single SQLite writer, the payload read and its
-/// decompression. A claim made here is an ordinary claim (status `processing`, attempt 1, a lease): if the
+/// This spares the common case a claim statement on the single SQLite writer and the payload read. Payloads wait
+/// packed as the store keeps them (a few kilobytes, not tens) and are unpacked by the worker. A claim made here is an ordinary claim (status `processing`, attempt 1, a lease): if the
 /// process dies first, the lease runs out or the next start on SQLite releases it, and it is claimed again.
 /// The handoff only takes deliveries while workers run, and at most [`Handoff::CAPACITY`] (memory is bounded:
 /// the rest is queued in the database as before).
@@ -59,7 +59,7 @@ struct HandoffQueue {
 }
 
 impl Handoff {
-    /// The most deliveries waiting in memory (payloads are tens of kilobytes each).
+    /// The most deliveries waiting in memory (each with its payload, packed on SQLite).
     pub const CAPACITY: usize = 2 * BATCH as usize;
 
     fn queue(&self) -> std::sync::MutexGuard<'_, HandoffQueue> {
