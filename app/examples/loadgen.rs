@@ -225,6 +225,11 @@ struct Reaper(u32);
 
 impl Drop for Reaper {
     fn drop(&mut self) {
-        let _ = Command::new("kill").arg("-KILL").arg(self.0.to_string()).status();
+        // Quiet: after a clean stop there is no such process any more.
+        let _ = Command::new("kill")
+            .arg("-KILL")
+            .arg(self.0.to_string())
+            .stderr(Stdio::null())
+            .status();
     }
 }
