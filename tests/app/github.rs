@@ -14,14 +14,18 @@ use crate::fake_github::{APP_ID, FakeGitHub, Fault, private_key_pem};
 const INSTALLATION: u64 = 77;
 const CONFIG: &str = ".github/mentorship.yml";
 
-fn client(fake: &FakeGitHub) -> LiveGitHub {
+/// The live client for the test App, talking to `api_url`, with the default patience.
+fn client_at(api_url: String) -> LiveGitHub {
     LiveGitHub::new(GitHubSettings {
-        api_url: fake.api_url(),
+        api_url,
         app_id: APP_ID,
         private_key_pem: private_key_pem().into(),
     })
     .unwrap()
-    .with_patience(Patience {
+}
+
+fn client(fake: &FakeGitHub) -> LiveGitHub {
+    client_at(fake.api_url()).with_patience(Patience {
         max_wait: Duration::from_secs(5),
         rate_limit_retries: 3,
         server_error_retries: 2,
@@ -217,13 +221,8 @@ async fn github_unreachable_server_is_transient() {
     let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let url = format!("http://{}", listener.local_addr().unwrap());
     drop(listener);
-    let github = LiveGitHub::new(GitHubSettings {
-        api_url: url,
-        app_id: APP_ID,
-        private_key_pem: private_key_pem().into(),
-    })
-    .unwrap()
-    .with_patience(Patience { backoff: Duration::from_millis(10), ..Patience::default() });
+    let github = client_at(url)
+        .with_patience(Patience { backoff: Duration::from_millis(10), ..Patience::default() });
     let err = github.file_text(INSTALLATION, "acme/api", CONFIG).await.unwrap_err();
     assert!(
         matches!(&err, GitHubError::Transient(m) if m.contains("POST /app/installations/77/access_tokens") && m.contains("onnect")),
@@ -271,12 +270,7 @@ async fn github_redirects_are_followed_with_the_token_on_the_same_host() {
         .expect(1)
         .mount(&server)
         .await;
-    let github = LiveGitHub::new(GitHubSettings {
-        api_url: server.uri(),
-        app_id: APP_ID,
-        private_key_pem: private_key_pem().into(),
-    })
-    .unwrap();
+    let github = client_at(server.uri());
     assert!(!github.repository_is_private(INSTALLATION, "acme/old").await.unwrap());
 }
 
@@ -297,12 +291,7 @@ async fn a_token_reply_with_only_the_required_fields_is_accepted() {
         .expect(1)
         .mount(&server)
         .await;
-    let github = LiveGitHub::new(GitHubSettings {
-        api_url: server.uri(),
-        app_id: APP_ID,
-        private_key_pem: private_key_pem().into(),
-    })
-    .unwrap();
+    let github = client_at(server.uri());
     assert!(github.repository_is_private(INSTALLATION, "acme/api").await.unwrap());
 }
 
