@@ -3,7 +3,7 @@
 use anyhow::Context;
 use mentor_core::conventional::FeedbackMix;
 
-use super::{Pool, Store};
+use super::Store;
 
 impl Store {
     /// Returns the summed feedback mix `mentee` received and how many touchpoints carried one.

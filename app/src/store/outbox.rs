@@ -7,7 +7,7 @@ use chrono::{DateTime, Utc};
 use serde::Serialize;
 use sqlx::Row;
 
-use super::{Pool, Store, from_ms, ms};
+use super::{Store, from_ms, ms};
 
 /// Plans one write: `$1` marker, `$2` installation, `$3` repo, `$4` op JSON, `$5` now, `$6` delivery id.
 ///

@@ -1,0 +1,236 @@
+//! Recording what processing produced: a batch of deliveries' touchpoints, evidence and planned writes, with
+//! their `done` marks, in one transaction.
+
+use chrono::{DateTime, Utc};
+use mentor_core::{Evidence, Touchpoint};
+use sqlx::Row;
+
+use super::{ClaimedDelivery, PLAN_SQL, PlannedWrite, Store, ms};
+
+/// How processing a claimed delivery ended.
+#[derive(Debug)]
+pub enum Finished {
+    /// Processed: store these results and mark it done.
+    Done(Outcome),
+    /// A transient failure: try again at `at`.
+    Retry {
+        /// What went wrong.
+        error: String,
+        /// When to try again.
+        at: DateTime<Utc>,
+    },
+    /// Gave up: mark it failed with `error`.
+    Failed {
+        /// What went wrong.
+        error: String,
+        /// Now.
+        at: DateTime<Utc>,
+    },
+}
+
+/// What a processed delivery produced.
+#[derive(Debug, Default)]
+pub struct Outcome {
+    /// Touchpoints to store (idempotent by key).
+    pub touchpoints: Vec<Touchpoint>,
+    /// Evidence to store (idempotent by key; a later row with the same key replaces the stored one).
+    pub evidence: Vec<Evidence>,
+    /// The repo and installation whose config was in force, if any.
+    pub repo: Option<(String, u64)>,
+    /// A note kept in `last_error` (e.g. "no mentorship config").
+    pub note: Option<String>,
+    /// GitHub writes to plan in the outbox (see `outbox`).
+    pub writes: Vec<PlannedWrite>,
+    /// Feedback counts (FeedbackMix JSON) to store on touchpoints, by touchpoint key.
+    pub feedback: Vec<(String, String)>,
+}
+
+/// A delivery's touchpoints and evidence with their JSON, encoded before the transaction opens.
+type EncodedRows<'a> = (Vec<(&'a Touchpoint, String)>, Vec<(&'a Evidence, String)>);
+
+impl Store {
+    /// Records the results of claimed deliveries in one transaction and returns how many were recorded; a
+    /// delivery whose claim was lost to another worker meanwhile is left untouched.
+    ///
+    /// A done delivery's touchpoints, evidence and `done` mark (with `processed_count + 1`) commit together, so
+    /// its effects are counted exactly once even if the process dies at any point.
+    ///
+    /// The commit does not wait for the disk (`synchronous=NORMAL` on SQLite, `synchronous_commit=off` on
+    /// PostgreSQL): everything it writes is derived from deliveries the inbox already made durable, and the next
+    /// inbox commit's fsync makes it durable in passing. A power loss can only undo it whole (never corrupt or
+    /// half-apply it); its deliveries are then still `processing`, and are claimed and processed again, once.
+    /// (Committing in smaller transactions, so inbox commits could take turns with them, measured slower and no
+    /// better at p99 with `bench/webhook-throughput.sh`.)
+    pub async fn finish(
+        &self,
+        results: &[(ClaimedDelivery, Finished)],
+        now: DateTime<Utc>,
+    ) -> anyhow::Result<usize> {
+        let now = ms(now);
+        let mut encoded: Vec<EncodedRows<'_>> = Vec::new();
+        for (_, result) in results {
+            let (mut t, mut e) = (Vec::new(), Vec::new());
+            if let Finished::Done(outcome) = result {
+                for x in &outcome.touchpoints {
+                    t.push((x, serde_json::to_string(x)?));
+                }
+                for x in &outcome.evidence {
+                    e.push((x, serde_json::to_string(x)?));
+                }
+            }
+            encoded.push((t, e));
+        }
+        let sqlite = !self.is_postgres();
+        let recorded = on_pool!(self, p => {
+            let mut conn = p.acquire().await?;
+            if sqlite {
+                // Only outside a transaction; set back to FULL below, whatever happens in between.
+                sqlx::query("PRAGMA synchronous = NORMAL").execute(&mut *conn).await?;
+            }
+            let result = async {
+                let mut tx = sqlx::Connection::begin(&mut *conn).await?;
+                if !sqlite {
+                    sqlx::query("SET LOCAL synchronous_commit = off").execute(&mut *tx).await?;
+                }
+                let mut recorded = 0usize;
+                let mut new_touchpoints: Vec<(&Touchpoint, &String, &String)> = Vec::new();
+                let mut feedback: Vec<&(String, String)> = Vec::new();
+                // The last delivery's installation wins, as when each upserted in turn.
+                let mut seen_repos: std::collections::BTreeMap<&str, u64> = std::collections::BTreeMap::new();
+                // Done marks for the whole batch in multi-row statements, fenced per row by status and attempts; the
+                // ids that came back are the claims still held, whose effects are stored below.
+                let done: Vec<(&ClaimedDelivery, &Outcome)> = results
+                    .iter()
+                    .filter_map(|(claim, result)| match result {
+                        Finished::Done(outcome) => Some((claim, outcome)),
+                        _ => None,
+                    })
+                    .collect();
+                let mut held: std::collections::HashSet<String> = std::collections::HashSet::new();
+                for chunk in done.chunks(200) {
+                    let mut update = sqlx::QueryBuilder::new(
+                        "UPDATE deliveries SET status = 'done', processed_count = processed_count + 1, last_error = v.column3, updated_at = ",
+                    );
+                    update.push_bind(now);
+                    update.push(", repo = COALESCE(v.column4, deliveries.repo) FROM (");
+                    update.push_values(chunk, |mut row, (claim, outcome)| {
+                        row.push_bind(&claim.id)
+                            .push_bind(claim.attempts)
+                            .push_bind(&outcome.note)
+                            .push_bind(outcome.repo.as_ref().map(|(r, _)| r.as_str()));
+                    });
+                    update.push(
+                        ") AS v WHERE deliveries.id = v.column1 AND deliveries.status = 'processing' \
+                         AND deliveries.attempts = v.column2 RETURNING deliveries.id",
+                    );
+                    for row in update.build().fetch_all(&mut *tx).await? {
+                        held.insert(row.try_get("id")?);
+                    }
+                }
+                for ((claim, result), (touchpoints, evidence)) in results.iter().zip(&encoded) {
+                    let outcome = match result {
+                        Finished::Done(outcome) => outcome,
+                        Finished::Retry { error, at } | Finished::Failed { error, at } => {
+                            let status = if matches!(result, Finished::Retry { .. }) { "pending" } else { "failed" };
+                            recorded += sqlx::query(
+                                "UPDATE deliveries SET status = $1, last_error = $2, next_attempt_at = $3, updated_at = $4 \
+                                 WHERE id = $5 AND status = 'processing' AND attempts = $6",
+                            )
+                            .bind(status)
+                            .bind(error)
+                            .bind(ms(*at))
+                            .bind(now)
+                            .bind(&claim.id)
+                            .bind(claim.attempts)
+                            .execute(&mut *tx)
+                            .await?
+                            .rows_affected() as usize;
+                            continue;
+                        }
+                    };
+                    if !held.contains(&claim.id) {
+                        continue;
+                    }
+                    recorded += 1;
+                    new_touchpoints.extend(touchpoints.iter().map(|(t, data)| (*t, data, &claim.id)));
+                    feedback.extend(outcome.feedback.iter());
+                    if let Some((repo, installation)) = &outcome.repo {
+                        seen_repos.insert(repo.as_str(), *installation);
+                    }
+                    for (e, data) in evidence {
+                        sqlx::query(
+                            "INSERT INTO evidence (key, mentee, at, delivery_id, data) VALUES ($1, $2, $3, $4, $5) \
+                             ON CONFLICT (key) DO UPDATE SET data = excluded.data, at = excluded.at, delivery_id = excluded.delivery_id",
+                        )
+                        .bind(&e.key)
+                        .bind(e.mentee.as_str())
+                        .bind(ms(e.at))
+                        .bind(&claim.id)
+                        .bind(data)
+                        .execute(&mut *tx)
+                        .await?;
+                    }
+                    for w in &outcome.writes {
+                        sqlx::query(PLAN_SQL)
+                            .bind(&w.marker)
+                            .bind(w.installation_id as i64)
+                            .bind(&w.repo)
+                            .bind(&w.op)
+                            .bind(now)
+                            .bind(&claim.id)
+                            .execute(&mut *tx)
+                            .await?;
+                    }
+                }
+                // Touchpoints of the whole batch in multi-row statements (first stored wins, as one by one), then the
+                // feedback counts on them in delivery order, then each repo once: statements, not rows, cost here.
+                for chunk in new_touchpoints.chunks(500) {
+                    let mut rows = sqlx::QueryBuilder::new(
+                        "INSERT INTO touchpoints (key, mentor, mentee, at, delivery_id, data) ",
+                    );
+                    rows.push_values(chunk, |mut row, (t, data, delivery)| {
+                        row.push_bind(&t.key)
+                            .push_bind(t.mentor.as_str())
+                            .push_bind(t.mentee.as_str())
+                            .push_bind(ms(t.at))
+                            .push_bind(*delivery)
+                            .push_bind(*data);
+                    });
+                    rows.push(" ON CONFLICT (key) DO NOTHING");
+                    rows.build().execute(&mut *tx).await?;
+                }
+                for (key, mix) in &feedback {
+                    sqlx::query("UPDATE touchpoints SET feedback = $1 WHERE key = $2")
+                        .bind(mix)
+                        .bind(key)
+                        .execute(&mut *tx)
+                        .await?;
+                }
+                for (repo, installation) in &seen_repos {
+                    sqlx::query(
+                        "INSERT INTO repos (repo, installation_id, seen_at) VALUES ($1, $2, $3) \
+                         ON CONFLICT (repo) DO UPDATE SET installation_id = excluded.installation_id, seen_at = excluded.seen_at",
+                    )
+                    .bind(*repo)
+                    .bind(*installation as i64)
+                    .bind(now)
+                    .execute(&mut *tx)
+                    .await?;
+                }
+                tx.commit().await?;
+                anyhow::Ok(recorded)
+            }
+            .await;
+            if sqlite
+                && let Err(e) = sqlx::query("PRAGMA synchronous = FULL").execute(&mut *conn).await
+            {
+                // A connection that cannot be made durable again must not commit webhook deliveries: close it
+                // (the pool opens a new one, with the settings it was configured with).
+                tracing::warn!(error = %e, "closing a database connection that could not be reset");
+                drop(conn.detach());
+            }
+            result?
+        });
+        Ok(recorded)
+    }
+}
