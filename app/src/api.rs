@@ -5,9 +5,9 @@
 //! evidence is readable by that mentee, their mentor and admins. Managers never see evidence, and no feedback
 //! text is ever returned (load reports carry counts and minutes only).
 //!
-//! Which config? The app keeps no config of its own: it asks the [`ConfigSource`](crate::config_source) for
-//! the config of the repo most recently processed with a config in force (org-wide facts live in the org's
-//! `.github` repo, which every repo `_extends`, so any repo gives the same people, pairs and tracks).
+//! Every token belongs to one org and reads only that org's data: the routes under `/api/v1/orgs/{org}/…` answer
+//! 403 to a token of another org, and the unscoped routes mean the token's own org. The config is the org's
+//! merged config from the [`ConfigSource`](crate::config_source).
 
 use std::fmt;
 use std::sync::Arc;
@@ -18,7 +18,7 @@ use axum::http::{HeaderMap, header};
 use axum::response::{IntoResponse, Response};
 use chrono::Utc;
 use mentor_core::evidence::Vantage;
-use mentor_core::load::LoadReport;
+use mentor_core::load::{LoadReport, LoadStatus};
 use mentor_core::{Config, Login};
 use serde::Deserialize;
 use sha2::{Digest, Sha256};
@@ -90,41 +90,80 @@ pub fn token_hash(token: &str) -> String {
     hex::encode(Sha256::digest(token.as_bytes()))
 }
 
-/// Creates a token for `role`, stores its hash and returns the token.
-pub async fn create_token(store: &Store, role: &Role) -> anyhow::Result<String> {
+/// Creates a token for `role` in `org`, stores its hash and returns the token.
+pub async fn create_token(store: &Store, org: &str, role: &Role) -> anyhow::Result<String> {
     let bytes: [u8; 32] = rand::random();
     let token = format!("mtr_{}", hex::encode(bytes));
-    store.insert_token(&token_hash(&token), &role.to_string(), Utc::now()).await?;
+    store.insert_token(&token_hash(&token), org, &role.to_string(), Utc::now()).await?;
     Ok(token)
 }
 
-async fn authenticate(store: &Store, headers: &HeaderMap) -> Result<Role, ApiError> {
+/// Who is asking: a token's org and role.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Grant {
+    /// The org the token belongs to (lowercase).
+    pub org: String,
+    /// What it may read there.
+    pub role: Role,
+}
+
+async fn authenticate(store: &Store, headers: &HeaderMap) -> Result<Grant, ApiError> {
     let token = headers
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.strip_prefix("Bearer "))
         .map(str::trim)
         .ok_or(ApiError::Unauthorized("missing bearer token"))?;
-    let role = store
-        .token_role(&token_hash(token))
+    let (org, role) = store
+        .token_grant(&token_hash(token))
         .await?
         .ok_or(ApiError::Unauthorized("invalid token"))?;
-    Role::parse(&role)
-        .map_err(|e| ApiError::Internal(anyhow::anyhow!("stored role is invalid: {e}")))
+    if org.is_empty() {
+        return Err(ApiError::Forbidden(
+            "this token was made before tokens belonged to an org; create a new one with \
+             `mentor-app token create --org <org> --role …`"
+                .into(),
+        ));
+    }
+    let role = Role::parse(&role)
+        .map_err(|e| ApiError::Internal(anyhow::anyhow!("stored role is invalid: {e}")))?;
+    Ok(Grant { org, role })
 }
 
-async fn current_config(state: &AppState) -> Result<Arc<Config>, ApiError> {
-    let no_config = || ApiError::NotFound("no mentorship config seen yet".into());
-    let (repo, installation) = state.store.latest_repo().await?.ok_or_else(no_config)?;
-    let config = state
-        .configs
-        .config_for(installation, &repo)
-        .await
-        .map_err(|e| ApiError::Internal(anyhow::anyhow!("config of {repo}: {e}")))?;
-    config.ok_or_else(no_config)
+/// Returns the grant of the request's token for `org` (None: the token's own org), or 403 for another org's.
+async fn grant_for(
+    state: &AppState,
+    headers: &HeaderMap,
+    org: Option<&str>,
+) -> Result<Grant, ApiError> {
+    let grant = authenticate(&state.store, headers).await?;
+    if let Some(org) = org
+        && !org.eq_ignore_ascii_case(&grant.org)
+    {
+        return Err(ApiError::Forbidden(format!(
+            "this token belongs to org {}, not {org}",
+            grant.org
+        )));
+    }
+    Ok(grant)
 }
 
-/// Query of `GET /api/v1/load`.
+/// Returns the merged config of `org`, or 404 when the org is unknown or has no config.
+async fn org_config(state: &AppState, org: &str) -> Result<Arc<Config>, ApiError> {
+    let row = state
+        .store
+        .org(org)
+        .await?
+        .ok_or_else(|| ApiError::NotFound(format!("no org {org} has installed the App")))?;
+    let config = state.configs.org_config(row.installation_id, &row.org).await.map_err(|e| {
+        ApiError::NotFound(format!("the mentorship config of {org} cannot be used: {e}"))
+    })?;
+    config
+        .map(|c| Arc::clone(&c.config))
+        .ok_or_else(|| ApiError::NotFound(format!("no mentorship config found in {org}")))
+}
+
+/// Query of `GET /api/v1/orgs/{org}/load`.
 #[derive(Debug, Deserialize)]
 pub struct LoadQuery {
     /// `current`, `previous` or a date inside the sprint.
@@ -133,15 +172,53 @@ pub struct LoadQuery {
     format: Option<String>,
 }
 
-/// Handles `GET /api/v1/load`.
+/// Handles `GET /api/v1/load`: the load of the token's own org.
 pub async fn load(
     State(state): State<Arc<AppState>>,
     headers: HeaderMap,
     Query(query): Query<LoadQuery>,
 ) -> Result<Response, ApiError> {
-    let role = authenticate(&state.store, &headers).await?;
-    if matches!(role, Role::Mentee(_)) {
-        return Err(ApiError::Forbidden("mentees cannot read load"));
+    let grant = grant_for(&state, &headers, None).await?;
+    load_of(&state, grant, query).await
+}
+
+/// Handles `GET /api/v1/orgs/{org}/load`.
+pub async fn org_load(
+    State(state): State<Arc<AppState>>,
+    headers: HeaderMap,
+    Path(org): Path<String>,
+    Query(query): Query<LoadQuery>,
+) -> Result<Response, ApiError> {
+    let grant = grant_for(&state, &headers, Some(&org)).await?;
+    load_of(&state, grant, query).await
+}
+
+/// Returns the load report of `org` for the sprint `selector` names (`current`, `previous`, a date) as of
+/// `now`, read from that org's touchpoints inside the sprint and its pairs' last touchpoints only.
+pub async fn load_report(
+    store: &Store,
+    org: &str,
+    config: &Config,
+    selector: &str,
+    now: chrono::DateTime<Utc>,
+) -> Result<LoadReport, ApiError> {
+    let sprint = config
+        .sprints
+        .select(selector, now)
+        .map_err(|e| ApiError::BadRequest(format!("invalid sprint: {e}")))?;
+    let start = sprint.start.with_timezone(&Utc);
+    let end = sprint.end.with_timezone(&Utc);
+    let touchpoints = store.touchpoints_between(org, start, end).await?;
+    let candidates = mentor_core::load::stale_candidates(config, &sprint, now);
+    let last = store
+        .last_touchpoints(org, &candidates, mentor_core::load::stale_as_of(&sprint, now))
+        .await?;
+    Ok(mentor_core::load::report_from(config, &sprint, &touchpoints, &last, now))
+}
+
+async fn load_of(state: &AppState, grant: Grant, query: LoadQuery) -> Result<Response, ApiError> {
+    if matches!(grant.role, Role::Mentee(_)) {
+        return Err(ApiError::Forbidden("mentees cannot read load".into()));
     }
     let csv = match query.format.as_deref() {
         None | Some("json") => false,
@@ -150,87 +227,127 @@ pub async fn load(
             return Err(ApiError::BadRequest(format!("unknown format `{other}`; use json or csv")));
         }
     };
-    let config = current_config(&state).await?;
-    let now = Utc::now();
-    let sprint = config
-        .sprints
-        .select(query.sprint.as_deref().unwrap_or("current"), now)
-        .map_err(|e| ApiError::BadRequest(format!("invalid sprint: {e}")))?;
-    let touchpoints = state.store.touchpoints().await?;
-    let mut report = mentor_core::load::report(&config, &sprint, &touchpoints, now);
-    if let Role::Mentor(me) = &role {
+    let config = org_config(state, &grant.org).await?;
+    let now = state.clock.now();
+    let selector = query.sprint.as_deref().unwrap_or("current");
+    let mut report = load_report(&state.store, &grant.org, &config, selector, now).await?;
+    if let Role::Mentor(me) = &grant.role {
         report.mentors.retain(|m| &m.login == me);
         report.stale_pairs.retain(|p| &p.mentor == me);
     }
     if csv {
-        Ok(([(header::CONTENT_TYPE, "text/csv; charset=utf-8")], load_csv(&report)).into_response())
+        let body = load_csv(&report).map_err(ApiError::Internal)?;
+        Ok(([(header::CONTENT_TYPE, "text/csv; charset=utf-8")], body).into_response())
     } else {
         Ok(Json(report).into_response())
     }
 }
 
-/// Returns the load report as CSV: one row per mentor.
-pub fn load_csv(report: &LoadReport) -> String {
-    let mut out =
-        String::from("sprint,mentor,touchpoints,minutes,mentees,capacity_minutes,status\n");
+/// Returns the load report as CSV (RFC 4180 quoting): one row per mentor.
+pub fn load_csv(report: &LoadReport) -> anyhow::Result<String> {
+    let mut out = csv::Writer::from_writer(Vec::new());
+    out.write_record([
+        "sprint",
+        "mentor",
+        "touchpoints",
+        "minutes",
+        "mentees",
+        "capacity_minutes",
+        "status",
+    ])?;
     for m in &report.mentors {
-        let status = serde_json::to_value(m.status)
-            .ok()
-            .and_then(|v| v.as_str().map(str::to_string))
-            .unwrap_or_default();
-        out.push_str(&format!(
-            "{},{},{},{},{},{},{}\n",
-            report.sprint.id,
-            m.login.as_str(),
-            m.touchpoints,
-            m.minutes,
-            m.mentees,
+        let status = match m.status {
+            LoadStatus::Ok => "ok",
+            LoadStatus::High => "high",
+            LoadStatus::Over => "over",
+        };
+        out.write_record([
+            report.sprint.id.to_string(),
+            m.login.as_str().to_owned(),
+            m.touchpoints.to_string(),
+            m.minutes.to_string(),
+            m.mentees.to_string(),
             m.capacity_minutes.map(|c| c.to_string()).unwrap_or_default(),
-            status
-        ));
+            status.to_owned(),
+        ])?;
     }
-    out
+    Ok(String::from_utf8(out.into_inner()?)?)
 }
 
-/// Handles `GET /api/v1/mentees/{login}/evidence`.
+/// Path of the mentee routes scoped to an org.
+#[derive(Debug, Deserialize)]
+pub struct OrgMentee {
+    org: String,
+    login: String,
+}
+
+/// Handles `GET /api/v1/mentees/{login}/evidence` (the token's own org).
 pub async fn evidence(
     State(state): State<Arc<AppState>>,
     headers: HeaderMap,
     Path(login): Path<String>,
 ) -> Result<Response, ApiError> {
-    let role = authenticate(&state.store, &headers).await?;
-    let mentee = Login::new(&login);
-    let config = current_config(&state).await?;
-    if !role.may_read_mentee(&config, &mentee) {
-        return Err(ApiError::Forbidden("this token may not read that mentee's evidence"));
+    let grant = grant_for(&state, &headers, None).await?;
+    evidence_of(&state, grant, &login).await
+}
+
+/// Handles `GET /api/v1/orgs/{org}/mentees/{login}/evidence`.
+pub async fn org_evidence(
+    State(state): State<Arc<AppState>>,
+    headers: HeaderMap,
+    Path(path): Path<OrgMentee>,
+) -> Result<Response, ApiError> {
+    let grant = grant_for(&state, &headers, Some(&path.org)).await?;
+    evidence_of(&state, grant, &path.login).await
+}
+
+async fn evidence_of(state: &AppState, grant: Grant, login: &str) -> Result<Response, ApiError> {
+    let mentee = Login::new(login);
+    let config = org_config(state, &grant.org).await?;
+    if !grant.role.may_read_mentee(&config, &mentee) {
+        return Err(ApiError::Forbidden("this token may not read that mentee's evidence".into()));
     }
-    // The same pair the CLI reports against: the one in effect today, else the mentee's most recent.
-    let now = Utc::now();
+    // The same pair the CLI reports against: the one in force today, else the mentee's most recent.
+    let now = state.clock.now();
     let pair = config
         .current_pair_of(&mentee, config.sprints.local_date(now))
-        .ok_or_else(|| ApiError::NotFound(format!("{login} is not a mentee in the config")))?;
-    let rows = state.store.evidence_of(mentee.as_str()).await?;
+        .ok_or_else(|| ApiError::NotFound(format!("{login} is not a mentee in {}", grant.org)))?;
+    let rows = state.store.evidence_of(&grant.org, mentee.as_str()).await?;
     let report = mentor_core::evidence::report(&config, pair, &rows, Vantage::GitHub, now);
     Ok(Json(report).into_response())
 }
 
-/// Handles `GET /api/v1/mentees/{login}/feedback`: the Conventional Comments counts of the reviews and review
-/// comments `login` received (counts only), for the mentee, their mentor or an admin.
+/// Handles `GET /api/v1/mentees/{login}/feedback` (the token's own org): the Conventional Comments counts of the
+/// reviews and review comments `login` received (counts only), for the mentee, their mentor or an admin.
 pub async fn feedback(
     State(state): State<Arc<AppState>>,
     headers: HeaderMap,
     Path(login): Path<String>,
 ) -> Result<Response, ApiError> {
-    let role = authenticate(&state.store, &headers).await?;
-    let mentee = Login::new(&login);
-    let config = current_config(&state).await?;
-    if !role.may_read_mentee(&config, &mentee) {
-        return Err(ApiError::Forbidden("this token may not read that mentee's feedback"));
+    let grant = grant_for(&state, &headers, None).await?;
+    feedback_of(&state, grant, &login).await
+}
+
+/// Handles `GET /api/v1/orgs/{org}/mentees/{login}/feedback`.
+pub async fn org_feedback(
+    State(state): State<Arc<AppState>>,
+    headers: HeaderMap,
+    Path(path): Path<OrgMentee>,
+) -> Result<Response, ApiError> {
+    let grant = grant_for(&state, &headers, Some(&path.org)).await?;
+    feedback_of(&state, grant, &path.login).await
+}
+
+async fn feedback_of(state: &AppState, grant: Grant, login: &str) -> Result<Response, ApiError> {
+    let mentee = Login::new(login);
+    let config = org_config(state, &grant.org).await?;
+    if !grant.role.may_read_mentee(&config, &mentee) {
+        return Err(ApiError::Forbidden("this token may not read that mentee's feedback".into()));
     }
     if config.pairs_of_mentee(&mentee).next().is_none() {
-        return Err(ApiError::NotFound(format!("{login} is not a mentee in the config")));
+        return Err(ApiError::NotFound(format!("{login} is not a mentee in {}", grant.org)));
     }
-    let (mix, touchpoints) = state.store.feedback_of(mentee.as_str()).await?;
+    let (mix, touchpoints) = state.store.feedback_of(&grant.org, mentee.as_str()).await?;
     Ok(Json(serde_json::json!({ "mentee": mentee, "touchpoints": touchpoints, "feedback": mix }))
         .into_response())
 }

@@ -7,7 +7,9 @@ use anyhow::Context;
 use chrono::Utc;
 
 use crate::api::{Role, create_token};
-use crate::settings::{DeliveriesCommand, OutboxCommand, ReplayArgs, ServeArgs, TokenCommand};
+use crate::settings::{
+    DeliveriesCommand, OrgsCommand, OutboxCommand, ReplayArgs, ServeArgs, TokenCommand,
+};
 use crate::store::Store;
 use crate::{server, webhook};
 
@@ -27,11 +29,20 @@ pub async fn cmd_deliveries(
     match cmd {
         DeliveriesCommand::List(args) => {
             let rows = store.list_deliveries(args.status.map(|s| s.as_str()), args.limit).await?;
-            let problems = store.config_problems().await?;
+            // Config problems are per org; each line names its file and line.
+            let problems: Vec<(String, String)> = store
+                .orgs()
+                .await?
+                .into_iter()
+                .flat_map(|o| {
+                    let org = o.org;
+                    o.problems.into_iter().map(move |p| (org.clone(), p))
+                })
+                .collect();
             if args.json {
                 let problems: Vec<_> = problems
                     .iter()
-                    .map(|(repo, message)| serde_json::json!({"repo": repo, "message": message}))
+                    .map(|(org, message)| serde_json::json!({"org": org, "message": message}))
                     .collect();
                 let doc = serde_json::json!({"deliveries": rows, "config_problems": problems});
                 writeln!(out, "{}", serde_json::to_string_pretty(&doc)?)?;
@@ -55,8 +66,8 @@ pub async fn cmd_deliveries(
                 }
                 if !problems.is_empty() {
                     writeln!(out, "\nconfig problems:")?;
-                    for (repo, message) in &problems {
-                        writeln!(out, "  {repo}: {message}")?;
+                    for (org, message) in &problems {
+                        writeln!(out, "  {org}: {message}")?;
                     }
                 }
             }
@@ -121,7 +132,7 @@ pub async fn cmd_outbox(
     Ok(())
 }
 
-/// Runs `token create`.
+/// Runs `token create`: the token belongs to one known org.
 pub async fn cmd_token(
     cmd: TokenCommand,
     database_url: &str,
@@ -129,11 +140,67 @@ pub async fn cmd_token(
 ) -> anyhow::Result<()> {
     let TokenCommand::Create(args) = cmd;
     let role = Role::parse(&args.role).map_err(|e| anyhow::anyhow!("--role: {e}"))?;
+    let org = args.org.trim().trim_start_matches('@').to_ascii_lowercase();
     let store = Store::connect(database_url).await?;
-    let token = create_token(&store, &role).await?;
+    let known: Vec<String> = store.orgs().await?.into_iter().map(|o| o.org).collect();
+    if !known.contains(&org) {
+        store.close().await;
+        let list = if known.is_empty() {
+            "none yet: an org appears once the App is installed on it and sends a webhook"
+                .to_string()
+        } else {
+            known.join(", ")
+        };
+        anyhow::bail!("--org: unknown org `{}`\n\nKnown orgs: {list}.", args.org);
+    }
+    let token = create_token(&store, &org, &role).await?;
     store.close().await;
-    writeln!(out, "Created a token for role {role}. It is shown only once:")?;
+    writeln!(out, "Created a token for role {role} in org {org}. It is shown only once:")?;
     writeln!(out, "{token}")?;
+    Ok(())
+}
+
+/// Runs `orgs list`.
+pub async fn cmd_orgs(
+    cmd: OrgsCommand,
+    database_url: &str,
+    out: &mut dyn Write,
+) -> anyhow::Result<()> {
+    let OrgsCommand::List(args) = cmd;
+    let store = Store::connect(database_url).await?;
+    let orgs = store.orgs().await?;
+    store.close().await;
+    if args.json {
+        writeln!(out, "{}", serde_json::to_string_pretty(&orgs)?)?;
+        return Ok(());
+    }
+    if orgs.is_empty() {
+        writeln!(
+            out,
+            "No org yet: an org appears once the App is installed on it and sends a webhook."
+        )?;
+        return Ok(());
+    }
+    writeln!(
+        out,
+        "{:<24} {:>14} {:<10} {:<25} REPOS",
+        "ORG", "INSTALLATION", "STATUS", "LAST DELIVERY"
+    )?;
+    for o in &orgs {
+        let last = o
+            .last_delivery_at
+            .map(|t| t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true))
+            .unwrap_or_else(|| "-".into());
+        let repos = if o.repos.is_empty() { "-".to_string() } else { o.repos.join(", ") };
+        writeln!(
+            out,
+            "{:<24} {:>14} {:<10} {:<25} {repos}",
+            o.org, o.installation_id, o.status, last
+        )?;
+        for p in &o.problems {
+            writeln!(out, "  problem: {p}")?;
+        }
+    }
     Ok(())
 }
 

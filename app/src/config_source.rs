@@ -1,15 +1,20 @@
-//! The config in force for a repository: fetched from GitHub, `_extends` resolved, cached, and kept when broken.
+//! The config in force for an org: every repository's `.github/mentorship.yml` found in its installation, each
+//! with `_extends` resolved, merged into one program by `mentor_core`; fetched, cached, and kept when broken.
 //!
-//! Where it comes from: the repository's own `.github/mentorship.yml`, else the org's `.github` repository
-//! (`<owner>/.github`, same path). `_extends` names a base file (`.github`, `repo` or `owner/repo`, optionally
-//! `:path`) the way Probot does: the extending file's top-level sections replace the base's whole sections, and
-//! sections it leaves out come from the base. The merge is done on the YAML text, section by section, so the core
-//! parser sees one document; each error it reports is mapped back to the file and line it came from.
+//! An org (the installation's account) is one program. Its config is the org `.github` repository's file merged
+//! with the file of every repository the installation can see (`GET /installation/repositories`, so the app does
+//! not wait for each repository's first webhook): people by login, pairs by (mentor, mentee, track), tracks and
+//! milestones by id (`mentor_core::config::merge_org`). The same key defined differently in two files is a config
+//! problem naming both places, and the org keeps its last good merged config. Repository-scoped settings
+//! (`templates`) stay per repository: [`OrgConfig::for_repo`] overlays them.
 //!
-//! Caching: one entry per repository, fresh for [`CONFIG_TTL`] (failures too, so a broken file is not fetched and
-//! parsed again on every event). A broken new config is reported (`problems()`, a warning) and the last good one
-//! stays in force. [`ConfigSource::invalidate`] marks every entry that read from a repository stale (a push that
-//! touched the file), without dropping its last good config. Parsing and validation belong to `mentor_core`.
+//! `_extends` names a base file (`.github`, `repo` or `owner/repo`, optionally `:path`) the way Probot does; it
+//! may only name a repository of the same account, since an installation token is only ever used on its own
+//! account's repositories.
+//!
+//! Caching: one entry per repository file and one per org, fresh for [`CONFIG_TTL`] (failures too, so a broken
+//! file is not fetched and parsed again on every event). [`ConfigSource::invalidate`] marks a repository's file
+//! and its org stale (a push that touched the file), without dropping the last good config.
 //!
 //! [`enrich`] lives here because what it fetches depends on the config's rules.
 
@@ -34,13 +39,18 @@ const MAX_EXTENDS_DEPTH: usize = 5;
 /// Parses the text of one (merged) config file; [`mentor_core::config::parse`] outside tests.
 pub type ConfigParser = fn(&str, &str) -> Result<Config, ConfigErrors>;
 
-/// Why no config could be put in force for a repository (and no earlier good one exists).
+/// Returns the org a repository belongs to: its owner's login, lowercase.
+pub fn org_of(repo: &str) -> Option<String> {
+    repo.split_once('/').map(|(owner, _)| owner.to_ascii_lowercase()).filter(|o| !o.is_empty())
+}
+
+/// Why no config could be put in force (and no earlier good one exists).
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 pub enum ConfigSourceError {
     /// GitHub could not be asked (network, rate limit, permissions).
     #[error("cannot read the mentorship config of {repo} from GitHub: {message}")]
     Unreachable {
-        /// `owner/name`.
+        /// `owner/name` (or the org).
         repo: String,
         /// What went wrong.
         message: String,
@@ -53,14 +63,26 @@ pub enum ConfigSourceError {
          Mentor stays off for {repo} until then."
     )]
     Invalid {
-        /// `owner/name`.
+        /// `owner/name`, or the org for a merge conflict.
         repo: String,
         /// Every problem, one per line, each with file:line:col.
         errors: String,
     },
 }
 
-/// What the last check of a repository found.
+impl ConfigSourceError {
+    /// Returns the problem as lines for `orgs list`: each names its file and line where it has one.
+    pub fn lines(&self) -> Vec<String> {
+        match self {
+            ConfigSourceError::Invalid { errors, .. } => {
+                errors.lines().map(str::to_owned).collect()
+            }
+            other => vec![other.to_string()],
+        }
+    }
+}
+
+/// What the last check of a repository file found.
 #[derive(Clone)]
 enum Found {
     Config(Arc<Config>),
@@ -75,7 +97,7 @@ struct Entry {
     found: Found,
     /// The last config that parsed, kept in force while a newer one is broken or unreachable.
     last_good: Option<Arc<Config>>,
-    /// Repositories the check read from (the repo, the org `.github` repo, `_extends` targets).
+    /// Repositories the check read from (the repo, `_extends` targets).
     sources: BTreeSet<String>,
 }
 
@@ -88,21 +110,79 @@ impl Entry {
         self.checked_at.is_some_and(|t| now.duration_since(t) < ttl)
     }
 
-    fn answer(&self) -> Result<Option<Arc<Config>>, ConfigSourceError> {
+    /// Returns the config to use (the last good one while a new one is broken) and the current problem.
+    fn in_force(&self) -> (Option<Arc<Config>>, Option<ConfigSourceError>) {
         match (&self.found, &self.last_good) {
-            (Found::Config(config), _) => Ok(Some(Arc::clone(config))),
-            (Found::Nothing, _) => Ok(None),
-            (Found::Failed(_), Some(good)) => Ok(Some(Arc::clone(good))),
-            (Found::Failed(e), None) => Err(e.clone()),
+            (Found::Config(config), _) => (Some(Arc::clone(config)), None),
+            (Found::Nothing, _) => (None, None),
+            (Found::Failed(e), good) => (good.clone(), Some(e.clone())),
         }
     }
 }
 
-/// The config in force per repository, fetched through [`GitHubApi`] and cached.
+/// An org's merged config, and the repository-scoped overlays.
+#[derive(Debug)]
+pub struct OrgConfig {
+    /// The org (installation account, lowercase).
+    pub org: String,
+    /// The merged program: people, pairs, tracks, org-wide settings.
+    pub config: Arc<Config>,
+    /// Repositories whose file counts toward the org's config, org `.github` first.
+    pub repos: Vec<String>,
+    /// Per repository with a file of its own: the org config with that file's repository-scoped settings.
+    by_repo: HashMap<String, Arc<Config>>,
+}
+
+impl OrgConfig {
+    /// Returns the config in force for `repo`: the org's, with the repository's own `templates` when its file
+    /// sets them (else the org `.github` file's).
+    pub fn for_repo(&self, repo: &str) -> Arc<Config> {
+        self.by_repo
+            .get(&repo.to_ascii_lowercase())
+            .cloned()
+            .unwrap_or_else(|| Arc::clone(&self.config))
+    }
+}
+
+struct OrgEntry {
+    installation_id: u64,
+    /// When the installation's repositories were listed; `None` once invalidated.
+    listed_at: Option<Instant>,
+    /// The repositories listed (only those of the org's own account).
+    repos: Vec<String>,
+    /// When the org's config was last put together; `None` once a file of it changed.
+    checked_at: Option<Instant>,
+    /// The hashes the last merge was made of, to skip merging the same files again.
+    inputs: Vec<String>,
+    /// The last good merged config.
+    merged: Option<Arc<OrgConfig>>,
+    /// A failure to list the repositories (kept for [`UNREACHABLE_TTL`]).
+    failure: Option<ConfigSourceError>,
+    /// Current problems, each naming file and line where it has one.
+    problems: Vec<String>,
+}
+
+/// What `orgs list` shows of an org's config: the repositories whose file counts and the current problems.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct OrgState {
+    /// Repositories whose `.github/mentorship.yml` is part of the org's merged config.
+    pub repos: Vec<String>,
+    /// Problems, each naming file and line where it has one.
+    pub problems: Vec<String>,
+}
+
+/// The config in force per org, fetched through [`GitHubApi`] and cached.
 pub struct ConfigSource {
     github: Arc<dyn GitHubApi>,
     parse: ConfigParser,
-    cache: Mutex<HashMap<String, Entry>>,
+    files: Mutex<HashMap<String, Entry>>,
+    orgs: tokio::sync::Mutex<HashMap<String, OrgEntry>>,
+    /// Per org: the repositories whose config counts and the current problems, readable without waiting for a
+    /// refresh in progress.
+    problems: Mutex<HashMap<String, OrgState>>,
+    /// Orgs marked stale while their entry may be in use (true: list the repositories again too); applied by the
+    /// next [`ConfigSource::org_config`].
+    stale: Mutex<HashMap<String, bool>>,
 }
 
 impl ConfigSource {
@@ -113,22 +193,245 @@ impl ConfigSource {
 
     /// Returns a source that parses with `parse` instead of the core parser.
     pub fn with_parser(github: Arc<dyn GitHubApi>, parse: ConfigParser) -> Self {
-        ConfigSource { github, parse, cache: Mutex::new(HashMap::new()) }
+        ConfigSource {
+            github,
+            parse,
+            files: Mutex::new(HashMap::new()),
+            orgs: tokio::sync::Mutex::new(HashMap::new()),
+            problems: Mutex::new(HashMap::new()),
+            stale: Mutex::new(HashMap::new()),
+        }
     }
 
-    /// Returns the config in force for `repo` (repo file, else org `.github` repo, `_extends` resolved),
-    /// cached; a broken new config is reported in the error list and the last good one stays in force.
-    /// Ok(None) when no config exists anywhere (Mentor is off for that repo).
+    /// Returns the config in force for `repo` (its org's merged config with the repository's own templates);
+    /// Ok(None) when the org has no config anywhere (Mentor is off there).
     pub async fn config_for(
         &self,
         installation_id: u64,
         repo: &str,
     ) -> Result<Option<Arc<Config>>, ConfigSourceError> {
+        let Some(org) = org_of(repo) else {
+            return Err(ConfigSourceError::Invalid {
+                repo: repo.to_owned(),
+                errors: format!("{repo:?} is not a repository name of the form owner/name"),
+            });
+        };
+        Ok(self.org_config(installation_id, &org).await?.map(|o| o.for_repo(repo)))
+    }
+
+    /// Returns the merged config of `org` (installation `installation_id`), refreshed when older than
+    /// [`CONFIG_TTL`] or invalidated; Ok(None) when no repository of the org has a config.
+    pub async fn org_config(
+        &self,
+        installation_id: u64,
+        org: &str,
+    ) -> Result<Option<Arc<OrgConfig>>, ConfigSourceError> {
+        let org = org.to_ascii_lowercase();
+        // One refresh at a time: concurrent deliveries of an org wait for it instead of fetching the same files.
+        let mut orgs = self.orgs.lock().await;
+        let now = Instant::now();
+        let entry = orgs.entry(org.clone()).or_insert_with(|| OrgEntry {
+            installation_id,
+            listed_at: None,
+            repos: Vec::new(),
+            checked_at: None,
+            inputs: Vec::new(),
+            merged: None,
+            failure: None,
+            problems: Vec::new(),
+        });
+        if let Some(relist) = self.lock_stale().remove(&org) {
+            entry.checked_at = None;
+            if relist {
+                entry.listed_at = None;
+                entry.failure = None;
+            }
+        }
+        if entry.installation_id != installation_id {
+            // Installed again (a new installation of the same account): everything is asked anew.
+            entry.installation_id = installation_id;
+            entry.listed_at = None;
+            entry.checked_at = None;
+        }
+        if entry.checked_at.is_some_and(|t| now.duration_since(t) < CONFIG_TTL) {
+            return Ok(entry.merged.clone());
+        }
+        if let Some(e) = &entry.failure
+            && entry.listed_at.is_some_and(|t| now.duration_since(t) < UNREACHABLE_TTL)
+        {
+            return match &entry.merged {
+                Some(good) => Ok(Some(Arc::clone(good))),
+                None => Err(e.clone()),
+            };
+        }
+        if entry.listed_at.is_none_or(|t| now.duration_since(t) >= CONFIG_TTL) {
+            match self.github.installation_repositories(installation_id).await {
+                Ok(repos) => {
+                    let (own, other): (Vec<String>, Vec<String>) =
+                        repos.into_iter().partition(|r| org_of(r).as_deref() == Some(org.as_str()));
+                    if !other.is_empty() {
+                        tracing::warn!(%org, ?other, "installation lists repositories of another account; ignored");
+                    }
+                    entry.repos = own;
+                    entry.failure = None;
+                }
+                Err(e) => {
+                    let error = ConfigSourceError::Unreachable {
+                        repo: org.clone(),
+                        transient: matches!(e, GitHubError::Transient(_)),
+                        message: format!("cannot list the installation's repositories: {e}"),
+                    };
+                    tracing::warn!(%org, "{error}");
+                    entry.failure = Some(error.clone());
+                    entry.listed_at = Some(now);
+                    let repos = entry.merged.as_ref().map(|m| m.repos.clone()).unwrap_or_default();
+                    self.set_state(&org, OrgState { repos, problems: error.lines() });
+                    return match &entry.merged {
+                        Some(good) => Ok(Some(Arc::clone(good))),
+                        None => Err(error),
+                    };
+                }
+            }
+            entry.listed_at = Some(now);
+        }
+        // The org `.github` repository first (it may hold the org file without being listed, when the App was
+        // installed on selected repositories), then every listed repository by name.
+        let home = format!("{org}/.github");
+        let mut repos: Vec<String> =
+            entry.repos.iter().filter(|r| !r.eq_ignore_ascii_case(&home)).cloned().collect();
+        repos.sort_by_key(|r| r.to_ascii_lowercase());
+        repos.insert(0, home);
+
+        let mut files: Vec<(String, Arc<Config>)> = Vec::new();
+        let mut problems: Vec<String> = Vec::new();
+        let mut transient: Option<ConfigSourceError> = None;
+        for repo in &repos {
+            let (config, problem) = self.repo_file(installation_id, repo).await;
+            if let Some(p) = problem {
+                if matches!(p, ConfigSourceError::Unreachable { transient: true, .. }) {
+                    transient.get_or_insert(p.clone());
+                }
+                problems.extend(p.lines());
+            }
+            if let Some(config) = config {
+                files.push((repo.to_ascii_lowercase(), config));
+            }
+        }
+        let inputs: Vec<String> = files.iter().map(|(r, c)| format!("{r}@{}", c.hash)).collect();
+        if files.is_empty() {
+            entry.merged = None;
+        } else if inputs != entry.inputs || entry.merged.is_none() {
+            match merge(files.iter().map(|(_, c)| c.as_ref().clone()).collect()) {
+                Ok(config) => {
+                    let config = Arc::new(config);
+                    let by_repo = files
+                        .iter()
+                        .filter(|(_, own)| own.templates != config.templates)
+                        .map(|(repo, own)| {
+                            let mut scoped = config.as_ref().clone();
+                            scoped.templates = own.templates.clone();
+                            (repo.clone(), Arc::new(scoped))
+                        })
+                        .collect();
+                    entry.merged = Some(Arc::new(OrgConfig {
+                        org: org.clone(),
+                        config,
+                        repos: files.iter().map(|(r, _)| r.clone()).collect(),
+                        by_repo,
+                    }));
+                    entry.inputs = inputs;
+                }
+                Err(ConfigErrors(errors)) => {
+                    if entry.merged.is_some() {
+                        tracing::warn!(%org, "keeping the org's last good mentorship config in force");
+                    }
+                    problems.extend(errors.iter().map(ConfigError::to_string));
+                }
+            }
+        }
+        entry.checked_at = Some(now);
+        entry.problems = problems.clone();
+        let repos = entry.merged.as_ref().map(|m| m.repos.clone()).unwrap_or_default();
+        self.set_state(&org, OrgState { repos, problems: problems.clone() });
+        match (&entry.merged, transient) {
+            // GitHub could not be asked for a file and nothing good is known: a later attempt may succeed.
+            (None, Some(e)) => {
+                entry.checked_at = None;
+                Err(e)
+            }
+            (None, None) if !problems.is_empty() => {
+                Err(ConfigSourceError::Invalid { repo: org.clone(), errors: problems.join("\n") })
+            }
+            (merged, _) => Ok(merged.clone()),
+        }
+    }
+
+    /// Marks `repo`'s file (and every file that `_extends` it) and its org stale: asked again on next use, the
+    /// last good config staying in force if the new one turns out broken.
+    pub fn invalidate(&self, repo: &str) {
+        let repo = repo.to_ascii_lowercase();
+        for entry in self.lock_files().values_mut() {
+            if entry.sources.contains(&repo) {
+                entry.checked_at = None;
+            }
+        }
+        if let Some(org) = org_of(&repo) {
+            self.lock_stale().entry(org).or_insert(false);
+        }
+    }
+
+    /// Marks the org's repository list stale (repositories added to or removed from the installation).
+    pub fn invalidate_org(&self, org: &str) {
+        self.lock_stale().insert(org.to_ascii_lowercase(), true);
+    }
+
+    /// Forgets the files of `org` and lists its repositories again on next use (the installation was deleted,
+    /// suspended or installed again).
+    pub fn forget_org(&self, org: &str) {
+        let org = org.to_ascii_lowercase();
+        self.lock_files().retain(|repo, _| org_of(repo).as_deref() != Some(org.as_str()));
+        self.lock_problems().remove(&org);
+        self.lock_stale().insert(org, true);
+    }
+
+    fn lock_stale(&self) -> std::sync::MutexGuard<'_, HashMap<String, bool>> {
+        self.stale.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    /// Returns, per org seen, the repositories whose config counts and its current problems, by org.
+    pub fn states(&self) -> Vec<(String, OrgState)> {
+        let mut out: Vec<(String, OrgState)> =
+            self.lock_problems().iter().map(|(o, p)| (o.clone(), p.clone())).collect();
+        out.sort_by(|a, b| a.0.cmp(&b.0));
+        out
+    }
+
+    fn set_state(&self, org: &str, state: OrgState) {
+        self.lock_problems().insert(org.to_owned(), state);
+    }
+
+    fn lock_files(&self) -> std::sync::MutexGuard<'_, HashMap<String, Entry>> {
+        // A panic while holding the lock cannot leave an entry half-written (each update is a few assignments),
+        // so a poisoned cache is still usable.
+        self.files.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    fn lock_problems(&self) -> std::sync::MutexGuard<'_, HashMap<String, OrgState>> {
+        self.problems.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    /// Returns the config of `repo`'s own file (`_extends` resolved; the last good one while a new one is broken)
+    /// and its current problem, from the cache when fresh.
+    async fn repo_file(
+        &self,
+        installation_id: u64,
+        repo: &str,
+    ) -> (Option<Arc<Config>>, Option<ConfigSourceError>) {
         let key = repo.to_ascii_lowercase();
-        if let Some(entry) = self.lock().get(&key)
+        if let Some(entry) = self.lock_files().get(&key)
             && entry.is_fresh(Instant::now())
         {
-            return entry.answer();
+            return entry.in_force();
         }
         let mut sources = BTreeSet::new();
         let found = match self.resolve(installation_id, repo, &mut sources).await {
@@ -139,66 +442,31 @@ impl ConfigSource {
                 Found::Failed(e)
             }
         };
-        let mut cache = self.lock();
-        let entry = cache.entry(key).or_insert_with(|| Entry {
+        let mut files = self.lock_files();
+        let entry = files.entry(key).or_insert_with(|| Entry {
             checked_at: None,
             found: Found::Nothing,
             last_good: None,
             sources: BTreeSet::new(),
         });
-        if let Found::Config(config) = &found {
-            entry.last_good = Some(Arc::clone(config));
-        }
-        if let (Found::Nothing, Some(_)) = (&found, &entry.last_good) {
-            // The file was deleted: Mentor is off for the repo, there is nothing to keep in force.
-            entry.last_good = None;
-        }
-        if let (Found::Failed(_), Some(good)) = (&found, &entry.last_good) {
-            tracing::warn!(repo, config = %good.hash, "keeping the last good mentorship config in force");
+        match &found {
+            Found::Config(config) => entry.last_good = Some(Arc::clone(config)),
+            // The file was deleted: it no longer counts, there is nothing to keep in force.
+            Found::Nothing => entry.last_good = None,
+            Found::Failed(_) => {
+                if let Some(good) = &entry.last_good {
+                    tracing::warn!(repo, config = %good.hash, "keeping the last good mentorship config in force");
+                }
+            }
         }
         entry.checked_at = Some(Instant::now());
         entry.found = found;
         entry.sources = sources;
-        entry.answer()
+        entry.in_force()
     }
 
-    /// Forgets cached config of `repo` (and of every repo if `repo` is the org's `.github` repo).
-    ///
-    /// Precisely: every entry that read from `repo` (its own file, an org fallback, an `_extends` target) is
-    /// asked again on next use. The last good config of each stays in force if the new one turns out broken.
-    pub fn invalidate(&self, repo: &str) {
-        let repo = repo.to_ascii_lowercase();
-        for entry in self.lock().values_mut() {
-            if entry.sources.contains(&repo) {
-                entry.checked_at = None;
-            }
-        }
-        if let Some(entry) = self.lock().get_mut(&repo) {
-            entry.checked_at = None;
-        }
-    }
-
-    /// Problems found in configs, for `mentor-app deliveries` and logs: (repo, message).
-    pub fn problems(&self) -> Vec<(String, String)> {
-        let mut out: Vec<(String, String)> = self
-            .lock()
-            .iter()
-            .filter_map(|(repo, entry)| match &entry.found {
-                Found::Failed(e) => Some((repo.clone(), e.to_string())),
-                _ => None,
-            })
-            .collect();
-        out.sort();
-        out
-    }
-
-    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<String, Entry>> {
-        // A panic while holding the lock cannot leave an entry half-written (each update is a few assignments),
-        // so a poisoned cache is still usable.
-        self.cache.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
-    }
-
-    /// Fetches, merges and parses the config of `repo`, recording every repository read in `sources`.
+    /// Fetches and parses `repo`'s own config file with its `_extends` chain, recording every repository read in
+    /// `sources`. Ok(None) when the repository has no file.
     async fn resolve(
         &self,
         installation_id: u64,
@@ -211,36 +479,31 @@ impl ConfigSource {
             message: e.to_string(),
         };
         let invalid = |errors: String| ConfigSourceError::Invalid { repo: repo.to_owned(), errors };
-        let Some((owner, _)) = repo.split_once('/') else {
+        let Some(org) = org_of(repo) else {
             return Err(invalid(format!(
                 "{repo:?} is not a repository name of the form owner/name"
             )));
         };
         sources.insert(repo.to_ascii_lowercase());
-        let mut home = repo.to_owned();
-        let mut text =
+        let text =
             self.github.file_text(installation_id, repo, CONFIG_PATH).await.map_err(unreachable)?;
-        let org_repo = format!("{owner}/.github");
-        if text.is_none() && !repo.eq_ignore_ascii_case(&org_repo) {
-            sources.insert(org_repo.to_ascii_lowercase());
-            text = self
-                .github
-                .file_text(installation_id, &org_repo, CONFIG_PATH)
-                .await
-                .map_err(unreachable)?;
-            home = org_repo;
-        }
         let Some(text) = text else { return Ok(None) };
 
         // Layers from the file in force down to its furthest base.
         let mut layers =
-            vec![Layer { label: format!("{home}:{CONFIG_PATH}"), repo: home.clone(), text }];
+            vec![Layer { label: format!("{repo}:{CONFIG_PATH}"), repo: repo.to_owned(), text }];
         loop {
             let current =
                 layers.last().map(|l| (l.label.clone(), l.repo.clone(), extends_of(&l.text)));
             let Some((label, current_repo, Some((line, value)))) = current else { break };
             let (target_repo, target_path) = extends_target(&value, &current_repo)
                 .ok_or_else(|| invalid(format!("{label}:{line}:1: `_extends: {value}` is not `.github`, `repo` or `owner/repo`")))?;
+            if org_of(&target_repo).as_deref() != Some(org.as_str()) {
+                return Err(invalid(format!(
+                    "{label}:{line}:1: `_extends: {value}` names a repository of another account; the App reads \
+                     only repositories of {org}, the account it is installed on"
+                )));
+            }
             let target_label = format!("{target_repo}:{target_path}");
             if layers.iter().any(|l| l.label.eq_ignore_ascii_case(&target_label)) {
                 let chain: Vec<&str> = layers.iter().map(|l| l.label.as_str()).collect();
@@ -288,6 +551,19 @@ impl ConfigSource {
             invalid(lines.join("\n"))
         })
     }
+}
+
+/// Merges the files of an org into one program (PENDING: mentor_core::config::merge_org).
+fn merge(mut files: Vec<Config>) -> Result<Config, ConfigErrors> {
+    if files.len() == 1 {
+        return Ok(files.remove(0));
+    }
+    Err(ConfigErrors(vec![ConfigError {
+        file: "org".into(),
+        line: 0,
+        column: 0,
+        message: "PENDING merge".into(),
+    }]))
 }
 
 /// One file of an `_extends` chain.

@@ -98,6 +98,12 @@ impl GitHubApi for DemoGitHub {
                 .then(|| DEMO_CONFIG.to_string()))
         })
     }
+    fn installation_repositories<'a>(
+        &'a self,
+        _i: u64,
+    ) -> BoxFuture<'a, Result<Vec<String>, GitHubError>> {
+        Box::pin(async move { Ok(vec![DEMO_REPO.to_string()]) })
+    }
     fn pull_request_files<'a>(
         &'a self,
         _i: u64,
@@ -419,9 +425,11 @@ pub async fn cmd_demo(args: DemoArgs, out: &mut dyn Write) -> anyhow::Result<()>
     for f in &failed {
         tracing::warn!(id = %f.id, error = f.last_error.as_deref().unwrap_or(""), "demo delivery failed");
     }
-    let admin = create_token(&store, &Role::Admin).await?;
-    let manager = create_token(&store, &Role::Manager).await?;
-    let mentee = create_token(&store, &Role::Mentee(mentor_core::Login::new("alice"))).await?;
+    let org = crate::config_source::org_of(DEMO_REPO).unwrap_or_default();
+    let admin = create_token(&store, &org, &Role::Admin).await?;
+    let manager = create_token(&store, &org, &Role::Manager).await?;
+    let mentee =
+        create_token(&store, &org, &Role::Mentee(mentor_core::Login::new("alice"))).await?;
     let base = format!("http://{addr}");
     writeln!(
         out,

@@ -18,7 +18,7 @@ pub enum ApiError {
     Unauthorized(&'static str),
     /// 403: the credentials do not allow this.
     #[error("{0}")]
-    Forbidden(&'static str),
+    Forbidden(String),
     /// 404: nothing there.
     #[error("{0}")]
     NotFound(String),

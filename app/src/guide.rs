@@ -152,7 +152,10 @@ impl Guides {
         let files = github.pull_request_files(installation_id, repo, pr.number).await?;
         pr.changed_paths = Some(files.into_iter().map(|f| f.path).collect());
         let rows = store
-            .evidence_of(pair.mentee.as_str())
+            .evidence_of(
+                &crate::config_source::org_of(repo).unwrap_or_default(),
+                pair.mentee.as_str(),
+            )
             .await
             .map_err(|e| GitHubError::Transient(format!("database: {e:#}")))?;
         let report = mentor_core::evidence::report(config, pair, &rows, Vantage::GitHub, now);

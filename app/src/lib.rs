@@ -6,6 +6,7 @@
 //! `normalize`, `config_source`).
 
 pub mod api;
+pub mod clock;
 pub mod commands;
 pub mod config_source;
 pub mod demo;
@@ -65,5 +66,6 @@ async fn dispatch(cli: Cli) -> anyhow::Result<()> {
         Command::Replay(args) => commands::cmd_replay(args, &mut out).await,
         Command::Demo(args) => demo::cmd_demo(args, &mut out).await,
         Command::Outbox(cmd) => commands::cmd_outbox(cmd, &cli.database_url, &mut out).await,
+        Command::Orgs(cmd) => commands::cmd_orgs(cmd, &cli.database_url, &mut out).await,
     }
 }

@@ -189,6 +189,18 @@ impl Sender {
                 };
             }
         };
+        // An installation token is only ever used on its own account's repositories: a write planned for a
+        // repository of another account (a misconfigured `journal_repo`) is refused, not attempted.
+        let owner = claim.repo.split_once('/').map(|(o, _)| o.to_ascii_lowercase());
+        if !claim.org.is_empty() && owner.as_deref() != Some(claim.org.as_str()) {
+            return WriteResult::Failed {
+                error: format!(
+                    "refused: {} is not a repository of {}, whose installation planned this write\n\nMentor writes \
+                     only to repositories of the org it runs for; point `privacy.journal_repo` at one of them.",
+                    claim.repo, claim.org
+                ),
+            };
+        }
         match self.carry_out(claim, &write).await {
             Ok((object_id, body)) => WriteResult::Done { object_id, body },
             Err(Failure::Permanent(error)) => WriteResult::Failed { error },
@@ -250,6 +262,7 @@ impl Sender {
                             self.store
                                 .record_written(
                                     &claim.marker,
+                                    &claim.org,
                                     repo,
                                     found.id,
                                     &found.body,
@@ -304,6 +317,7 @@ impl Sender {
                             self.store
                                 .record_written(
                                     &claim.marker,
+                                    &claim.org,
                                     repo,
                                     found.id,
                                     &found.body,

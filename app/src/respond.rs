@@ -86,7 +86,7 @@ pub(crate) async fn plan(
         _ => Failure::Permanent(e.to_string()),
     })?;
     let Some(config) = config else { return Ok(response) };
-    let now = Utc::now();
+    let now = worker.clock.now();
     if wanted && event == "pull_request" {
         let guide = worker
             .guides
@@ -116,7 +116,10 @@ pub(crate) async fn plan(
         for mentee in changed {
             let stored = worker
                 .store
-                .evidence_of(mentee.as_str())
+                .evidence_of(
+                    &crate::config_source::org_of(repo).unwrap_or_default(),
+                    mentee.as_str(),
+                )
                 .await
                 .map_err(|e| Failure::Transient(format!("database: {e:#}")))?;
             // What this delivery adds is not committed yet: it replaces stored rows with the same key.
@@ -319,7 +322,10 @@ async fn commands(
                 };
                 let rows = worker
                     .store
-                    .evidence_of(mentee.as_str())
+                    .evidence_of(
+                        &crate::config_source::org_of(repo).unwrap_or_default(),
+                        mentee.as_str(),
+                    )
                     .await
                     .map_err(|e| Failure::Transient(format!("database: {e:#}")))?;
                 let met = met_milestones(config, pair, &rows, now);

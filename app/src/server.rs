@@ -20,6 +20,7 @@ use tokio::sync::{Notify, watch};
 use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::TraceLayer;
 
+use crate::clock::Clock;
 use crate::config_source::ConfigSource;
 use crate::github::{GitHubApi, GitHubSettings, LiveGitHub};
 use crate::settings::{Secret, ServeArgs};
@@ -38,6 +39,8 @@ pub struct AppState {
     pub inbox: Inbox,
     /// Configs in force, shared with the worker.
     pub configs: Arc<ConfigSource>,
+    /// The domain clock (which sprint is current, what is stale).
+    pub clock: Clock,
 }
 
 /// A built, bound, not yet running app.
@@ -139,8 +142,14 @@ pub async fn build_with(
     let (inbox, inbox_task) =
         Inbox::start(&writer.handle(), store.clone(), wake.clone(), handoff.clone(), lease);
     let configs = Arc::new(ConfigSource::new(github.clone()));
-    let state =
-        Arc::new(AppState { store: store.clone(), secrets, inbox, configs: configs.clone() });
+    let clock = settings.now.map(Clock::starting_at).unwrap_or_default();
+    let state = Arc::new(AppState {
+        store: store.clone(),
+        secrets,
+        inbox,
+        configs: configs.clone(),
+        clock,
+    });
     let router =
         router(state, settings.max_body, Duration::from_secs(settings.request_timeout_secs));
     let listener = TcpListener::bind(settings.listen)
@@ -164,6 +173,7 @@ pub async fn build_with(
         handoff,
         writer: writer.handle(),
         recorded_problems: std::sync::Mutex::new(None),
+        clock,
         guides: crate::guide::Guides::default(),
     });
     Ok(App {
@@ -187,6 +197,9 @@ pub fn router(state: Arc<AppState>, max_body: usize, timeout: Duration) -> Route
         .route("/api/v1/load", get(api::load))
         .route("/api/v1/mentees/{login}/evidence", get(api::evidence))
         .route("/api/v1/mentees/{login}/feedback", get(api::feedback))
+        .route("/api/v1/orgs/{org}/load", get(api::org_load))
+        .route("/api/v1/orgs/{org}/mentees/{login}/evidence", get(api::org_evidence))
+        .route("/api/v1/orgs/{org}/mentees/{login}/feedback", get(api::org_feedback))
         .with_state(state)
         .layer(TimeoutLayer::with_status_code(StatusCode::REQUEST_TIMEOUT, timeout))
         .layer(TraceLayer::new_for_http())

@@ -53,6 +53,25 @@ pub enum Command {
     /// Inspect and retry the writes Mentor makes to GitHub (comments, reactions, journal issues).
     #[command(subcommand)]
     Outbox(OutboxCommand),
+    /// The orgs that installed the App: one program each.
+    #[command(subcommand)]
+    Orgs(OrgsCommand),
+}
+
+/// `orgs …`.
+#[derive(Debug, Subcommand)]
+pub enum OrgsCommand {
+    /// List each org with its installation, the repositories whose config counts, when it last received a
+    /// delivery, and its current config problems.
+    List(OrgsListArgs),
+}
+
+/// `orgs list`.
+#[derive(Debug, Args)]
+pub struct OrgsListArgs {
+    /// Print JSON: `[{"org","installation_id","status","repos":[…],"problems":[…],"last_delivery_at"}]`.
+    #[arg(long)]
+    pub json: bool,
 }
 
 /// `outbox …`.
@@ -178,6 +197,9 @@ pub enum TokenCommand {
 /// `token create`.
 #[derive(Debug, Args)]
 pub struct TokenCreateArgs {
+    /// The org (installation account) the token belongs to; it reads only that org's data.
+    #[arg(long)]
+    pub org: String,
     /// `admin`, `manager`, `mentee:<login>` or `mentor:<login>`.
     #[arg(long)]
     pub role: String,
@@ -233,6 +255,17 @@ pub struct ServeArgs {
     /// the first retry waits MENTOR_RETRY_BASE_MS, each further one twice as long (at most 15 minutes).
     #[arg(long, env = "MENTOR_OUTBOX_MAX_ATTEMPTS", default_value_t = 10, value_parser = clap::value_parser!(u32).range(1..))]
     pub outbox_max_attempts: u32,
+    /// Start domain time at this RFC 3339 instant (which sprint is current, what is stale or due), running on from
+    /// there; for reproducible demos and tests. Queue timing always follows the wall clock.
+    #[arg(long, env = "MENTOR_NOW", value_parser = parse_instant)]
+    pub now: Option<chrono::DateTime<chrono::Utc>>,
+}
+
+/// Parses an RFC 3339 instant (`2026-11-25T12:00:00Z`).
+fn parse_instant(text: &str) -> Result<chrono::DateTime<chrono::Utc>, String> {
+    chrono::DateTime::parse_from_rfc3339(text)
+        .map(|t| t.to_utc())
+        .map_err(|e| format!("`{text}` is not an RFC 3339 instant like 2026-11-25T12:00:00Z: {e}"))
 }
 
 impl ServeArgs {
@@ -252,6 +285,7 @@ impl ServeArgs {
             claim_lease_secs: 300,
             request_timeout_secs: 30,
             outbox_max_attempts: 10,
+            now: None,
         }
     }
 

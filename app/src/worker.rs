@@ -132,8 +132,11 @@ pub struct Worker {
     pub handoff: Arc<Handoff>,
     /// The runtime that runs write transactions (see `server::WriterThread`).
     pub writer: tokio::runtime::Handle,
-    /// The config problems last written to the store (None: unknown, write them next time).
-    pub recorded_problems: std::sync::Mutex<Option<Vec<(String, String)>>>,
+    /// The org config states (repositories that count, problems) last written to the store (None: unknown,
+    /// write them next time).
+    pub recorded_problems: std::sync::Mutex<Option<Vec<(String, crate::config_source::OrgState)>>>,
+    /// The domain clock (what is due, stale or current when planning responses).
+    pub clock: crate::clock::Clock,
     /// Template sets for review guides.
     pub guides: crate::guide::Guides,
 }
@@ -276,21 +279,26 @@ impl Worker {
                 "recording the outcome of deliveries failed"
             ),
         }
-        // Config problems are stored for `deliveries list` (another process), but only when they changed: a
-        // write per delivery would cost an fsync each.
-        let mut problems = self.configs.problems();
-        problems.sort();
-        let changed = {
+        // Org config states are stored for `orgs list` and `deliveries list` (another process), but only when they
+        // changed: a write per delivery would cost a commit each.
+        let states = self.configs.states();
+        let changed: Vec<(String, crate::config_source::OrgState)> = {
             let mut last = self.recorded_problems.lock().unwrap_or_else(|p| p.into_inner());
-            let changed = last.as_ref() != Some(&problems);
-            if changed {
-                *last = Some(problems.clone());
-            }
+            let changed = states
+                .iter()
+                .filter(|s| last.as_ref().is_none_or(|l| !l.contains(s)))
+                .cloned()
+                .collect();
+            *last = Some(states);
             changed
         };
-        if changed && let Err(e) = self.store.set_config_problems(&problems, now).await {
-            tracing::warn!(error = format!("{e:#}"), "recording config problems failed");
-            *self.recorded_problems.lock().unwrap_or_else(|p| p.into_inner()) = None;
+        for (org, state) in &changed {
+            if let Err(e) =
+                self.store.set_org_config_state(org, &state.repos, &state.problems, now).await
+            {
+                tracing::warn!(error = format!("{e:#}"), "recording config problems failed");
+                *self.recorded_problems.lock().unwrap_or_else(|p| p.into_inner()) = None;
+            }
         }
     }
 
@@ -367,25 +375,68 @@ impl Worker {
                 tracing::debug!(%reason, "nothing to do");
                 Ok(Outcome { note: Some(reason), ..Outcome::default() })
             }
-            Normalized::ConfigChanged { repo, .. } => {
+            Normalized::ConfigChanged { installation_id, repo } => {
                 self.configs.invalidate(&repo);
                 Ok(Outcome {
                     note: Some(format!("config of {repo} may have changed; cache dropped")),
+                    org: config_source::org_of(&repo).map(|o| (o, installation_id)),
                     ..Outcome::default()
                 })
             }
             Normalized::Installation { installation_id, repos_added, repos_removed, deleted } => {
+                // The account is the org; its repositories are listed again on next use.
+                let account = payload
+                    .pointer("/installation/account/login")
+                    .and_then(serde_json::Value::as_str)
+                    .map(str::to_ascii_lowercase)
+                    .ok_or_else(|| {
+                        Failure::Permanent(format!(
+                            "{} payload has no `installation.account.login`",
+                            claim.event
+                        ))
+                    })?;
+                let action =
+                    payload.get("action").and_then(serde_json::Value::as_str).unwrap_or("");
+                let status = match (claim.event.as_str(), action) {
+                    ("installation", "deleted") => Some("deleted"),
+                    ("installation", "suspend") => Some("suspended"),
+                    ("installation", "created" | "unsuspend" | "new_permissions_accepted") => {
+                        Some("active")
+                    }
+                    _ => None,
+                };
+                let _ = deleted;
+                if status.is_some() {
+                    self.configs.forget_org(&account);
+                } else {
+                    self.configs.invalidate_org(&account);
+                }
                 for repo in repos_added.iter().chain(&repos_removed) {
                     self.configs.invalidate(repo);
                 }
                 tracing::info!(
                     installation_id,
-                    deleted,
+                    org = %account,
+                    ?status,
                     added = repos_added.len(),
                     removed = repos_removed.len(),
                     "installation changed"
                 );
-                Ok(Outcome::default())
+                let note = match status {
+                    Some("deleted") => Some(format!(
+                        "the App was uninstalled from {account}: its program stopped (no more GitHub writes; data kept)"
+                    )),
+                    Some("suspended") => Some(format!(
+                        "the App was suspended in {account}: no GitHub writes until it is unsuspended"
+                    )),
+                    _ => None,
+                };
+                Ok(Outcome {
+                    org: Some((account, installation_id)),
+                    org_status: status,
+                    note,
+                    ..Outcome::default()
+                })
             }
             Normalized::Activities { installation_id, repo, activities } => {
                 let config = self.configs.config_for(installation_id, &repo).await.map_err(
@@ -403,12 +454,16 @@ impl Worker {
                 let Some(config) = config else {
                     return Ok(Outcome {
                         note: Some(format!("no mentorship config for {repo}; Mentor is off there")),
+                        org: config_source::org_of(&repo).map(|o| (o, installation_id)),
                         ..Outcome::default()
                     });
                 };
                 let roster = Roster::new(&config);
-                let mut outcome =
-                    Outcome { repo: Some((repo.clone(), installation_id)), ..Outcome::default() };
+                let mut outcome = Outcome {
+                    repo: Some((repo.clone(), installation_id)),
+                    org: config_source::org_of(&repo).map(|o| (o, installation_id)),
+                    ..Outcome::default()
+                };
                 for mut activity in activities {
                     config_source::enrich(
                         self.github.as_ref(),

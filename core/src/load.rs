@@ -85,6 +85,46 @@ pub fn report(
     touchpoints: &[Touchpoint],
     now: DateTime<Utc>,
 ) -> LoadReport {
+    let as_of = stale_as_of(sprint, now);
+    let mut last: BTreeMap<(Login, Login), DateTime<Utc>> = BTreeMap::new();
+    for t in touchpoints.iter().filter(|t| t.at <= as_of) {
+        let slot = last.entry((t.mentor.clone(), t.mentee.clone())).or_insert(t.at);
+        *slot = (*slot).max(t.at);
+    }
+    report_from(config, sprint, touchpoints, &last, now)
+}
+
+/// Returns the instant staleness is judged at for `sprint`: its end, or now if earlier.
+pub fn stale_as_of(sprint: &Sprint, now: DateTime<Utc>) -> DateTime<Utc> {
+    now.min(sprint.end.with_timezone(&Utc))
+}
+
+/// Returns the (mentor, mentee) pairs whose staleness the report of `sprint` judges: the active pairs in effect
+/// on the day of [`stale_as_of`]. A store needs the last touchpoint of these only.
+pub fn stale_candidates(
+    config: &Config,
+    sprint: &Sprint,
+    now: DateTime<Utc>,
+) -> Vec<(Login, Login)> {
+    let as_of_day = config.sprints.local_date(stale_as_of(sprint, now));
+    config
+        .pairs
+        .iter()
+        .filter(|p| p.status == PairStatus::Active && p.covers(as_of_day))
+        .map(|p| (p.mentor.clone(), p.mentee.clone()))
+        .collect()
+}
+
+/// Builds the load report of `sprint` from the touchpoints inside it (others are ignored) and, per pair, the
+/// time of its last touchpoint at or before [`stale_as_of`] (for staleness): what a store can read without
+/// loading every touchpoint it holds.
+pub fn report_from(
+    config: &Config,
+    sprint: &Sprint,
+    touchpoints: &[Touchpoint],
+    last_touchpoints: &BTreeMap<(Login, Login), DateTime<Utc>>,
+    now: DateTime<Utc>,
+) -> LoadReport {
     let start = sprint.start.with_timezone(&Utc);
     let end = sprint.end.with_timezone(&Utc);
     let last_day = sprint.end.date_naive() - chrono::Days::new(1);
@@ -145,11 +185,10 @@ pub fn report(
     for pair in
         config.pairs.iter().filter(|p| p.status == PairStatus::Active && p.covers(as_of_day))
     {
-        let last = touchpoints
-            .iter()
-            .filter(|t| t.mentor == pair.mentor && t.mentee == pair.mentee && t.at <= as_of)
-            .map(|t| t.at)
-            .max();
+        let last = last_touchpoints
+            .get(&(pair.mentor.clone(), pair.mentee.clone()))
+            .copied()
+            .filter(|at| *at <= as_of);
         let since = config.sprints.sprint_on(pair.since).start.with_timezone(&Utc).max(
             // The pair's first local midnight: a pair that just started is not stale.
             pair.since.and_time(chrono::NaiveTime::MIN).and_utc(),

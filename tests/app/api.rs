@@ -22,7 +22,7 @@ async fn seeded(backend: Backend) -> TestApp {
 }
 
 async fn token(app: &TestApp, role: &str) -> String {
-    create_token(&app.store, &Role::parse(role).unwrap()).await.unwrap()
+    create_token(&app.store, "codertocat", &Role::parse(role).unwrap()).await.unwrap()
 }
 
 #[tokio::test]

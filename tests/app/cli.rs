@@ -261,7 +261,7 @@ async fn killed_server_loses_no_accepted_delivery() {
         let rows = store.list_deliveries(None, 1_000_000).await.unwrap();
         let by_id: std::collections::HashMap<&str, _> =
             rows.iter().map(|r| (r.id.as_str(), r)).collect();
-        let touchpoints = store.touchpoints().await.unwrap();
+        let touchpoints = store.touchpoints_of("codertocat").await.unwrap();
         let keys: std::collections::HashSet<String> =
             touchpoints.iter().map(|t| t.key.clone()).collect();
         for id in &accepted {

@@ -94,7 +94,9 @@ async fn commands_evidence_claim_then_confirm_shows_in_the_evidence_api() {
         let claim = comment("created", "alice", "alice", 701, "/mentor evidence first-pr");
         assert_eq!(app.deliver("issue_comment", "e-1", &claim, SECRET).await.status(), 202);
         settle(&app).await;
-        let token = create_token(&app.store, &Role::parse("mentee:alice").unwrap()).await.unwrap();
+        let token = create_token(&app.store, "codertocat", &Role::parse("mentee:alice").unwrap())
+            .await
+            .unwrap();
         let report: serde_json::Value =
             app.get("/api/v1/mentees/alice/evidence", Some(&token)).await.json().await.unwrap();
         let first = report["milestones"]
@@ -106,7 +108,7 @@ async fn commands_evidence_claim_then_confirm_shows_in_the_evidence_api() {
             .clone();
         assert_eq!(first["status"], "undecided", "{report:#}");
         assert_eq!(first["evidence"].as_array().unwrap().len(), 1, "{report:#}");
-        let stored = app.store.evidence_of("alice").await.unwrap();
+        let stored = app.store.evidence_of("codertocat", "alice").await.unwrap();
         assert_eq!(stored.len(), 1);
         assert_eq!(stored[0].status, mentor_core::evidence::EvidenceStatus::Claimed);
 
@@ -126,7 +128,7 @@ async fn commands_evidence_claim_then_confirm_shows_in_the_evidence_api() {
             .unwrap()
             .clone();
         assert_eq!(first["status"], "met", "{report:#}");
-        let stored = app.store.evidence_of("alice").await.unwrap();
+        let stored = app.store.evidence_of("codertocat", "alice").await.unwrap();
         assert_eq!(stored.len(), 1, "the confirmation replaces the claim: {stored:#?}");
         assert_eq!(stored[0].status, mentor_core::evidence::EvidenceStatus::Confirmed);
         // One reply per command comment: the claim's, the refusal, the confirmation's.
@@ -153,13 +155,14 @@ async fn commands_checkin_records_a_touchpoint_and_reacts() {
         assert_eq!(app.deliver("issue_comment", "k-1", &checkin, SECRET).await.status(), 202);
         assert_eq!(app.deliver("issue_comment", "k-2", &checkin, SECRET).await.status(), 202);
         settle(&app).await;
-        let token = create_token(&app.store, &Role::parse("manager").unwrap()).await.unwrap();
+        let token =
+            create_token(&app.store, "codertocat", &Role::parse("manager").unwrap()).await.unwrap();
         let report: mentor_core::LoadReport =
             app.get("/api/v1/load", Some(&token)).await.json().await.unwrap();
         let bob = report.mentors.iter().find(|m| m.login.as_str() == "bob").unwrap();
         // The check-in's 45 minutes plus the comment itself (5 minutes), each once despite the redelivery.
         assert_eq!((bob.touchpoints, bob.minutes), (2, 50), "{report:#?}");
-        let tps = app.store.touchpoints().await.unwrap();
+        let tps = app.store.touchpoints_of("codertocat").await.unwrap();
         assert!(tps.iter().any(|t| t.minutes == 45), "{tps:#?}");
         assert!(fake.comments(REPO, PR).is_empty());
         assert_eq!(
@@ -212,7 +215,9 @@ async fn feedback_mix_of_reviews_and_review_comments_is_served_as_counts() {
             202
         );
         app.wait_idle().await;
-        let alice = create_token(&app.store, &Role::parse("mentee:alice").unwrap()).await.unwrap();
+        let alice = create_token(&app.store, "codertocat", &Role::parse("mentee:alice").unwrap())
+            .await
+            .unwrap();
         let r = app.get("/api/v1/mentees/alice/feedback", Some(&alice)).await;
         assert_eq!(r.status(), 200);
         let v: serde_json::Value = r.json().await.unwrap();
@@ -226,9 +231,13 @@ async fn feedback_mix_of_reviews_and_review_comments_is_served_as_counts() {
         );
         assert_eq!((mix["blocking"].as_u64(), mix["non_blocking"].as_u64()), (Some(1), Some(1)));
         assert!(!v.to_string().contains("leaks"), "counts only, never text: {v}");
-        let bob = create_token(&app.store, &Role::parse("mentor:bob").unwrap()).await.unwrap();
+        let bob = create_token(&app.store, "codertocat", &Role::parse("mentor:bob").unwrap())
+            .await
+            .unwrap();
         assert_eq!(app.get("/api/v1/mentees/alice/feedback", Some(&bob)).await.status(), 200);
-        let carol = create_token(&app.store, &Role::parse("mentee:carol").unwrap()).await.unwrap();
+        let carol = create_token(&app.store, "codertocat", &Role::parse("mentee:carol").unwrap())
+            .await
+            .unwrap();
         assert_eq!(app.get("/api/v1/mentees/alice/feedback", Some(&carol)).await.status(), 403);
         app.stop().await;
     }
@@ -268,7 +277,7 @@ async fn commands_in_review_comments_run_once_and_react_on_the_review_comment() 
                 "+1".to_owned()
             )]
         );
-        let tps = app.store.touchpoints().await.unwrap();
+        let tps = app.store.touchpoints_of("codertocat").await.unwrap();
         assert_eq!(tps.iter().filter(|t| t.minutes == 20).count(), 1, "{tps:#?}");
         // Unauthorised: carol is not in a pair with alice.
         let denied = comment("created", "carol", "alice", 902, "/mentor checkin 20m");

@@ -125,6 +125,18 @@ impl GitHubApi for ScriptedGitHub {
             Ok(self.files.lock().unwrap().get(&(repo.to_string(), path.to_string())).cloned())
         })
     }
+    fn installation_repositories<'a>(
+        &'a self,
+        _i: u64,
+    ) -> BoxFuture<'a, Result<Vec<String>, GitHubError>> {
+        Box::pin(async move {
+            let mut repos: Vec<String> =
+                self.files.lock().unwrap().keys().map(|(repo, _)| repo.clone()).collect();
+            repos.sort();
+            repos.dedup();
+            Ok(repos)
+        })
+    }
     fn pull_request_files<'a>(
         &'a self,
         _i: u64,

@@ -149,7 +149,7 @@ async fn accepted_delivery_is_durable_and_a_redelivery_is_processed_once() {
             (rows[0].status.as_str(), rows[0].processed_count, rows[0].attempts),
             ("done", 1, 1)
         );
-        let touchpoints = app.store.touchpoints().await.unwrap();
+        let touchpoints = app.store.touchpoints_of("codertocat").await.unwrap();
         assert_eq!(touchpoints.len(), 1, "{touchpoints:?}");
         app.stop().await;
     }

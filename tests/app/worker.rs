@@ -55,7 +55,7 @@ async fn review_comment_and_merge_become_touchpoints_and_evidence() {
         assert!(rows.iter().all(|r| r.status == "done" && r.processed_count == 1), "{rows:#?}");
         let mut got: Vec<(String, String, String)> = app
             .store
-            .touchpoints()
+            .touchpoints_of("codertocat")
             .await
             .unwrap()
             .into_iter()
@@ -72,7 +72,7 @@ async fn review_comment_and_merge_become_touchpoints_and_evidence() {
         let want: Vec<(String, String, String)> =
             want.iter().map(|(a, b, c)| (a.to_string(), b.to_string(), c.to_string())).collect();
         assert_eq!(got, want);
-        let evidence = app.store.evidence_of("alice").await.unwrap();
+        let evidence = app.store.evidence_of("codertocat", "alice").await.unwrap();
         assert!(evidence.iter().any(|e| e.milestone == "first-pr"), "{evidence:#?}");
         app.stop().await;
     }
@@ -93,7 +93,7 @@ async fn transient_github_failure_is_retried_then_done() {
             ("done", 3, 1),
             "{rows:?}"
         );
-        let evidence = app.store.evidence_of("alice").await.unwrap();
+        let evidence = app.store.evidence_of("codertocat", "alice").await.unwrap();
         assert_eq!(
             evidence.iter().filter(|e| e.milestone == "first-pr").count(),
             1,
@@ -187,7 +187,7 @@ async fn finishing_a_batch_records_current_claims_and_discards_stale_ones() {
         let recorded = store.finish(&results, later).await.unwrap();
         assert_eq!(recorded, 2, "{backend:?}: the stale claim of d-0 must not be recorded");
         let keys: Vec<String> =
-            store.touchpoints().await.unwrap().into_iter().map(|t| t.key).collect();
+            store.touchpoints_of("codertocat").await.unwrap().into_iter().map(|t| t.key).collect();
         assert_eq!(keys, ["tp-d-1", "tp-d-2"], "{backend:?}");
         for row in store.list_deliveries(None, 10).await.unwrap() {
             let got = (row.status.as_str(), row.processed_count, row.repo.as_deref());

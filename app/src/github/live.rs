@@ -657,6 +657,39 @@ impl LiveGitHub {
         }
     }
 
+    async fn repositories(&self, installation_id: u64) -> Result<Vec<String>, GitHubError> {
+        #[derive(Deserialize)]
+        struct Page {
+            repositories: Vec<Repository>,
+        }
+        #[derive(Deserialize)]
+        struct Repository {
+            full_name: String,
+        }
+        let path = "/installation/repositories";
+        let mut url = self.url(&format!("{path}?per_page={PER_PAGE}"));
+        let mut names = Vec::new();
+        for _ in 0..MAX_PAGES {
+            let reply = self
+                .send(Identity::Installation(installation_id), Method::GET, &url, ACCEPT_JSON)
+                .await?;
+            let page: Page = self.json(&reply, "list of installation repositories")?;
+            names.extend(page.repositories.into_iter().map(|r| r.full_name));
+            match next_link(&reply.headers) {
+                None => return Ok(names),
+                // Credentials go only to the API we were configured with, never to a host a header names.
+                Some(next) if next.starts_with(&format!("{}/", self.api_url)) => url = next,
+                Some(next) => {
+                    return Err(GitHubError::Permanent(format!(
+                        "GET {path}: the next page link points outside {}: {next}",
+                        self.api_url
+                    )));
+                }
+            }
+        }
+        Err(GitHubError::Permanent(format!("GET {path}: more than {MAX_PAGES} pages")))
+    }
+
     async fn files(
         &self,
         installation_id: u64,
@@ -1079,6 +1112,13 @@ impl GitHubApi for LiveGitHub {
         path: &'a str,
     ) -> BoxFuture<'a, Result<Option<String>, GitHubError>> {
         Box::pin(self.contents(installation_id, repo, path))
+    }
+
+    fn installation_repositories<'a>(
+        &'a self,
+        installation_id: u64,
+    ) -> BoxFuture<'a, Result<Vec<String>, GitHubError>> {
+        Box::pin(self.repositories(installation_id))
     }
 
     fn pull_request_files<'a>(

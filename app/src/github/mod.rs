@@ -63,6 +63,14 @@ pub trait GitHubApi: Send + Sync + 'static {
         path: &'a str,
     ) -> BoxFuture<'a, Result<Option<String>, GitHubError>>;
 
+    /// Returns the full names (`owner/name`) of every repository the installation can see (all pages of
+    /// `GET /installation/repositories`), so the app finds config files without waiting for each repository's
+    /// first webhook.
+    fn installation_repositories<'a>(
+        &'a self,
+        installation_id: u64,
+    ) -> BoxFuture<'a, Result<Vec<String>, GitHubError>>;
+
     /// Returns every changed file of PR `number` (all pages).
     fn pull_request_files<'a>(
         &'a self,

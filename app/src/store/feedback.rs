@@ -6,11 +6,12 @@ use mentor_core::conventional::FeedbackMix;
 use super::Store;
 
 impl Store {
-    /// Returns the summed feedback mix `mentee` received and how many touchpoints carried one.
-    pub async fn feedback_of(&self, mentee: &str) -> anyhow::Result<(FeedbackMix, u32)> {
+    /// Returns the summed feedback mix `mentee` received in `org` and how many touchpoints carried one.
+    pub async fn feedback_of(&self, org: &str, mentee: &str) -> anyhow::Result<(FeedbackMix, u32)> {
         let rows: Vec<String> = on_reader!(self, p => sqlx::query_scalar(
-            "SELECT feedback FROM touchpoints WHERE mentee = $1 AND feedback IS NOT NULL ORDER BY at, key",
+            "SELECT feedback FROM touchpoints WHERE org = $1 AND mentee = $2 AND feedback IS NOT NULL ORDER BY at, key",
         )
+        .bind(org)
         .bind(mentee)
         .fetch_all(p)
         .await?);

@@ -70,6 +70,7 @@ use inbox::pack_body;
 pub use inbox::{ClaimedDelivery, DeliveryRow, NewDelivery};
 #[cfg(test)]
 use inbox::{PACKED, unpack_body};
+pub use orgs::OrgRow;
 pub use outbox::{ClaimedWrite, OutboxRow, PLAN_SQL, PlannedWrite, WriteResult};
 pub use results::{Finished, Outcome};
 

@@ -9,13 +9,13 @@ use sqlx::Row;
 
 use super::{Store, from_ms, ms};
 
-/// Plans one write: `$1` marker, `$2` installation, `$3` repo, `$4` op JSON, `$5` now, `$6` delivery id.
+/// Plans one write: `$1` marker, `$2` installation, `$3` repo, `$4` op JSON, `$5` now, `$6` delivery id, `$7` org.
 ///
 /// The same op again changes nothing (a redelivery plans nothing new); a different op replaces the desired state,
 /// bumps `version` and queues the row again, even a failed or done one.
-pub const PLAN_SQL: &str = "INSERT INTO outbox (marker, installation_id, repo, op, status, next_attempt_at, delivery_id, created_at, updated_at) \
-     VALUES ($1, $2, $3, $4, 'pending', $5, $6, $5, $5) \
-     ON CONFLICT (marker) DO UPDATE SET op = excluded.op, installation_id = excluded.installation_id, repo = excluded.repo, \
+pub const PLAN_SQL: &str = "INSERT INTO outbox (marker, installation_id, repo, op, status, next_attempt_at, delivery_id, created_at, updated_at, org) \
+     VALUES ($1, $2, $3, $4, 'pending', $5, $6, $5, $5, $7) \
+     ON CONFLICT (marker) DO UPDATE SET op = excluded.op, installation_id = excluded.installation_id, repo = excluded.repo, org = excluded.org, \
      version = outbox.version + 1, status = 'pending', attempts = 0, last_error = NULL, \
      next_attempt_at = excluded.next_attempt_at, delivery_id = excluded.delivery_id, updated_at = excluded.updated_at \
      WHERE outbox.op <> excluded.op";
@@ -42,6 +42,8 @@ pub struct ClaimedWrite {
     pub marker: String,
     /// Installation to write as.
     pub installation_id: u64,
+    /// The org the write belongs to (its installation's account, lowercase; empty for rows from before orgs).
+    pub org: String,
     /// Repository written to.
     pub repo: String,
     /// The op's JSON.
@@ -110,9 +112,11 @@ impl Store {
         let lock = if self.is_postgres() { "FOR UPDATE SKIP LOCKED" } else { "" };
         let sql = format!(
             "UPDATE outbox SET status = 'sending', attempts = attempts + 1, locked_until = $1, updated_at = $2 \
-             WHERE id IN (SELECT id FROM outbox WHERE (status = 'pending' AND next_attempt_at <= $2) \
-             OR (status = 'sending' AND locked_until < $2) ORDER BY id LIMIT $3 {lock}) \
-             RETURNING id, marker, installation_id, repo, op, version, attempts"
+             WHERE id IN (SELECT id FROM outbox WHERE ((status = 'pending' AND next_attempt_at <= $2) \
+             OR (status = 'sending' AND locked_until < $2)) \
+             AND NOT EXISTS (SELECT 1 FROM installations AS i WHERE i.org = outbox.org AND i.status <> 'active') \
+             ORDER BY id LIMIT $3 {lock}) \
+             RETURNING id, marker, installation_id, org, repo, op, version, attempts"
         );
         let mut rows = on_pool!(self, p => {
             sqlx::query(&sql).bind(until).bind(now_ms).bind(i64::from(limit)).fetch_all(p).await?.iter().map(|r| {
@@ -120,6 +124,7 @@ impl Store {
                     id: r.try_get("id")?,
                     marker: r.try_get("marker")?,
                     installation_id: r.try_get::<i64, _>("installation_id")? as u64,
+                    org: r.try_get("org")?,
                     repo: r.try_get("repo")?,
                     op: r.try_get("op")?,
                     version: r.try_get("version")?,
@@ -161,15 +166,16 @@ impl Store {
             let mut tx = p.begin().await?;
             if let WriteResult::Done { object_id, body } = result {
                 sqlx::query(
-                    "INSERT INTO written (marker, repo, object_id, body, updated_at) VALUES ($1, $2, $3, $4, $5) \
+                    "INSERT INTO written (marker, repo, object_id, body, updated_at, org) VALUES ($1, $2, $3, $4, $5, $6) \
                      ON CONFLICT (marker) DO UPDATE SET repo = excluded.repo, object_id = excluded.object_id, \
-                     body = excluded.body, updated_at = excluded.updated_at",
+                     body = excluded.body, updated_at = excluded.updated_at, org = excluded.org",
                 )
                 .bind(&claim.marker)
                 .bind(&claim.repo)
                 .bind(*object_id as i64)
                 .bind(body)
                 .bind(now)
+                .bind(&claim.org)
                 .execute(&mut *tx)
                 .await?;
             }
@@ -196,21 +202,23 @@ impl Store {
     pub async fn record_written(
         &self,
         marker: &str,
+        org: &str,
         repo: &str,
         object_id: u64,
         body: &str,
         now: DateTime<Utc>,
     ) -> anyhow::Result<()> {
         on_pool!(self, p => sqlx::query(
-            "INSERT INTO written (marker, repo, object_id, body, updated_at) VALUES ($1, $2, $3, $4, $5) \
+            "INSERT INTO written (marker, repo, object_id, body, updated_at, org) VALUES ($1, $2, $3, $4, $5, $6) \
              ON CONFLICT (marker) DO UPDATE SET repo = excluded.repo, object_id = excluded.object_id, \
-             body = excluded.body, updated_at = excluded.updated_at",
+             body = excluded.body, updated_at = excluded.updated_at, org = excluded.org",
         )
         .bind(marker)
         .bind(repo)
         .bind(object_id as i64)
         .bind(body)
         .bind(ms(now))
+        .bind(org)
         .execute(p)
         .await
         .map(drop))?;

@@ -1,27 +1,101 @@
-//! Reads for reports: touchpoints and evidence of one org.
+//! Reads for reports, each confined to one org: touchpoints in a window, the last touchpoint of pairs, evidence.
+//!
+//! Nothing here reads a whole table: every query is bounded by the org and, for touchpoints, by time, and walks an
+//! index that leads with the org (migration 0012).
+
+use std::collections::BTreeMap;
 
 use anyhow::Context;
-use mentor_core::{Evidence, Touchpoint};
+use chrono::{DateTime, Utc};
+use mentor_core::{Evidence, Login, Touchpoint};
+use sqlx::Row;
 
-use super::Store;
+use super::{Store, from_ms, ms};
 
 impl Store {
-    /// Returns every stored touchpoint.
-    pub async fn touchpoints(&self) -> anyhow::Result<Vec<Touchpoint>> {
-        let rows: Vec<String> = on_reader!(self, p => sqlx::query_scalar("SELECT data FROM touchpoints ORDER BY at, key")
-            .fetch_all(p)
-            .await?);
+    /// Returns the touchpoints of `org` with `start <= at < end`, oldest first.
+    pub async fn touchpoints_between(
+        &self,
+        org: &str,
+        start: DateTime<Utc>,
+        end: DateTime<Utc>,
+    ) -> anyhow::Result<Vec<Touchpoint>> {
+        let rows: Vec<String> = on_reader!(self, p => sqlx::query_scalar(
+            "SELECT data FROM touchpoints WHERE org = $1 AND at >= $2 AND at < $3 ORDER BY at, key",
+        )
+        .bind(org)
+        .bind(ms(start))
+        .bind(ms(end))
+        .fetch_all(p)
+        .await?);
         rows.iter()
             .map(|d| serde_json::from_str(d).context("decoding a stored touchpoint"))
             .collect()
     }
 
-    /// Returns the evidence of `mentee`, oldest first.
-    pub async fn evidence_of(&self, mentee: &str) -> anyhow::Result<Vec<Evidence>> {
-        let rows: Vec<String> = on_reader!(self, p => sqlx::query_scalar("SELECT data FROM evidence WHERE mentee = $1 ORDER BY at, key")
-                .bind(mentee)
-                .fetch_all(p)
-                .await?);
+    /// Returns every touchpoint of `org`, oldest first (an export; reports read a window with
+    /// [`Store::touchpoints_between`]).
+    pub async fn touchpoints_of(&self, org: &str) -> anyhow::Result<Vec<Touchpoint>> {
+        let rows: Vec<String> = on_reader!(self, p => sqlx::query_scalar(
+            "SELECT data FROM touchpoints WHERE org = $1 ORDER BY at, key",
+        )
+        .bind(org)
+        .fetch_all(p)
+        .await?);
+        rows.iter()
+            .map(|d| serde_json::from_str(d).context("decoding a stored touchpoint"))
+            .collect()
+    }
+
+    /// Returns, for each (mentor, mentee) of `pairs`, the time of their last touchpoint in `org` at or before
+    /// `as_of` (pairs without one are left out).
+    ///
+    /// One statement: each pair's maximum is an index seek on `(org, mentor, mentee, at)`, however many
+    /// touchpoints the org has.
+    pub async fn last_touchpoints(
+        &self,
+        org: &str,
+        pairs: &[(Login, Login)],
+        as_of: DateTime<Utc>,
+    ) -> anyhow::Result<BTreeMap<(Login, Login), DateTime<Utc>>> {
+        let mut out = BTreeMap::new();
+        for chunk in pairs.chunks(300) {
+            let rows = on_reader!(self, p => {
+                let mut query = sqlx::QueryBuilder::new("WITH p (mentor, mentee) AS (");
+                query.push_values(chunk, |mut row, (mentor, mentee)| {
+                    row.push_bind(mentor.as_str()).push_bind(mentee.as_str());
+                });
+                query.push(") SELECT p.mentor AS mentor, p.mentee AS mentee, (SELECT MAX(t.at) FROM touchpoints AS t WHERE t.org = ");
+                query.push_bind(org);
+                query.push(" AND t.mentor = p.mentor AND t.mentee = p.mentee AND t.at <= ");
+                query.push_bind(ms(as_of));
+                query.push(") AS last FROM p");
+                query.build().fetch_all(p).await?.iter().map(|r| {
+                    Ok::<_, sqlx::Error>((
+                        r.try_get::<String, _>("mentor")?,
+                        r.try_get::<String, _>("mentee")?,
+                        r.try_get::<Option<i64>, _>("last")?,
+                    ))
+                }).collect::<Result<Vec<_>, _>>()?
+            });
+            for (mentor, mentee, last) in rows {
+                if let Some(last) = last {
+                    out.insert((Login::new(&mentor), Login::new(&mentee)), from_ms(last));
+                }
+            }
+        }
+        Ok(out)
+    }
+
+    /// Returns the evidence of `mentee` in `org`, oldest first.
+    pub async fn evidence_of(&self, org: &str, mentee: &str) -> anyhow::Result<Vec<Evidence>> {
+        let rows: Vec<String> = on_reader!(self, p => sqlx::query_scalar(
+            "SELECT data FROM evidence WHERE org = $1 AND mentee = $2 ORDER BY at, key",
+        )
+        .bind(org)
+        .bind(mentee)
+        .fetch_all(p)
+        .await?);
         rows.iter().map(|d| serde_json::from_str(d).context("decoding stored evidence")).collect()
     }
 }

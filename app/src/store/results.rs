@@ -37,6 +37,11 @@ pub struct Outcome {
     pub evidence: Vec<Evidence>,
     /// The repo and installation whose config was in force, if any.
     pub repo: Option<(String, u64)>,
+    /// The org (installation account, lowercase) the delivery belongs to and its installation, once known:
+    /// every row stored for the delivery carries this org.
+    pub org: Option<(String, u64)>,
+    /// A new status of the org's installation (`active`, `suspended`, `deleted`) from an `installation` event.
+    pub org_status: Option<&'static str>,
     /// A note kept in `last_error` (e.g. "no mentorship config").
     pub note: Option<String>,
     /// GitHub writes to plan in the outbox (see `outbox`).
@@ -93,10 +98,11 @@ impl Store {
                     sqlx::query("SET LOCAL synchronous_commit = off").execute(&mut *tx).await?;
                 }
                 let mut recorded = 0usize;
-                let mut new_touchpoints: Vec<(&Touchpoint, &String, &String)> = Vec::new();
+                let mut new_touchpoints: Vec<(&Touchpoint, &String, &String, &str)> = Vec::new();
                 let mut feedback: Vec<&(String, String)> = Vec::new();
-                // The last delivery's installation wins, as when each upserted in turn.
-                let mut seen_repos: std::collections::BTreeMap<&str, u64> = std::collections::BTreeMap::new();
+                // Per org: the last delivery's installation and status change win, as when each upserted in turn.
+                let mut seen_orgs: std::collections::BTreeMap<&str, (u64, Option<&str>)> =
+                    std::collections::BTreeMap::new();
                 // Done marks for the whole batch in multi-row statements, fenced per row by status and attempts; the
                 // ids that came back are the claims still held, whose effects are stored below.
                 let done: Vec<(&ClaimedDelivery, &Outcome)> = results
@@ -112,12 +118,13 @@ impl Store {
                         "UPDATE deliveries SET status = 'done', processed_count = processed_count + 1, last_error = v.column3, updated_at = ",
                     );
                     update.push_bind(now);
-                    update.push(", repo = COALESCE(v.column4, deliveries.repo) FROM (");
+                    update.push(", repo = COALESCE(v.column4, deliveries.repo), org = COALESCE(v.column5, deliveries.org) FROM (");
                     update.push_values(chunk, |mut row, (claim, outcome)| {
                         row.push_bind(&claim.id)
                             .push_bind(claim.attempts)
                             .push_bind(&outcome.note)
-                            .push_bind(outcome.repo.as_ref().map(|(r, _)| r.as_str()));
+                            .push_bind(outcome.repo.as_ref().map(|(r, _)| r.as_str()))
+                            .push_bind(outcome.org.as_ref().map(|(o, _)| o.as_str()));
                     });
                     update.push(
                         ") AS v WHERE deliveries.id = v.column1 AND deliveries.status = 'processing' \
@@ -152,14 +159,19 @@ impl Store {
                         continue;
                     }
                     recorded += 1;
-                    new_touchpoints.extend(touchpoints.iter().map(|(t, data)| (*t, data, &claim.id)));
+                    let org = outcome.org.as_ref().map_or("", |(o, _)| o.as_str());
+                    new_touchpoints.extend(touchpoints.iter().map(|(t, data)| (*t, data, &claim.id, org)));
                     feedback.extend(outcome.feedback.iter());
-                    if let Some((repo, installation)) = &outcome.repo {
-                        seen_repos.insert(repo.as_str(), *installation);
+                    if let Some((org, installation)) = &outcome.org {
+                        let seen = seen_orgs.entry(org.as_str()).or_insert((*installation, None));
+                        seen.0 = *installation;
+                        if outcome.org_status.is_some() {
+                            seen.1 = outcome.org_status;
+                        }
                     }
                     for (e, data) in evidence {
                         sqlx::query(
-                            "INSERT INTO evidence (key, mentee, at, delivery_id, data) VALUES ($1, $2, $3, $4, $5) \
+                            "INSERT INTO evidence (key, mentee, at, delivery_id, data, org) VALUES ($1, $2, $3, $4, $5, $6) \
                              ON CONFLICT (key) DO UPDATE SET data = excluded.data, at = excluded.at, delivery_id = excluded.delivery_id",
                         )
                         .bind(&e.key)
@@ -167,6 +179,7 @@ impl Store {
                         .bind(ms(e.at))
                         .bind(&claim.id)
                         .bind(data)
+                        .bind(org)
                         .execute(&mut *tx)
                         .await?;
                     }
@@ -178,6 +191,7 @@ impl Store {
                             .bind(&w.op)
                             .bind(now)
                             .bind(&claim.id)
+                            .bind(org)
                             .execute(&mut *tx)
                             .await?;
                     }
@@ -186,15 +200,16 @@ impl Store {
                 // feedback counts on them in delivery order, then each repo once: statements, not rows, cost here.
                 for chunk in new_touchpoints.chunks(500) {
                     let mut rows = sqlx::QueryBuilder::new(
-                        "INSERT INTO touchpoints (key, mentor, mentee, at, delivery_id, data) ",
+                        "INSERT INTO touchpoints (key, mentor, mentee, at, delivery_id, data, org) ",
                     );
-                    rows.push_values(chunk, |mut row, (t, data, delivery)| {
+                    rows.push_values(chunk, |mut row, (t, data, delivery, org)| {
                         row.push_bind(&t.key)
                             .push_bind(t.mentor.as_str())
                             .push_bind(t.mentee.as_str())
                             .push_bind(ms(t.at))
                             .push_bind(*delivery)
-                            .push_bind(*data);
+                            .push_bind(*data)
+                            .push_bind(*org);
                     });
                     rows.push(" ON CONFLICT (key) DO NOTHING");
                     rows.build().execute(&mut *tx).await?;
@@ -206,13 +221,21 @@ impl Store {
                         .execute(&mut *tx)
                         .await?;
                 }
-                for (repo, installation) in &seen_repos {
+                for (org, (installation, status)) in &seen_orgs {
+                    // A delivery from a new installation id (the App was installed again) makes the program
+                    // active again; otherwise only an `installation` event changes the status.
                     sqlx::query(
-                        "INSERT INTO repos (repo, installation_id, seen_at) VALUES ($1, $2, $3) \
-                         ON CONFLICT (repo) DO UPDATE SET installation_id = excluded.installation_id, seen_at = excluded.seen_at",
+                        "INSERT INTO installations (org, installation_id, status, last_delivery_at, updated_at) \
+                         VALUES ($1, $2, COALESCE($3, 'active'), $4, $4) \
+                         ON CONFLICT (org) DO UPDATE SET installation_id = excluded.installation_id, \
+                         last_delivery_at = excluded.last_delivery_at, updated_at = excluded.updated_at, \
+                         status = CASE WHEN $3 IS NOT NULL THEN $3 \
+                         WHEN installations.installation_id <> excluded.installation_id THEN 'active' \
+                         ELSE installations.status END",
                     )
-                    .bind(*repo)
+                    .bind(*org)
                     .bind(*installation as i64)
+                    .bind(*status)
                     .bind(now)
                     .execute(&mut *tx)
                     .await?;
