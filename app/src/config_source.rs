@@ -165,6 +165,8 @@ struct OrgEntry {
 /// What `orgs list` shows of an org's config: the repositories whose file counts and the current problems.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct OrgState {
+    /// The org's installation.
+    pub installation_id: u64,
     /// Repositories whose `.github/mentorship.yml` is part of the org's merged config.
     pub repos: Vec<String>,
     /// Problems, each naming file and line where it has one.
@@ -285,7 +287,10 @@ impl ConfigSource {
                     entry.failure = Some(error.clone());
                     entry.listed_at = Some(now);
                     let repos = entry.merged.as_ref().map(|m| m.repos.clone()).unwrap_or_default();
-                    self.set_state(&org, OrgState { repos, problems: error.lines() });
+                    self.set_state(
+                        &org,
+                        OrgState { installation_id, repos, problems: error.lines() },
+                    );
                     return match &entry.merged {
                         Some(good) => Ok(Some(Arc::clone(good))),
                         None => Err(error),
@@ -352,7 +357,7 @@ impl ConfigSource {
         entry.checked_at = Some(now);
         entry.problems = problems.clone();
         let repos = entry.merged.as_ref().map(|m| m.repos.clone()).unwrap_or_default();
-        self.set_state(&org, OrgState { repos, problems: problems.clone() });
+        self.set_state(&org, OrgState { installation_id, repos, problems: problems.clone() });
         match (&entry.merged, transient) {
             // GitHub could not be asked for a file and nothing good is known: a later attempt may succeed.
             (None, Some(e)) => {

@@ -114,7 +114,7 @@ pub fn is_relevant(event: &str, action: Option<&str>) -> bool {
             | ("pull_request_review", Some("submitted"))
             | ("pull_request_review_comment", Some("created"))
             | ("issue_comment", Some("created"))
-            | ("installation", Some("created" | "deleted"))
+            | ("installation", Some("created" | "deleted" | "suspend" | "unsuspend"))
             | ("installation_repositories", Some("added" | "removed"))
             | ("push", None)
     )
@@ -176,7 +176,7 @@ const PATHS: Keep =
 const KEPT: Keep = Keep::Fields(&[
     ("action", Keep::All),
     ("ref", Keep::All),
-    ("installation", Keep::Fields(&[("id", Keep::All)])),
+    ("installation", Keep::Fields(&[("id", Keep::All), ("account", USER)])),
     (
         "repository",
         Keep::Fields(&[

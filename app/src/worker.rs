@@ -293,8 +293,16 @@ impl Worker {
             changed
         };
         for (org, state) in &changed {
-            if let Err(e) =
-                self.store.set_org_config_state(org, &state.repos, &state.problems, now).await
+            if let Err(e) = self
+                .store
+                .set_org_config_state(
+                    org,
+                    state.installation_id,
+                    &state.repos,
+                    &state.problems,
+                    now,
+                )
+                .await
             {
                 tracing::warn!(error = format!("{e:#}"), "recording config problems failed");
                 *self.recorded_problems.lock().unwrap_or_else(|p| p.into_inner()) = None;

@@ -68,10 +68,13 @@ async fn deliveries_list_and_retry() {
         assert_eq!(ids, ["c-2", "c-1"], "newest first");
         let broken_error = v["deliveries"][0]["last_error"].as_str().unwrap();
         assert!(
-            broken_error.contains("mentorship config of acme/broken is invalid"),
+            broken_error.contains("mentorship config of acme is invalid")
+                && broken_error.contains("acme/broken:.github/mentorship.yml:1:"),
             "{broken_error}"
         );
-        assert_eq!(v["config_problems"][0]["repo"], "acme/broken");
+        assert_eq!(v["config_problems"][0]["org"], "acme");
+        let problem = v["config_problems"][0]["message"].as_str().unwrap();
+        assert!(problem.starts_with("acme/broken:.github/mentorship.yml:1:"), "{problem}");
 
         let out = run_ok(bin(&db.url).args(["deliveries", "retry", "c-1"]));
         assert!(out.contains("Delivery c-1 queued again."), "{out}");
@@ -94,10 +97,45 @@ async fn deliveries_list_and_retry() {
 async fn token_create_prints_a_working_token_last() {
     for backend in backends() {
         let db = TestDb::new(backend).await;
-        let out = run_ok(bin(&db.url).args(["token", "create", "--role", "manager"]));
+        // Every token belongs to one org: --org is required, and an unknown org is named with the known ones.
+        let missing = bin(&db.url).args(["token", "create", "--role", "manager"]).output().unwrap();
+        assert_eq!(missing.status.code(), Some(2), "--org is required");
+        assert!(String::from_utf8_lossy(&missing.stderr).contains("--org"));
+        let unknown = bin(&db.url)
+            .args(["token", "create", "--org", "codertocat", "--role", "manager"])
+            .output()
+            .unwrap();
+        assert_eq!(unknown.status.code(), Some(1));
+        let stderr = String::from_utf8_lossy(&unknown.stderr);
+        assert!(
+            stderr.contains("unknown org `codertocat`") && stderr.contains("none yet"),
+            "{stderr}"
+        );
+        let store = mentor_app::store::Store::connect(&db.url).await.unwrap();
+        store.upsert_installation("codertocat", 1, "active", chrono::Utc::now()).await.unwrap();
+        store.upsert_installation("acme", 2, "active", chrono::Utc::now()).await.unwrap();
+        store.close().await;
+        let unknown = bin(&db.url)
+            .args(["token", "create", "--org", "nope", "--role", "manager"])
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&unknown.stderr);
+        assert!(stderr.contains("Known orgs: acme, codertocat."), "{stderr}");
+        let out = run_ok(bin(&db.url).args([
+            "token",
+            "create",
+            "--org",
+            "Codertocat",
+            "--role",
+            "manager",
+        ]));
+        assert!(out.contains("in org codertocat"), "{out}");
         let token = out.lines().last().unwrap().to_string();
         assert!(token.starts_with("mtr_") && !token.contains(' '), "{out}");
-        let bad = bin(&db.url).args(["token", "create", "--role", "boss"]).output().unwrap();
+        let bad = bin(&db.url)
+            .args(["token", "create", "--org", "acme", "--role", "boss"])
+            .output()
+            .unwrap();
         assert_eq!(bad.status.code(), Some(1));
         assert!(String::from_utf8_lossy(&bad.stderr).contains("unknown role `boss`"));
         let app = TestApp::start_on(db, ScriptedGitHub::with_config(REPO), |_| {}).await;
@@ -105,6 +143,8 @@ async fn token_create_prints_a_working_token_last() {
         app.deliver("pull_request_review", "t-1", &body, SECRET).await;
         app.wait_idle().await;
         assert_eq!(app.get("/api/v1/load", Some(&token)).await.status(), 200);
+        assert_eq!(app.get("/api/v1/orgs/codertocat/load", Some(&token)).await.status(), 200);
+        assert_eq!(app.get("/api/v1/orgs/acme/load", Some(&token)).await.status(), 403);
         app.stop().await;
     }
 }

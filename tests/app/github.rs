@@ -391,39 +391,18 @@ fn source(fake: &FakeGitHub) -> ConfigSource {
     ConfigSource::new(Arc::new(client(fake)))
 }
 
-#[tokio::test]
-async fn github_config_comes_from_the_repo_then_from_the_org_github_repo() {
-    let fake = FakeGitHub::start().await;
-    fake.put_file("acme/.github", CONFIG, PEOPLE_AND_TRACKS);
-    let configs = source(&fake);
-    let config = configs.config_for(INSTALLATION, "acme/web").await.unwrap().expect("org config");
-    assert_eq!(config.templates.on_mentee_pr.as_deref(), Some("org-guide"));
-    assert!(config.person(&Login::new("alice")).is_some());
-    let paths: Vec<String> = fake
-        .requests()
-        .iter()
-        .filter(|r| r.path.contains("/contents/"))
-        .map(|r| r.path.clone())
-        .collect();
-    assert_eq!(
-        paths,
-        vec![
-            "/repos/acme/web/contents/.github/mentorship.yml",
-            "/repos/acme/.github/contents/.github/mentorship.yml"
-        ]
-    );
-
-    // Cached: asking again costs nothing.
-    fake.clear_requests();
-    configs.config_for(INSTALLATION, "acme/web").await.unwrap();
-    assert!(fake.requests().is_empty());
-
-    // No config anywhere: Mentor is off.
-    assert!(configs.config_for(INSTALLATION, "other/repo").await.unwrap().is_none());
+/// The problems `configs` reports for the org `acme`, one line each.
+fn acme_problems(configs: &ConfigSource) -> Vec<String> {
+    configs
+        .states()
+        .into_iter()
+        .find(|(org, _)| org == "acme")
+        .map(|(_, state)| state.problems)
+        .unwrap_or_default()
 }
 
 #[tokio::test]
-async fn github_config_extends_replaces_whole_sections() {
+async fn github_org_config_comes_from_the_org_github_repo_and_each_repo_keeps_its_templates() {
     let fake = FakeGitHub::start().await;
     fake.put_file("acme/.github", CONFIG, PEOPLE_AND_TRACKS);
     fake.put_file(
@@ -431,38 +410,111 @@ async fn github_config_extends_replaces_whole_sections() {
         CONFIG,
         "_extends: .github\ntemplates: { on_mentee_pr: api-guide }\n",
     );
-    fake.put_file("acme/web", CONFIG, "_extends: acme/shared\n");
-    fake.put_file("acme/shared", CONFIG, "_extends: .github\nprivacy: { min_group_size: 9 }\n");
     let configs = source(&fake);
-    let api = configs.config_for(INSTALLATION, "acme/api").await.unwrap().unwrap();
-    assert_eq!(api.templates.on_mentee_pr.as_deref(), Some("api-guide"));
-    assert_eq!(api.pairs.len(), 1, "sections the repo leaves out come from the org file");
-    assert_eq!(api.extends.as_deref(), Some(".github"));
-    let web = configs.config_for(INSTALLATION, "acme/web").await.unwrap().unwrap();
-    assert_eq!(web.privacy.min_group_size, 9);
+    let web = configs.config_for(INSTALLATION, "acme/web").await.unwrap().expect("org config");
     assert_eq!(web.templates.on_mentee_pr.as_deref(), Some("org-guide"));
-    assert!(configs.problems().is_empty(), "{:?}", configs.problems());
+    assert!(web.person(&Login::new("alice")).is_some());
+    let api = configs.config_for(INSTALLATION, "acme/api").await.unwrap().unwrap();
+    assert_eq!(
+        api.templates.on_mentee_pr.as_deref(),
+        Some("api-guide"),
+        "templates are per repository"
+    );
+    assert_eq!(api.pairs.len(), 1, "the same pair from two files is one pair");
+    // The app found the repositories itself: one listing, then each repository's file once.
+    let mut paths: Vec<String> = fake
+        .requests()
+        .iter()
+        .filter(|r| r.path.contains("/contents/") || r.path.starts_with("/installation/"))
+        .map(|r| r.path.clone())
+        .collect();
+    paths.sort();
+    assert_eq!(
+        paths,
+        vec![
+            "/installation/repositories",
+            "/repos/acme/.github/contents/.github/mentorship.yml",
+            "/repos/acme/api/contents/.github/mentorship.yml",
+        ]
+    );
+    let state = configs.states();
+    assert_eq!(state.len(), 1);
+    assert_eq!(state[0].1.repos, ["acme/.github", "acme/api"]);
+    assert!(state[0].1.problems.is_empty(), "{:?}", state[0].1.problems);
 
+    // Cached: asking again costs nothing.
+    fake.clear_requests();
+    configs.config_for(INSTALLATION, "acme/web").await.unwrap();
+    assert!(fake.requests().is_empty());
+}
+
+#[tokio::test]
+async fn github_org_config_merges_repos_and_reports_a_conflict_naming_both_files() {
+    let fake = FakeGitHub::start().await;
+    fake.put_file("acme/.github", CONFIG, PEOPLE_AND_TRACKS);
+    // A team that keeps its own pairs in its repository, standalone.
+    fake.put_file(
+        "acme/api",
+        CONFIG,
+        "people:\n  dave: { tier: senior }\n  carol: {}\npairs:\n  - { mentor: dave, mentee: carol, track: api, since: 2026-09-01 }\n\
+         tracks:\n  api:\n    milestones:\n      - { id: first-api, title: First API change, stage: discovery }\n",
+    );
+    let configs = source(&fake);
+    let merged = configs.org_config(INSTALLATION, "acme").await.unwrap().unwrap();
+    assert_eq!(merged.config.people.len(), 4);
+    assert_eq!(merged.config.pairs.len(), 2);
+    assert!(merged.config.track("api").is_some() && merged.config.track("backend").is_some());
+
+    // bob defined differently in a third repository: a problem naming both places, and the org keeps its last
+    // good merged config (never a silent pick).
+    fake.put_file("acme/web", CONFIG, "people:\n  bob: { tier: principal }\n");
+    configs.invalidate_org("acme");
+    let kept = configs.org_config(INSTALLATION, "acme").await.unwrap().unwrap();
+    assert_eq!(kept.config.hash, merged.config.hash);
+    let problems = acme_problems(&configs);
+    assert!(
+        problems.iter().any(|p| p.contains("bob")
+            && p.contains("acme/.github:.github/mentorship.yml:")
+            && p.contains("acme/web:.github/mentorship.yml:")),
+        "{problems:?}"
+    );
+}
+
+#[tokio::test]
+async fn github_extends_problems_are_reported_and_the_rest_of_the_org_still_counts() {
+    let fake = FakeGitHub::start().await;
+    fake.put_file("acme/.github", CONFIG, PEOPLE_AND_TRACKS);
+    fake.put_file("acme/web", CONFIG, "_extends: acme/shared\n");
+    fake.put_file(
+        "acme/shared",
+        CONFIG,
+        "_extends: .github\ntemplates: { on_mentee_pr: shared }\n",
+    );
     fake.put_file("acme/loop", CONFIG, "_extends: loop\n");
-    let err = configs.config_for(INSTALLATION, "acme/loop").await.unwrap_err();
-    assert!(
-        matches!(&err, ConfigSourceError::Invalid { errors, .. } if errors.contains("loops back")),
-        "{err}"
-    );
     fake.put_file("acme/dangling", CONFIG, "_extends: nowhere\n");
-    let err = configs.config_for(INSTALLATION, "acme/dangling").await.unwrap_err();
-    assert!(
-        err.to_string().contains("acme/nowhere:.github/mentorship.yml, which does not exist"),
-        "{err}"
-    );
-
     // A flow-style base cannot be merged section by section: say so instead of dropping it.
     fake.put_file("acme/flowy", CONFIG, "_extends: flowbase\n");
     fake.put_file("acme/flowbase", CONFIG, "# org\n{sprints: {length: 2w}}\n");
-    let err = configs.config_for(INSTALLATION, "acme/flowy").await.unwrap_err();
+    // An installation token is only used on its own account's repositories.
+    fake.put_file("acme/foreign", CONFIG, "_extends: other/base\n");
+    let configs = source(&fake);
+    let web = configs.config_for(INSTALLATION, "acme/web").await.unwrap().unwrap();
+    assert_eq!(web.templates.on_mentee_pr.as_deref(), Some("shared"), "a chain of two hops");
+    assert_eq!(web.pairs.len(), 1);
+    let problems = acme_problems(&configs).join("\n");
+    assert!(problems.contains("loops back"), "{problems}");
     assert!(
-        err.to_string().contains("acme/flowbase:.github/mentorship.yml:2:1: content outside"),
-        "{err}"
+        problems.contains("acme/nowhere:.github/mentorship.yml, which does not exist"),
+        "{problems}"
+    );
+    assert!(
+        problems.contains("acme/flowbase:.github/mentorship.yml:2:1: content outside"),
+        "{problems}"
+    );
+    assert!(problems.contains("names a repository of another account"), "{problems}");
+    assert!(
+        !fake.requests().iter().any(|r| r.path.starts_with("/repos/other/")),
+        "nothing was read from another account"
     );
 }
 
@@ -482,10 +534,9 @@ async fn github_broken_config_keeps_the_last_good_one_in_force() {
     configs.invalidate("acme/api");
     let still = configs.config_for(INSTALLATION, "acme/api").await.unwrap().unwrap();
     assert_eq!(still.hash, good.hash);
-    let problems = configs.problems();
+    let problems = acme_problems(&configs);
     assert_eq!(problems.len(), 1, "{problems:?}");
-    assert_eq!(problems[0].0, "acme/api");
-    assert!(problems[0].1.contains("acme/api:.github/mentorship.yml:12:"), "{}", problems[0].1);
+    assert!(problems[0].contains("acme/api:.github/mentorship.yml:12:"), "{}", problems[0]);
 
     // The failure is cached too: the broken file is not fetched again on the next event.
     fake.clear_requests();
@@ -497,7 +548,7 @@ async fn github_broken_config_keeps_the_last_good_one_in_force() {
     configs.invalidate("acme/api");
     let fixed = configs.config_for(INSTALLATION, "acme/api").await.unwrap().unwrap();
     assert_eq!(fixed.templates.on_mentee_pr.as_deref(), Some("fixed"));
-    assert!(configs.problems().is_empty());
+    assert!(acme_problems(&configs).is_empty());
 }
 
 #[tokio::test]
@@ -512,13 +563,13 @@ async fn github_unreachable_github_keeps_the_last_good_config_in_force() {
     }
     let still = configs.config_for(INSTALLATION, "acme/api").await.unwrap().unwrap();
     assert_eq!(still.hash, good.hash);
-    let problems = configs.problems();
-    assert_eq!(problems.len(), 1);
-    assert!(problems[0].1.starts_with("cannot read the mentorship config of acme/api from GitHub"));
+    let problems = acme_problems(&configs);
+    assert_eq!(problems.len(), 1, "{problems:?}");
+    assert!(problems[0].starts_with("cannot read the mentorship config of acme/"), "{problems:?}");
 
     // Without a good config to fall back on, the failure is an error the worker can retry.
     let fresh = source(&fake);
-    for _ in 0..3 {
+    for _ in 0..6 {
         fake.inject("/contents/", Fault::ServerError);
     }
     let err = fresh.config_for(INSTALLATION, "acme/api").await.unwrap_err();

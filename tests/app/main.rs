@@ -14,6 +14,8 @@ mod fake_github;
 mod github;
 /// The growth journal against the fake GitHub.
 mod journal;
+/// Organizations are the boundary: two orgs, shared logins, scoped tokens, installation lifecycle.
+mod orgs;
 /// The outbox and the review guide against the fake GitHub.
 mod outbox;
 /// The app and the CLI agree on the same history.

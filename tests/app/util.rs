@@ -171,12 +171,23 @@ pub struct TestApp {
     task: Option<tokio::task::JoinHandle<anyhow::Result<()>>>,
 }
 
-/// Returns serve settings for tests: port 0, two secrets, fast retries.
+/// The instant test servers' domain clock starts at (`MENTOR_NOW`): the middle of a sprint of the test configs
+/// (two-week sprints from 2026-01-05), so "an hour ago" is always in the current sprint, whatever day the tests
+/// run on.
+pub const NOW: &str = "2026-11-17T12:00:00Z";
+
+/// Returns [`NOW`] as an instant.
+pub fn now() -> chrono::DateTime<chrono::Utc> {
+    chrono::DateTime::parse_from_rfc3339(NOW).unwrap().to_utc()
+}
+
+/// Returns serve settings for tests: port 0, two secrets, fast retries, the domain clock at [`NOW`].
 pub fn test_settings() -> ServeArgs {
     let mut s =
         ServeArgs::for_local("127.0.0.1:0".parse().unwrap(), &format!("{SECRET},{ROTATED}"));
     s.retry_base_ms = 50;
     s.max_attempts = 3;
+    s.now = Some(now());
     s
 }
 
@@ -323,8 +334,21 @@ pub fn merged_pr(author: &str, at: &str, number: u64) -> Vec<u8> {
     )
 }
 
-/// Returns an RFC 3339 instant `minutes` before now.
+/// Returns an RFC 3339 instant `minutes` before the test servers' [`NOW`].
 pub fn minutes_ago(minutes: i64) -> String {
-    (chrono::Utc::now() - chrono::Duration::minutes(minutes))
-        .to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+    (now() - chrono::Duration::minutes(minutes)).to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+}
+
+/// Points a payload at repository `repo` (owner and full name) of installation `installation`.
+pub fn in_repo(payload: &[u8], repo: &str, installation: u64) -> Vec<u8> {
+    let (owner, name) = repo.split_once('/').unwrap();
+    rewrite(
+        serde_json::from_slice(payload).unwrap(),
+        &[
+            ("/repository/full_name", repo.into()),
+            ("/repository/name", name.into()),
+            ("/repository/owner/login", owner.into()),
+            ("/installation/id", installation.into()),
+        ],
+    )
 }

@@ -179,6 +179,7 @@ async fn finishing_a_batch_records_current_claims_and_discards_stale_ones() {
                 let outcome = Outcome {
                     touchpoints: vec![touchpoint(format!("tp-{}", c.id))],
                     repo: Some(("o/r".into(), 7)),
+                    org: Some(("o".into(), 7)),
                     ..Outcome::default()
                 };
                 (c.clone(), Finished::Done(outcome))
@@ -187,7 +188,7 @@ async fn finishing_a_batch_records_current_claims_and_discards_stale_ones() {
         let recorded = store.finish(&results, later).await.unwrap();
         assert_eq!(recorded, 2, "{backend:?}: the stale claim of d-0 must not be recorded");
         let keys: Vec<String> =
-            store.touchpoints_of("codertocat").await.unwrap().into_iter().map(|t| t.key).collect();
+            store.touchpoints_of("o").await.unwrap().into_iter().map(|t| t.key).collect();
         assert_eq!(keys, ["tp-d-1", "tp-d-2"], "{backend:?}");
         for row in store.list_deliveries(None, 10).await.unwrap() {
             let got = (row.status.as_str(), row.processed_count, row.repo.as_deref());

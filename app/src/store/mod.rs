@@ -399,8 +399,11 @@ mod tests {
         assert_eq!(store.finish(&done, Utc::now()).await.unwrap(), 1);
         assert_eq!(synchronous().await, 2, "FULL after a finish");
 
-        sqlx::query("ALTER TABLE repos RENAME TO repos_away").execute(write).await.unwrap();
-        let outcome = Outcome { repo: Some(("acme/api".into(), 7)), ..Outcome::default() };
+        sqlx::query("ALTER TABLE installations RENAME TO installations_away")
+            .execute(write)
+            .await
+            .unwrap();
+        let outcome = Outcome { org: Some(("acme".into(), 7)), ..Outcome::default() };
         let failing = vec![(claim("b"), Finished::Done(outcome))];
         assert!(store.finish(&failing, Utc::now()).await.is_err());
         assert_eq!(synchronous().await, 2, "FULL after a failed finish");

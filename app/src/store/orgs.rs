@@ -92,21 +92,27 @@ impl Store {
         Ok(())
     }
 
-    /// Records which repositories' configs count for `org` and its current config problems.
+    /// Records which repositories' configs count for `org` (installation `installation_id`) and its current
+    /// config problems.
     pub async fn set_org_config_state(
         &self,
         org: &str,
+        installation_id: u64,
         repos: &[String],
         problems: &[String],
         now: DateTime<Utc>,
     ) -> anyhow::Result<()> {
         on_pool!(self, p => sqlx::query(
-            "UPDATE installations SET config_repos = $1, problems = $2, updated_at = $3 WHERE org = $4",
+            "INSERT INTO installations (org, installation_id, config_repos, problems, updated_at) \
+             VALUES ($4, $5, $1, $2, $3) \
+             ON CONFLICT (org) DO UPDATE SET config_repos = excluded.config_repos, problems = excluded.problems, \
+             updated_at = excluded.updated_at",
         )
         .bind(serde_json::to_string(repos)?)
         .bind(serde_json::to_string(problems)?)
         .bind(ms(now))
         .bind(org)
+        .bind(installation_id as i64)
         .execute(p)
         .await
         .map(drop))?;
