@@ -36,6 +36,15 @@ async fn main() -> anyhow::Result<()> {
             }),
         )
         .route(
+            "/installation/repositories",
+            get(|| async {
+                axum::Json(serde_json::json!({"total_count": 1, "repositories": [{
+                    "id": 1296269, "name": "Hello-World", "full_name": "Codertocat/Hello-World",
+                    "owner": {"login": "Codertocat"}, "private": false, "default_branch": "master"
+                }]}))
+            }),
+        )
+        .route(
             "/repos/{owner}/{repo}/contents/{*path}",
             get(move |axum::extract::Path((_o, _r, path)): axum::extract::Path<(String, String, String)>| {
                 let encoded = encoded.clone();
@@ -168,7 +177,7 @@ async fn main() -> anyhow::Result<()> {
     let _ = child.wait();
     let counts = store.count_by_status().await?;
     let rows: i64 = counts.iter().map(|(_, n)| n).sum();
-    let touchpoints = store.touchpoints().await?.len();
+    let touchpoints = store.touchpoints_of("codertocat").await?.len();
 
     println!("connections:        {connections}");
     println!("duration:           {elapsed:.1} s");
