@@ -452,4 +452,69 @@ mod tests {
         assert!(unpack_body(&packed).is_err());
         assert!(unpack_body(b"\0lz4").is_err());
     }
+
+    /// Migration 0012 assigns every row stored before orgs to the owner of its repository (lowercase), makes one
+    /// installation per owner, and gives a token made when there was one org to that org.
+    #[tokio::test]
+    async fn rows_stored_before_migration_0012_belong_to_the_owner_of_their_repository() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("old.db");
+        let options = SqliteConnectOptions::from_str(&format!("sqlite:{}", path.display()))
+            .unwrap()
+            .create_if_missing(true);
+        let old = SqlitePoolOptions::new().max_connections(1).connect_with(options).await.unwrap();
+        let mut migrator = sqlx::migrate!("migrations/sqlite");
+        migrator.migrations = migrator
+            .migrations
+            .iter()
+            .filter(|m| m.version < 12)
+            .cloned()
+            .collect::<Vec<_>>()
+            .into();
+        migrator.run(&old).await.unwrap();
+        for statement in [
+            "INSERT INTO deliveries (id, event, status, next_attempt_at, received_at, updated_at, repo) \
+             VALUES ('d-1', 'pull_request_review', 'done', 0, 1, 1, 'Acme/api'), \
+                    ('d-2', 'ping', 'ignored', 0, 2, 2, NULL)",
+            "INSERT INTO touchpoints (key, mentor, mentee, at, delivery_id, data) VALUES ('t', 'bob', 'alice', 5, 'd-1', '{}')",
+            "INSERT INTO evidence (key, mentee, at, delivery_id, data) VALUES ('e', 'alice', 5, 'd-1', '{}')",
+            "INSERT INTO repos (repo, installation_id, seen_at) VALUES ('Acme/api', 7, 10), ('acme/web', 7, 20)",
+            "INSERT INTO tokens (hash, role, created_at) VALUES ('h', 'manager', 1)",
+            "INSERT INTO outbox (marker, installation_id, repo, op, status, next_attempt_at, created_at, updated_at) \
+             VALUES ('journal:x', 7, 'Acme/mentorship', '{}', 'done', 0, 0, 0)",
+            "INSERT INTO written (marker, repo, object_id, body, updated_at) VALUES ('journal:x', 'Acme/mentorship', 3, 'b', 0)",
+        ] {
+            sqlx::query(statement).execute(&old).await.unwrap();
+        }
+        old.close().await;
+
+        let store = Store::connect(&path.to_string_lossy()).await.unwrap();
+        let Pool::Sqlite { write, .. } = &store.pool else { unreachable!() };
+        let org_of = |table: &'static str| async move {
+            sqlx::query_scalar::<_, Option<String>>(&format!(
+                "SELECT org FROM {table} ORDER BY 1 LIMIT 1"
+            ))
+            .fetch_one(write)
+            .await
+            .unwrap()
+        };
+        for table in ["touchpoints", "evidence", "tokens", "outbox", "written"] {
+            assert_eq!(org_of(table).await.as_deref(), Some("acme"), "{table}");
+        }
+        let deliveries: Vec<(String, Option<String>)> =
+            sqlx::query_as("SELECT id, org FROM deliveries ORDER BY id")
+                .fetch_all(write)
+                .await
+                .unwrap();
+        assert_eq!(deliveries, [("d-1".into(), Some("acme".into())), ("d-2".into(), None)]);
+        let orgs = store.orgs().await.unwrap();
+        assert_eq!(orgs.len(), 1);
+        assert_eq!(
+            (orgs[0].org.as_str(), orgs[0].installation_id, orgs[0].status.as_str()),
+            ("acme", 7, "active")
+        );
+        assert_eq!(orgs[0].last_delivery_at.map(|t| t.timestamp_millis()), Some(20));
+        assert_eq!(store.token_grant("h").await.unwrap(), Some(("acme".into(), "manager".into())));
+        store.close().await;
+    }
 }
