@@ -6,11 +6,11 @@ use std::time::Duration;
 use anyhow::Context;
 use chrono::Utc;
 
-use crate::api::{Role, create_token};
 use crate::settings::{
     DeliveriesCommand, OrgsCommand, OutboxCommand, ReplayArgs, ServeArgs, TokenCommand,
 };
 use crate::store::Store;
+use crate::token::{Role, create_token};
 use crate::{server, webhook};
 
 /// Runs `serve` until SIGINT/SIGTERM.

@@ -13,11 +13,11 @@ use anyhow::Context;
 use chrono::{DateTime, Utc};
 use serde_json::{Value, json};
 
-use crate::api::{Role, create_token};
 use crate::github::{
     BoxFuture, ChangedFile, GitHubApi, GitHubError, PostedText, ReactionTarget, ReviewInfo,
 };
 use crate::settings::{DemoArgs, ServeArgs};
+use crate::token::{Role, create_token};
 use crate::{server, webhook};
 
 /// The demo program.

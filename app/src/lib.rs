@@ -1,11 +1,11 @@
 //! `mentor-app`: Mentor's GitHub App server as a library, so tests, `demo` and `replay` reuse the startup code.
 //!
-//! The server verifies webhooks and queues them durably ([`webhook`]), processes them in the background
-//! ([`worker`]) with the pure `mentor-core`, stores the results ([`store`]) and serves them ([`api`]).
+//! The server verifies webhooks ([`webhook`]) and queues them durably ([`inbox`]), processes them in the
+//! background ([`worker`]) with the pure `mentor-core`, stores the results ([`store`]) and serves them ([`http`]).
+//! Dependencies point one way: `http` → `inbox`/`worker`/`outbox` → `store`/`github`/`config_source` → core.
 //! GitHub access, payload normalization and config resolution belong to the GitHub side (`github`,
 //! `normalize`, `config_source`).
 
-pub mod api;
 pub mod clock;
 pub mod commands;
 pub mod config_source;
@@ -13,6 +13,8 @@ pub mod demo;
 pub mod error;
 pub mod github;
 pub mod guide;
+pub mod http;
+pub mod inbox;
 pub mod normalize;
 pub mod outbox;
 pub mod respond;
@@ -20,6 +22,7 @@ pub mod server;
 pub mod settings;
 pub mod store;
 pub mod telemetry;
+pub mod token;
 pub mod webhook;
 pub mod worker;
 

@@ -12,36 +12,17 @@ use std::time::Duration;
 
 use anyhow::Context;
 use axum::Router;
-use axum::extract::{DefaultBodyLimit, State};
-use axum::http::StatusCode;
-use axum::routing::{get, post};
 use tokio::net::TcpListener;
 use tokio::sync::{Notify, watch};
-use tower_http::timeout::TimeoutLayer;
-use tower_http::trace::TraceLayer;
 
 use crate::clock::Clock;
 use crate::config_source::ConfigSource;
 use crate::github::{GitHubApi, GitHubSettings, LiveGitHub};
-use crate::settings::{Secret, ServeArgs};
+use crate::http::{AppState, router};
+use crate::inbox::{Handoff, Inbox};
+use crate::settings::ServeArgs;
 use crate::store::Store;
-use crate::webhook::Inbox;
-use crate::worker::{Handoff, Worker};
-use crate::{api, webhook};
-
-/// What request handlers share.
-pub struct AppState {
-    /// The database.
-    pub store: Store,
-    /// Webhook secrets (any verifies).
-    pub secrets: Vec<Secret>,
-    /// The group-commit writer.
-    pub inbox: Inbox,
-    /// Configs in force, shared with the worker.
-    pub configs: Arc<ConfigSource>,
-    /// The domain clock (which sprint is current, what is stale).
-    pub clock: Clock,
-}
+use crate::worker::Worker;
 
 /// A built, bound, not yet running app.
 pub struct App {
@@ -186,33 +167,6 @@ pub async fn build_with(
         inbox_task,
         _writer: writer,
     })
-}
-
-/// Returns the router with every route and the shared layers.
-pub fn router(state: Arc<AppState>, max_body: usize, timeout: Duration) -> Router {
-    Router::new()
-        .route("/healthz", get(|| async { "ok" }))
-        .route("/readyz", get(readyz))
-        .route("/webhook", post(webhook::receive).layer(DefaultBodyLimit::max(max_body)))
-        .route("/api/v1/load", get(api::load))
-        .route("/api/v1/mentees/{login}/evidence", get(api::evidence))
-        .route("/api/v1/mentees/{login}/feedback", get(api::feedback))
-        .route("/api/v1/orgs/{org}/load", get(api::org_load))
-        .route("/api/v1/orgs/{org}/mentees/{login}/evidence", get(api::org_evidence))
-        .route("/api/v1/orgs/{org}/mentees/{login}/feedback", get(api::org_feedback))
-        .with_state(state)
-        .layer(TimeoutLayer::with_status_code(StatusCode::REQUEST_TIMEOUT, timeout))
-        .layer(TraceLayer::new_for_http())
-}
-
-async fn readyz(State(state): State<Arc<AppState>>) -> (StatusCode, &'static str) {
-    match state.store.ping().await {
-        Ok(()) => (StatusCode::OK, "ready"),
-        Err(e) => {
-            tracing::warn!(error = format!("{e:#}"), "database unreachable");
-            (StatusCode::SERVICE_UNAVAILABLE, "database unreachable")
-        }
-    }
 }
 
 impl App {

@@ -6,8 +6,7 @@
 //! with exponential backoff until `max_attempts`, then the delivery is `failed` with its error; a payload that
 //! cannot be understood fails at once. Nothing is dropped silently.
 
-use std::collections::VecDeque;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use chrono::Utc;
@@ -17,6 +16,7 @@ use tracing::Instrument;
 
 use crate::config_source::{self, ConfigSource, ConfigSourceError};
 use crate::github::{GitHubApi, GitHubError};
+use crate::inbox::Handoff;
 use crate::normalize::{self, Normalized};
 use crate::store::{ClaimedDelivery, Finished, Outcome, Store};
 
@@ -38,79 +38,6 @@ const DB_CLAIM_INTERVAL: Duration = Duration::from_millis(500);
 /// commit on the single SQLite writer, which webhook commits wait for, so fewer, larger batches leave it to them.
 /// Deliveries wait this much longer to be processed; an idle worker still starts at once.
 const GATHER: Duration = Duration::from_millis(50);
-
-/// Deliveries the inbox writer claimed for the workers in the transaction that stored them
-/// ([`Store::insert_and_claim`]), waiting in memory with their payloads.
-///
-/// This spares the common case a claim statement on the single SQLite writer and the payload read. Payloads wait
-/// packed as the store keeps them (a few kilobytes, not tens) and are unpacked by the worker. A claim made here is an ordinary claim (status `processing`, attempt 1, a lease): if the
-/// process dies first, the lease runs out or the next start on SQLite releases it, and it is claimed again.
-/// The handoff only takes deliveries while workers run, and at most [`Handoff::CAPACITY`] (memory is bounded:
-/// the rest is queued in the database as before).
-#[derive(Default)]
-pub struct Handoff {
-    queue: Mutex<HandoffQueue>,
-}
-
-#[derive(Default)]
-struct HandoffQueue {
-    open: bool,
-    items: VecDeque<ClaimedDelivery>,
-}
-
-impl Handoff {
-    /// The most deliveries waiting in memory (each with its payload, packed on SQLite).
-    pub const CAPACITY: usize = 2 * BATCH as usize;
-
-    fn queue(&self) -> std::sync::MutexGuard<'_, HandoffQueue> {
-        self.queue.lock().unwrap_or_else(|p| p.into_inner())
-    }
-
-    /// Returns how many more deliveries the handoff takes now (0 while no worker runs).
-    pub fn room(&self) -> usize {
-        let q = self.queue();
-        if q.open { Self::CAPACITY.saturating_sub(q.items.len()) } else { 0 }
-    }
-
-    /// Queues claimed deliveries for the workers; returns those it did not take (it closed meanwhile).
-    pub fn push(&self, claims: Vec<ClaimedDelivery>) -> Vec<ClaimedDelivery> {
-        let mut q = self.queue();
-        if !q.open {
-            return claims;
-        }
-        q.items.extend(claims);
-        Vec::new()
-    }
-
-    /// Returns how many deliveries wait.
-    pub fn len(&self) -> usize {
-        self.queue().items.len()
-    }
-
-    /// Returns true when no delivery waits.
-    pub fn is_empty(&self) -> bool {
-        self.len() == 0
-    }
-
-    /// Takes up to `max` deliveries, oldest first.
-    pub fn take(&self, max: usize) -> Vec<ClaimedDelivery> {
-        let mut q = self.queue();
-        let n = max.min(q.items.len());
-        q.items.drain(..n).collect()
-    }
-
-    /// Starts taking deliveries (workers run).
-    pub fn open(&self) {
-        self.queue().open = true;
-    }
-
-    /// Stops taking deliveries and returns those still waiting, so their claims can be released.
-    pub fn close(&self) -> Vec<ClaimedDelivery> {
-        let mut q = self.queue();
-        q.open = false;
-        q.items.drain(..).collect()
-    }
-}
 
 /// What the worker tasks share.
 pub struct Worker {

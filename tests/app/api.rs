@@ -1,6 +1,6 @@
 //! The read API: tokens and roles, load (JSON and CSV), evidence, health.
 
-use mentor_app::api::{Role, create_token};
+use mentor_app::token::{Role, create_token};
 use mentor_core::Login;
 
 use crate::util::*;

@@ -1,7 +1,7 @@
 //! `/mentor` commands end to end: comments on a PR become replies, reactions, evidence and check-ins, exactly
 //! once per comment, as the fake GitHub and the read API show.
 
-use mentor_app::api::{Role, create_token};
+use mentor_app::token::{Role, create_token};
 use serde_json::json;
 
 use crate::fake_github::FakeGitHub;

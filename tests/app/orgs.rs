@@ -2,8 +2,8 @@
 //! a mentor login must never see each other's rows, tokens belong to one org, and an uninstalled org's program
 //! stops writing to GitHub.
 
-use mentor_app::api::{Role, create_token};
 use mentor_app::store::{Finished, Outcome, PlannedWrite, Store};
+use mentor_app::token::{Role, create_token};
 use serde_json::Value;
 
 use crate::util::*;

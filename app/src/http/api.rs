@@ -1,101 +1,36 @@
-//! The read API (`/api/v1/…`) and its bearer tokens.
-//!
-//! Tokens are random, shown once by `mentor-app token create`, and stored only as their SHA-256. A token has
-//! one [`Role`]: admins and managers read the load of everyone, a mentor only their own row; a mentee's
-//! evidence is readable by that mentee, their mentor and admins. Managers never see evidence, and no feedback
-//! text is ever returned (load reports carry counts and minutes only).
+//! The read API (`/api/v1/…`), authorised by bearer tokens (see `token`).
 //!
 //! Every token belongs to one org and reads only that org's data: the routes under `/api/v1/orgs/{org}/…` answer
 //! 403 to a token of another org, and the unscoped routes mean the token's own org. The config is the org's
 //! merged config from the [`ConfigSource`](crate::config_source).
 
-use std::fmt;
 use std::sync::Arc;
 
-use axum::Json;
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, header};
 use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use axum::{Json, Router};
 use chrono::Utc;
 use mentor_core::evidence::Vantage;
 use mentor_core::load::{LoadReport, LoadStatus};
 use mentor_core::{Config, Login};
 use serde::Deserialize;
-use sha2::{Digest, Sha256};
 
+use super::AppState;
 use crate::error::ApiError;
-use crate::server::AppState;
 use crate::store::Store;
+use crate::token::{Role, token_hash};
 
-/// Who a token belongs to.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum Role {
-    /// Everything.
-    Admin,
-    /// Load of every mentor; no evidence.
-    Manager,
-    /// Their own load row and their mentees' evidence.
-    Mentor(Login),
-    /// Their own evidence.
-    Mentee(Login),
-}
-
-impl Role {
-    /// Returns true if this role may read `mentee`'s evidence and feedback counts: an admin, the mentee, or a
-    /// mentor paired with them under `config`.
-    pub fn may_read_mentee(&self, config: &mentor_core::Config, mentee: &Login) -> bool {
-        match self {
-            Role::Admin => true,
-            Role::Mentee(me) => me == mentee,
-            Role::Mentor(me) => config.pairs.iter().any(|p| &p.mentor == me && &p.mentee == mentee),
-            Role::Manager => false,
-        }
-    }
-
-    /// Parses `admin`, `manager`, `mentor:<login>` or `mentee:<login>`.
-    pub fn parse(text: &str) -> Result<Role, String> {
-        let login = |l: &str| {
-            let l = l.trim().trim_start_matches('@');
-            if l.is_empty() || l.contains(char::is_whitespace) {
-                Err(format!("invalid login in role `{text}`"))
-            } else {
-                Ok(Login::new(l))
-            }
-        };
-        match text.split_once(':') {
-            None if text == "admin" => Ok(Role::Admin),
-            None if text == "manager" => Ok(Role::Manager),
-            Some(("mentor", l)) => Ok(Role::Mentor(login(l)?)),
-            Some(("mentee", l)) => Ok(Role::Mentee(login(l)?)),
-            _ => Err(format!(
-                "unknown role `{text}`\n\nUse one of: admin, manager, mentor:<login>, mentee:<login>."
-            )),
-        }
-    }
-}
-
-impl fmt::Display for Role {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            Role::Admin => f.write_str("admin"),
-            Role::Manager => f.write_str("manager"),
-            Role::Mentor(l) => write!(f, "mentor:{}", l.as_str()),
-            Role::Mentee(l) => write!(f, "mentee:{}", l.as_str()),
-        }
-    }
-}
-
-/// Returns the stored form of a token (its SHA-256, hex).
-pub fn token_hash(token: &str) -> String {
-    hex::encode(Sha256::digest(token.as_bytes()))
-}
-
-/// Creates a token for `role` in `org`, stores its hash and returns the token.
-pub async fn create_token(store: &Store, org: &str, role: &Role) -> anyhow::Result<String> {
-    let bytes: [u8; 32] = rand::random();
-    let token = format!("mtr_{}", hex::encode(bytes));
-    store.insert_token(&token_hash(&token), org, &role.to_string(), Utc::now()).await?;
-    Ok(token)
+/// Returns the read API's routes.
+pub fn router() -> Router<Arc<AppState>> {
+    Router::new()
+        .route("/api/v1/load", get(load))
+        .route("/api/v1/mentees/{login}/evidence", get(evidence))
+        .route("/api/v1/mentees/{login}/feedback", get(feedback))
+        .route("/api/v1/orgs/{org}/load", get(org_load))
+        .route("/api/v1/orgs/{org}/mentees/{login}/evidence", get(org_evidence))
+        .route("/api/v1/orgs/{org}/mentees/{login}/feedback", get(org_feedback))
 }
 
 /// Who is asking: a token's org and role.
@@ -350,19 +285,4 @@ async fn feedback_of(state: &AppState, grant: Grant, login: &str) -> Result<Resp
     let (mix, touchpoints) = state.store.feedback_of(&grant.org, mentee.as_str()).await?;
     Ok(Json(serde_json::json!({ "mentee": mentee, "touchpoints": touchpoints, "feedback": mix }))
         .into_response())
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn roles_parse_and_print() {
-        for text in ["admin", "manager", "mentor:bob", "mentee:alice"] {
-            assert_eq!(Role::parse(text).unwrap().to_string(), text);
-        }
-        assert_eq!(Role::parse("mentee:@alice").unwrap(), Role::Mentee(Login::new("alice")));
-        assert!(Role::parse("boss").is_err());
-        assert!(Role::parse("mentor:").is_err());
-    }
 }
