@@ -68,7 +68,10 @@ async fn main() -> anyhow::Result<()> {
 
     let dir = tempfile::tempdir()?;
     let (db_url, drop_db) = if backend == "sqlite" {
-        (dir.path().join("loadread.db").to_string_lossy().into_owned(), None)
+        // LOADREAD_DB keeps the seeded file for another run (seeding is skipped when it exists).
+        let path = std::env::var("LOADREAD_DB")
+            .unwrap_or_else(|_| dir.path().join("loadread.db").to_string_lossy().into_owned());
+        (path, None)
     } else {
         let name = format!("mentor_loadread_{}", std::process::id());
         let mut conn = <sqlx::PgConnection as sqlx::Connection>::connect(&backend).await?;
@@ -101,10 +104,12 @@ async fn run(
     let now = Utc.with_ymd_and_hms(2026, 11, 25, 12, 0, 0).single().unwrap();
     let span = chrono::Duration::days(3 * 365);
     let first = now - span;
-    for (i, org) in ORGS.iter().enumerate() {
-        store.upsert_installation(org, 100 + i as u64, "active", now).await?;
+    if store.orgs().await?.is_empty() {
+        for (i, org) in ORGS.iter().enumerate() {
+            store.upsert_installation(org, 100 + i as u64, "active", now).await?;
+        }
+        seed(db_url, total, first, span).await?;
     }
-    seed(db_url, total, first, span).await?;
     store.close().await;
     let seeded = seed_start.elapsed();
 
@@ -292,7 +297,7 @@ async fn seed(
     macro_rules! insert {
         ($chunk:expr) => {{
             let mut q = sqlx::QueryBuilder::new(
-                "INSERT INTO touchpoints (key, mentor, mentee, at, delivery_id, data, org) ",
+                "INSERT INTO touchpoints (key, mentor, mentee, at, delivery_id, data, org, minutes) ",
             );
             q.push_values($chunk, |mut row, (org, t): &(&str, Touchpoint)| {
                 row.push_bind(t.key.clone())
@@ -301,7 +306,8 @@ async fn seed(
                     .push_bind(t.at.timestamp_millis())
                     .push_bind("seed")
                     .push_bind(serde_json::to_string(t).unwrap_or_default())
-                    .push_bind(org.to_string());
+                    .push_bind(org.to_string())
+                    .push_bind(i64::from(t.minutes));
             });
             q
         }};
@@ -319,7 +325,7 @@ async fn seed(
         let pool = sqlx::SqlitePool::connect(&format!("sqlite:{db_url}")).await?;
         for chunk in rows.chunks(5_000) {
             let mut tx = pool.begin().await?;
-            for part in chunk.chunks(4_000 / 7) {
+            for part in chunk.chunks(4_000 / 8) {
                 insert!(part).build().execute(&mut *tx).await?;
             }
             tx.commit().await?;

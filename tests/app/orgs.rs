@@ -250,3 +250,49 @@ async fn installation_events_stop_and_resume_an_org_program() {
         app.stop().await;
     }
 }
+
+/// The API reads a window of touchpoints and seeks the last touchpoint of quiet pairs only; its report must equal
+/// the core's report over every touchpoint of the org, stale pairs and their last touchpoint included.
+#[tokio::test]
+async fn the_windowed_load_report_equals_the_report_over_every_touchpoint() {
+    for backend in backends() {
+        let app = TestApp::start(backend, two_orgs(), |_| {}).await;
+        // bob met alice 30 days ago (stale now, last touchpoint known) and carol in globex an hour ago.
+        send(
+            &app,
+            "pull_request_review",
+            "w-1",
+            in_repo(&review("bob", "alice", &minutes_ago(30 * 24 * 60), 1), ACME, 1),
+        )
+        .await;
+        send(
+            &app,
+            "pull_request_review",
+            "w-2",
+            in_repo(&review("bob", "carol", &minutes_ago(60), 2), GLOBEX, 2),
+        )
+        .await;
+        app.wait_idle().await;
+        let config = mentor_app::config_source::ConfigSource::new(two_orgs())
+            .org_config(1, "acme")
+            .await
+            .unwrap()
+            .unwrap();
+        let all = app.store.touchpoints_of("acme").await.unwrap();
+        let token = create_token(&app.store, "acme", &Role::Manager).await.unwrap();
+        for sprint in ["current", "previous", "2026-10-20"] {
+            let (status, got) =
+                json(&app, &format!("/api/v1/orgs/acme/load?sprint={sprint}"), &token).await;
+            assert_eq!(status, 200, "{got}");
+            let selected = config.config.sprints.select(sprint, now()).unwrap();
+            let want = mentor_core::load::report(&config.config, &selected, &all, now());
+            let got: mentor_core::LoadReport = serde_json::from_value(got).unwrap();
+            // The server's clock ran on for the seconds the test took; staleness is judged in days.
+            assert_eq!(got, want, "{sprint}");
+        }
+        let (_, current) = json(&app, "/api/v1/orgs/acme/load", &token).await;
+        assert_eq!(current["stale_pairs"][0]["mentee"], "alice", "{current}");
+        assert!(current["stale_pairs"][0]["last_touchpoint"].is_string(), "{current}");
+        app.stop().await;
+    }
+}

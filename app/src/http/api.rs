@@ -143,12 +143,24 @@ pub async fn load_report(
         .map_err(|e| ApiError::BadRequest(format!("invalid sprint: {e}")))?;
     let start = sprint.start.with_timezone(&Utc);
     let end = sprint.end.with_timezone(&Utc);
-    let touchpoints = store.touchpoints_between(org, start, end).await?;
-    let candidates = mentor_core::load::stale_candidates(config, &sprint, now);
-    let last = store
-        .last_touchpoints(org, &candidates, mentor_core::load::stale_as_of(&sprint, now))
-        .await?;
-    Ok(mentor_core::load::report_from(config, &sprint, &touchpoints, &last, now))
+    // One range read covers the sprint and the staleness window before `as_of`: every pair with a touchpoint in
+    // that window is not stale, and its last touchpoint is known. Only the others (stale, or never met) need a
+    // look further back, one index seek each.
+    let as_of = mentor_core::load::stale_as_of(&sprint, now);
+    let stale_from = as_of - config.touchpoints.stale_after.to_chrono();
+    let credits = store.credits_between(org, start.min(stale_from), end).await?;
+    let mut last: std::collections::BTreeMap<(Login, Login), chrono::DateTime<Utc>> =
+        std::collections::BTreeMap::new();
+    for c in credits.iter().filter(|c| c.at >= stale_from && c.at <= as_of) {
+        let slot = last.entry((c.mentor.clone(), c.mentee.clone())).or_insert(c.at);
+        *slot = (*slot).max(c.at);
+    }
+    let quiet: Vec<(Login, Login)> = mentor_core::load::stale_candidates(config, &sprint, now)
+        .into_iter()
+        .filter(|pair| !last.contains_key(pair))
+        .collect();
+    last.extend(store.last_touchpoints(org, &quiet, as_of).await?);
+    Ok(mentor_core::load::report_from(config, &sprint, &credits, &last, now))
 }
 
 async fn load_of(state: &AppState, grant: Grant, query: LoadQuery) -> Result<Response, ApiError> {

@@ -476,7 +476,7 @@ mod tests {
             "INSERT INTO deliveries (id, event, status, next_attempt_at, received_at, updated_at, repo) \
              VALUES ('d-1', 'pull_request_review', 'done', 0, 1, 1, 'Acme/api'), \
                     ('d-2', 'ping', 'ignored', 0, 2, 2, NULL)",
-            "INSERT INTO touchpoints (key, mentor, mentee, at, delivery_id, data) VALUES ('t', 'bob', 'alice', 5, 'd-1', '{}')",
+            "INSERT INTO touchpoints (key, mentor, mentee, at, delivery_id, data) VALUES ('t', 'bob', 'alice', 5, 'd-1', '{\"minutes\":25}')",
             "INSERT INTO evidence (key, mentee, at, delivery_id, data) VALUES ('e', 'alice', 5, 'd-1', '{}')",
             "INSERT INTO repos (repo, installation_id, seen_at) VALUES ('Acme/api', 7, 10), ('acme/web', 7, 20)",
             "INSERT INTO tokens (hash, role, created_at) VALUES ('h', 'manager', 1)",
@@ -507,6 +507,9 @@ mod tests {
                 .await
                 .unwrap();
         assert_eq!(deliveries, [("d-1".into(), Some("acme".into())), ("d-2".into(), None)]);
+        let minutes: i64 =
+            sqlx::query_scalar("SELECT minutes FROM touchpoints").fetch_one(write).await.unwrap();
+        assert_eq!(minutes, 25, "minutes are copied out of the stored JSON");
         let orgs = store.orgs().await.unwrap();
         assert_eq!(orgs.len(), 1);
         assert_eq!(

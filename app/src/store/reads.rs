@@ -7,34 +7,44 @@ use std::collections::BTreeMap;
 
 use anyhow::Context;
 use chrono::{DateTime, Utc};
+use mentor_core::load::Credit;
 use mentor_core::{Evidence, Login, Touchpoint};
 use sqlx::Row;
 
 use super::{Store, from_ms, ms};
 
 impl Store {
-    /// Returns the touchpoints of `org` with `start <= at < end`, oldest first.
-    pub async fn touchpoints_between(
+    /// Returns what the touchpoints of `org` with `start <= at < end` credit, oldest first: read from the
+    /// `(org, at, mentor, mentee, minutes)` index alone.
+    pub async fn credits_between(
         &self,
         org: &str,
         start: DateTime<Utc>,
         end: DateTime<Utc>,
-    ) -> anyhow::Result<Vec<Touchpoint>> {
-        let rows: Vec<String> = on_reader!(self, p => sqlx::query_scalar(
-            "SELECT data FROM touchpoints WHERE org = $1 AND at >= $2 AND at < $3 ORDER BY at, key",
+    ) -> anyhow::Result<Vec<Credit>> {
+        let rows = on_reader!(self, p => sqlx::query(
+            "SELECT mentor, mentee, minutes, at FROM touchpoints WHERE org = $1 AND at >= $2 AND at < $3 ORDER BY at",
         )
         .bind(org)
         .bind(ms(start))
         .bind(ms(end))
         .fetch_all(p)
-        .await?);
-        rows.iter()
-            .map(|d| serde_json::from_str(d).context("decoding a stored touchpoint"))
-            .collect()
+        .await?
+        .iter()
+        .map(|r| {
+            Ok::<_, sqlx::Error>(Credit {
+                mentor: Login::new(r.try_get::<&str, _>("mentor")?),
+                mentee: Login::new(r.try_get::<&str, _>("mentee")?),
+                minutes: u32::try_from(r.try_get::<i64, _>("minutes")?).unwrap_or(u32::MAX),
+                at: from_ms(r.try_get("at")?),
+            })
+        })
+        .collect::<Result<Vec<_>, _>>()?);
+        Ok(rows)
     }
 
     /// Returns every touchpoint of `org`, oldest first (an export; reports read a window with
-    /// [`Store::touchpoints_between`]).
+    /// [`Store::credits_between`]).
     pub async fn touchpoints_of(&self, org: &str) -> anyhow::Result<Vec<Touchpoint>> {
         let rows: Vec<String> = on_reader!(self, p => sqlx::query_scalar(
             "SELECT data FROM touchpoints WHERE org = $1 ORDER BY at, key",

@@ -200,7 +200,7 @@ impl Store {
                 // feedback counts on them in delivery order, then each repo once: statements, not rows, cost here.
                 for chunk in new_touchpoints.chunks(500) {
                     let mut rows = sqlx::QueryBuilder::new(
-                        "INSERT INTO touchpoints (key, mentor, mentee, at, delivery_id, data, org) ",
+                        "INSERT INTO touchpoints (key, mentor, mentee, at, delivery_id, data, org, minutes) ",
                     );
                     rows.push_values(chunk, |mut row, (t, data, delivery, org)| {
                         row.push_bind(&t.key)
@@ -209,7 +209,8 @@ impl Store {
                             .push_bind(ms(t.at))
                             .push_bind(*delivery)
                             .push_bind(*data)
-                            .push_bind(*org);
+                            .push_bind(*org)
+                            .push_bind(i64::from(t.minutes));
                     });
                     rows.push(" ON CONFLICT (key) DO NOTHING");
                     rows.build().execute(&mut *tx).await?;
