@@ -134,6 +134,35 @@ struct Data {
     next_id: u64,
     /// Set by a `SlowAnswer` fault: delay the answer being built by this much.
     delay: Option<Duration>,
+    /// Installations added with `add_installation`: id → (account login lowercased, its repositories). An
+    /// installation not listed here is the default one, which owns every repository the fake knows.
+    installations: HashMap<u64, (String, Vec<String>)>,
+}
+
+impl Data {
+    /// Returns the repositories installation `id` can see (`owner/name` as first put, sorted).
+    fn repositories_of(&self, id: u64) -> Vec<String> {
+        if let Some((_, repos)) = self.installations.get(&id) {
+            return repos.clone();
+        }
+        let mut repos: Vec<String> = self
+            .files
+            .keys()
+            .map(|(r, _)| r.clone())
+            .chain(self.pr_files.keys().map(|(r, _)| r.clone()))
+            .chain(self.pr_reviews.keys().map(|(r, _)| r.clone()))
+            .chain(self.commits.keys().map(|(r, _)| r.clone()))
+            .filter(|r| {
+                !self
+                    .installations
+                    .values()
+                    .any(|(account, _)| r.starts_with(&format!("{account}/")))
+            })
+            .collect();
+        repos.sort();
+        repos.dedup();
+        repos
+    }
 }
 
 struct Shared {
@@ -177,6 +206,13 @@ impl FakeGitHub {
 
     fn data(&self) -> std::sync::MutexGuard<'_, Data> {
         self.shared.data.lock().unwrap()
+    }
+
+    /// Adds installation `id` of account `account` that sees exactly `repos`: its tokens work on the account's
+    /// repositories only, as GitHub's do (another account's repository answers 404).
+    pub fn add_installation(&self, id: u64, account: &str, repos: &[&str]) {
+        let repos = repos.iter().map(|r| r.to_ascii_lowercase()).collect();
+        self.data().installations.insert(id, (account.to_ascii_lowercase(), repos));
     }
 
     /// Serves `text` as `path` of `repo`'s default branch.
@@ -563,6 +599,19 @@ fn answer(
     if let Err(why) = credentials {
         return reject(StatusCode::UNAUTHORIZED, why);
     }
+    // An installation token works on its own account's repositories only; GitHub answers 404 for any other.
+    if let (Ok(id), Some(rest)) = (checked_token(&data, headers), api_path.strip_prefix("/repos/"))
+    {
+        let owner = rest.split('/').next().unwrap_or_default().to_ascii_lowercase();
+        if let Some((account, _)) = data.installations.get(&id)
+            && *account != owner
+        {
+            let why = format!(
+                "the token of installation {id} ({account}) was used on a repository of {owner}"
+            );
+            return (message(StatusCode::NOT_FOUND, "Not Found"), Some(why));
+        }
+    }
     if let Some(until) = data.exhausted_until.filter(|u| *u > SystemTime::now()) {
         let reset = until.duration_since(UNIX_EPOCH).unwrap().as_secs();
         let mut r = message(StatusCode::FORBIDDEN, "API rate limit exceeded for installation.");
@@ -664,6 +713,31 @@ fn answer(
                     .into_response()
                 }
             }
+        }
+        ("GET", ["installation", "repositories"]) => {
+            let Ok(id) = checked_token(&data, headers) else {
+                return reject(StatusCode::UNAUTHORIZED, "needs an installation token".to_owned());
+            };
+            let items: Vec<Value> = data
+                .repositories_of(id)
+                .iter()
+                .enumerate()
+                .map(|(i, full)| {
+                    let (owner, name) = full.split_once('/').unwrap_or((full, full));
+                    json!({"id": i + 1, "node_id": "R_fake", "name": name, "full_name": full,
+                           "owner": {"login": owner, "id": 1, "type": "Organization"},
+                           "private": !data.public.contains(full), "default_branch": "main"})
+                })
+                .collect();
+            // GitHub wraps this list in an object: `{"total_count", "repositories": [page]}`.
+            let (slice, link) = page_of(shared, api_path, query, &items);
+            let mut response =
+                axum::Json(json!({"total_count": items.len(), "repositories": slice}))
+                    .into_response();
+            if let Some(link) = link {
+                response.headers_mut().insert("link", link);
+            }
+            response
         }
         ("GET", ["repos", owner, repo, "commits", sha]) => {
             let key = (format!("{owner}/{repo}").to_ascii_lowercase(), (*sha).to_owned());
@@ -870,6 +944,21 @@ fn answer(
 
 /// Serves one page of `items` the way GitHub does (`per_page` ≤ 100, default 30; `page` from 1; `Link` header).
 fn page(shared: &Shared, api_path: &str, query: Option<&str>, items: &[Value]) -> Response {
+    let (slice, link) = page_of(shared, api_path, query, items);
+    let mut response = axum::Json(Value::Array(slice)).into_response();
+    if let Some(link) = link {
+        response.headers_mut().insert("link", link);
+    }
+    response
+}
+
+/// Returns the page of `items` the query asks for and its `Link` header, if any.
+fn page_of(
+    shared: &Shared,
+    api_path: &str,
+    query: Option<&str>,
+    items: &[Value],
+) -> (Vec<Value>, Option<HeaderValue>) {
     let param = |name: &str| -> Option<usize> {
         query?
             .split('&')
@@ -881,7 +970,6 @@ fn page(shared: &Shared, api_path: &str, query: Option<&str>, items: &[Value]) -
     let slice: Vec<Value> =
         items.iter().skip((page - 1) * per_page).take(per_page).cloned().collect();
     let last = items.len().div_ceil(per_page).max(1);
-    let mut response = axum::Json(Value::Array(slice)).into_response();
     let link = |p: usize, rel: &str| {
         format!(
             "<{}{}{api_path}?per_page={per_page}&page={p}>; rel=\"{rel}\"",
@@ -897,8 +985,5 @@ fn page(shared: &Shared, api_path: &str, query: Option<&str>, items: &[Value]) -
         links.push(link(1, "first"));
         links.push(link(page - 1, "prev"));
     }
-    if !links.is_empty() {
-        response.headers_mut().insert("link", HeaderValue::from_str(&links.join(", ")).unwrap());
-    }
-    response
+    (slice, (!links.is_empty()).then(|| HeaderValue::from_str(&links.join(", ")).unwrap()))
 }

@@ -601,6 +601,39 @@ async fn github_broken_config_without_a_good_one_is_an_error_naming_the_file() {
     assert!(err.to_string().contains("acme/api:.github/mentorship.yml:"), "{err}");
 }
 
+#[tokio::test]
+async fn github_installation_tokens_work_only_on_their_own_accounts_repositories() {
+    let fake = FakeGitHub::start().await;
+    let many: Vec<String> = (0..150).map(|i| format!("acme/r{i:03}")).collect();
+    let many: Vec<&str> = many.iter().map(String::as_str).collect();
+    fake.add_installation(1, "acme", &many);
+    fake.add_installation(2, "globex", &["globex/app"]);
+    fake.put_file("acme/r007", CONFIG, PEOPLE_AND_TRACKS);
+    fake.put_file("globex/app", CONFIG, PEOPLE_AND_TRACKS);
+    let github = client(&fake);
+    // The listing is paged like GitHub's (100 per page), and each installation sees its own account.
+    let acme = github.installation_repositories(1).await.unwrap();
+    assert_eq!(acme.len(), 150);
+    assert_eq!(fake.count("/installation/repositories"), 2, "two pages");
+    assert_eq!(github.installation_repositories(2).await.unwrap(), ["globex/app"]);
+
+    // The config source reads each org with its own installation's token and never crosses accounts.
+    let configs = source(&fake);
+    assert!(configs.org_config(1, "acme").await.unwrap().is_some());
+    assert!(configs.org_config(2, "globex").await.unwrap().is_some());
+    let crossed: Vec<_> = fake.requests().into_iter().filter(|r| r.rejected.is_some()).collect();
+    assert!(crossed.is_empty(), "{crossed:?}");
+
+    // What GitHub answers a token used on another account's repository: 404, as if it did not exist.
+    fake.clear_requests();
+    assert_eq!(github.file_text(1, "globex/app", CONFIG).await.unwrap(), None);
+    let rejected = fake.requests().into_iter().find_map(|r| r.rejected).unwrap();
+    assert!(
+        rejected.contains("installation 1 (acme) was used on a repository of globex"),
+        "{rejected}"
+    );
+}
+
 // ---- enrich ----
 
 fn merged_pr(author: &str, facts: PullRequestFacts) -> Activity {

@@ -6,11 +6,15 @@ use crate::outbox::{fake_with_config, live, settle};
 use crate::util::*;
 
 const REPO: &str = "Codertocat/Hello-World";
-const JOURNAL: &str = "acme/journal";
+const JOURNAL: &str = "Codertocat/journal";
 
 async fn start(backend: Backend) -> (FakeGitHub, TestApp) {
     let fake = FakeGitHub::start().await;
-    fake_with_config(&fake, "privacy: { journal_repo: acme/journal }\n", &[("src/lib.rs", 10, 2)]);
+    fake_with_config(
+        &fake,
+        "privacy: { journal_repo: Codertocat/journal }\n",
+        &[("src/lib.rs", 10, 2)],
+    );
     fake.put_pr_reviews(REPO, 2, &[]);
     let app = TestApp::start(backend, live(&fake), |_| {}).await;
     (fake, app)
@@ -89,7 +93,7 @@ async fn journal_is_refused_in_a_public_repository() {
         assert_eq!(failed.len(), 1, "{failed:#?}");
         let error = failed[0].last_error.clone().unwrap();
         assert!(
-            error.contains("refusing to write into acme/journal: it is a public repository"),
+            error.contains("refusing to write into Codertocat/journal: it is a public repository"),
             "{error}"
         );
         assert!(fake.requests().iter().all(|r| r.method == "GET" || !r.path.contains("journal")));
