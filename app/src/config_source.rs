@@ -22,7 +22,8 @@ use std::collections::{BTreeSet, HashMap};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use mentor_core::config::{ConfigError, ConfigErrors};
+use mentor_core::config::extends::{Layer, extends_of, extends_target, parse_layers};
+use mentor_core::config::{ConfigError, ConfigErrors, merge_org};
 use mentor_core::trailer::{self, TrailerOptions};
 use mentor_core::{Activity, ActivityKind, Config};
 
@@ -35,6 +36,9 @@ pub const CONFIG_TTL: Duration = Duration::from_secs(5 * 60);
 pub const UNREACHABLE_TTL: Duration = Duration::from_secs(30);
 /// How many `_extends` hops are followed before the chain is reported as too long.
 const MAX_EXTENDS_DEPTH: usize = 5;
+
+/// Files read during one refresh of an org: (repository lowercased, path) → text (None: no such file).
+type Fetched = HashMap<(String, String), Option<String>>;
 
 /// Parses the text of one (merged) config file; [`mentor_core::config::parse`] outside tests.
 pub type ConfigParser = fn(&str, &str) -> Result<Config, ConfigErrors>;
@@ -310,8 +314,10 @@ impl ConfigSource {
         let mut files: Vec<(String, Arc<Config>)> = Vec::new();
         let mut problems: Vec<String> = Vec::new();
         let mut transient: Option<ConfigSourceError> = None;
+        // Files read during this refresh, so the org file is fetched once though every repository extends it.
+        let mut fetched = Fetched::new();
         for repo in &repos {
-            let (config, problem) = self.repo_file(installation_id, repo).await;
+            let (config, problem) = self.repo_file(installation_id, repo, &mut fetched).await;
             if let Some(p) = problem {
                 if matches!(p, ConfigSourceError::Unreachable { transient: true, .. }) {
                     transient.get_or_insert(p.clone());
@@ -326,7 +332,7 @@ impl ConfigSource {
         if files.is_empty() {
             entry.merged = None;
         } else if inputs != entry.inputs || entry.merged.is_none() {
-            match merge(files.iter().map(|(_, c)| c.as_ref().clone()).collect()) {
+            match merge_org(files.iter().map(|(_, c)| c.as_ref().clone()).collect()) {
                 Ok(config) => {
                     let config = Arc::new(config);
                     let by_repo = files
@@ -431,6 +437,7 @@ impl ConfigSource {
         &self,
         installation_id: u64,
         repo: &str,
+        fetched: &mut Fetched,
     ) -> (Option<Arc<Config>>, Option<ConfigSourceError>) {
         let key = repo.to_ascii_lowercase();
         if let Some(entry) = self.lock_files().get(&key)
@@ -439,7 +446,7 @@ impl ConfigSource {
             return entry.in_force();
         }
         let mut sources = BTreeSet::new();
-        let found = match self.resolve(installation_id, repo, &mut sources).await {
+        let found = match self.resolve(installation_id, repo, &mut sources, fetched).await {
             Ok(Some(config)) => Found::Config(Arc::new(config)),
             Ok(None) => Found::Nothing,
             Err(e) => {
@@ -470,6 +477,23 @@ impl ConfigSource {
         entry.in_force()
     }
 
+    /// Returns `path` of `repo` from GitHub, or from `fetched` when this refresh read it already.
+    async fn file_text(
+        &self,
+        installation_id: u64,
+        repo: &str,
+        path: &str,
+        fetched: &mut Fetched,
+    ) -> Result<Option<String>, GitHubError> {
+        let key = (repo.to_ascii_lowercase(), path.to_owned());
+        if let Some(text) = fetched.get(&key) {
+            return Ok(text.clone());
+        }
+        let text = self.github.file_text(installation_id, repo, path).await?;
+        fetched.insert(key, text.clone());
+        Ok(text)
+    }
+
     /// Fetches and parses `repo`'s own config file with its `_extends` chain, recording every repository read in
     /// `sources`. Ok(None) when the repository has no file.
     async fn resolve(
@@ -477,6 +501,7 @@ impl ConfigSource {
         installation_id: u64,
         repo: &str,
         sources: &mut BTreeSet<String>,
+        fetched: &mut Fetched,
     ) -> Result<Option<Config>, ConfigSourceError> {
         let unreachable = |e: GitHubError| ConfigSourceError::Unreachable {
             repo: repo.to_owned(),
@@ -490,8 +515,10 @@ impl ConfigSource {
             )));
         };
         sources.insert(repo.to_ascii_lowercase());
-        let text =
-            self.github.file_text(installation_id, repo, CONFIG_PATH).await.map_err(unreachable)?;
+        let text = self
+            .file_text(installation_id, repo, CONFIG_PATH, fetched)
+            .await
+            .map_err(unreachable)?;
         let Some(text) = text else { return Ok(None) };
 
         // Layers from the file in force down to its furthest base.
@@ -524,8 +551,7 @@ impl ConfigSource {
             }
             sources.insert(target_repo.to_ascii_lowercase());
             let base = self
-                .github
-                .file_text(installation_id, &target_repo, &target_path)
+                .file_text(installation_id, &target_repo, &target_path, fetched)
                 .await
                 .map_err(unreachable)?;
             let Some(base) = base else {
@@ -537,192 +563,10 @@ impl ConfigSource {
             layers.push(Layer { label: target_label, repo: target_repo, text: base });
         }
 
-        if layers.len() > 1
-            && let Some((label, line)) =
-                layers.iter().find_map(|l| unmergeable_line(l).map(|n| (&l.label, n)))
-        {
-            return Err(invalid(format!(
-                "{label}:{line}:1: content outside a top-level `key:` section cannot be merged with `_extends`\n\n\
-                 Write the file as a block mapping (one `section:` per line at column 1), not as a flow mapping."
-            )));
-        }
-        let (merged, origins) = merge_layers(&layers);
-        (self.parse)(&layers[0].label, &merged).map(Some).map_err(|ConfigErrors(errors)| {
-            let lines: Vec<String> = if errors.is_empty() {
-                vec![format!("{}: invalid (the parser gave no details)", layers[0].label)]
-            } else {
-                errors.into_iter().map(|e| relocate(e, &origins).to_string()).collect()
-            };
-            invalid(lines.join("\n"))
+        parse_layers(&layers, self.parse).map(Some).map_err(|ConfigErrors(errors)| {
+            invalid(errors.iter().map(ConfigError::to_string).collect::<Vec<_>>().join("\n"))
         })
     }
-}
-
-/// Merges the files of an org into one program (PENDING: mentor_core::config::merge_org).
-fn merge(mut files: Vec<Config>) -> Result<Config, ConfigErrors> {
-    if files.len() == 1 {
-        return Ok(files.remove(0));
-    }
-    Err(ConfigErrors(vec![ConfigError {
-        file: "org".into(),
-        line: 0,
-        column: 0,
-        message: "PENDING merge".into(),
-    }]))
-}
-
-/// One file of an `_extends` chain.
-struct Layer {
-    /// `owner/repo:path`, used as the file name in errors.
-    label: String,
-    /// `owner/repo` it was read from.
-    repo: String,
-    text: String,
-}
-
-/// Where a line of the merged text came from: (file label, 1-based line).
-type Origins = Vec<(String, u64)>;
-
-/// A top-level section of a YAML file: its key line and every line up to the next top-level key.
-struct Section<'t> {
-    /// The key, or `None` for what precedes the first key (comments, `---`).
-    key: Option<String>,
-    /// (1-based line number, text).
-    lines: Vec<(u64, &'t str)>,
-}
-
-/// Returns the key of a top-level `key:` line, or None for anything else (indented, comment, marker, scalar).
-fn top_level_key(line: &str) -> Option<String> {
-    let first = line.chars().next()?;
-    if first.is_whitespace() || "#-{[".contains(first) || line.starts_with("...") {
-        return None;
-    }
-    let (key, rest) = if let Some(quote @ ('"' | '\'')) = line.chars().next() {
-        let end = line[1..].find(quote)? + 1;
-        (&line[1..end], &line[end + 1..])
-    } else {
-        let colon = line.find(':')?;
-        (&line[..colon], &line[colon..])
-    };
-    let rest = rest.strip_prefix(':')?;
-    (rest.is_empty() || rest.starts_with([' ', '\t']) || rest.starts_with('#'))
-        .then(|| key.trim().to_owned())
-}
-
-fn sections(text: &str) -> Vec<Section<'_>> {
-    let mut out = vec![Section { key: None, lines: Vec::new() }];
-    for (i, line) in text.lines().enumerate() {
-        let number = i as u64 + 1;
-        match top_level_key(line) {
-            Some(key) => out.push(Section { key: Some(key), lines: vec![(number, line)] }),
-            None => {
-                if let Some(last) = out.last_mut() {
-                    last.lines.push((number, line));
-                }
-            }
-        }
-    }
-    out
-}
-
-/// Returns the line of the first content of `layer` that belongs to no top-level section (a flow mapping, a bare
-/// scalar), which the section merge would otherwise drop.
-fn unmergeable_line(layer: &Layer) -> Option<u64> {
-    let preamble = sections(&layer.text).into_iter().next()?;
-    preamble.lines.iter().find_map(|(number, line)| {
-        let t = line.trim();
-        let insignificant = t.is_empty() || t.starts_with('#') || t == "---" || t == "...";
-        (!insignificant).then_some(*number)
-    })
-}
-
-/// Returns the line and value of a top-level `_extends:` in `text`.
-fn extends_of(text: &str) -> Option<(u64, String)> {
-    let section = sections(text).into_iter().find(|s| s.key.as_deref() == Some("_extends"))?;
-    let (line, raw) = *section.lines.first()?;
-    let value = raw.split_once(':').map(|(_, v)| v).unwrap_or_default();
-    let value = value.split(" #").next().unwrap_or_default().trim().trim_matches(['"', '\'']);
-    Some((line, value.to_owned()))
-}
-
-/// Resolves an `_extends` value against the repository that holds it: `.github`/`repo` → same owner,
-/// `owner/repo` as is; an optional `:path` picks another file than `.github/mentorship.yml`.
-fn extends_target(value: &str, holder: &str) -> Option<(String, String)> {
-    let (repo, path) = match value.split_once(':') {
-        Some((repo, path)) if !path.is_empty() => (repo, path.trim_start_matches('/')),
-        Some(_) => return None,
-        None => (value, CONFIG_PATH),
-    };
-    let owner = holder.split_once('/')?.0;
-    let valid = |s: &str| {
-        !s.is_empty() && s.chars().all(|c| c.is_ascii_alphanumeric() || "-_.".contains(c))
-    };
-    match repo.split_once('/') {
-        None if valid(repo) => Some((format!("{owner}/{repo}"), path.to_owned())),
-        Some((o, r)) if valid(o) && valid(r) => Some((format!("{o}/{r}"), path.to_owned())),
-        _ => None,
-    }
-}
-
-/// Merges an `_extends` chain (file in force first) into one text, Probot style: a section of a file replaces the
-/// same section of every file below it. Returns the text and, per line, where it came from.
-fn merge_layers(layers: &[Layer]) -> (String, Origins) {
-    let mut origins = Origins::new();
-    let mut merged = String::new();
-    let mut push = |label: &str, number: u64, line: &str| {
-        merged.push_str(line);
-        merged.push('\n');
-        origins.push((label.to_owned(), number));
-    };
-    if let [only] = layers {
-        // Nothing to merge: hand the file over exactly as written.
-        for (i, line) in only.text.lines().enumerate() {
-            push(&only.label, i as u64 + 1, line);
-        }
-        return (only.text.clone(), origins);
-    }
-    let mut taken: BTreeSet<String> = BTreeSet::new();
-    let mut chosen: Vec<(&str, Section<'_>)> = Vec::new();
-    for (depth, layer) in layers.iter().enumerate() {
-        for section in sections(&layer.text) {
-            match &section.key {
-                // Comments before the first key matter only in the file in force; document markers are dropped
-                // everywhere, since the merged text is one document.
-                None if depth > 0 => continue,
-                None => {}
-                // Only the file in force keeps its `_extends` (it is what `Config::extends` reports).
-                Some(key) if key == "_extends" && depth > 0 => continue,
-                // A section already taken from a file higher up the chain replaces this one.
-                Some(key) if !taken.insert(key.clone()) => continue,
-                Some(_) => {}
-            }
-            chosen.push((&layer.label, section));
-        }
-    }
-    // Preamble first, then base sections before the sections of the files extending them (YAML mappings are
-    // unordered, so this only keeps the merged text readable in error messages).
-    chosen.sort_by_key(|(label, section)| {
-        (section.key.is_some(), std::cmp::Reverse(layers.iter().position(|l| l.label == *label)))
-    });
-    for (label, section) in &chosen {
-        for (number, line) in &section.lines {
-            if section.key.is_none() && (line.starts_with("---") || line.starts_with("...")) {
-                continue;
-            }
-            push(label, *number, line);
-        }
-    }
-    (merged, origins)
-}
-
-/// Points an error of the merged text at the file and line it came from.
-fn relocate(mut error: ConfigError, origins: &Origins) -> ConfigError {
-    let index = usize::try_from(error.line).ok().and_then(|l| l.checked_sub(1));
-    if let Some((label, line)) = index.and_then(|i| origins.get(i)) {
-        error.file = label.clone();
-        error.line = *line;
-    }
-    error
 }
 
 /// Fills in what `activity`'s payload lacked and `config`'s rules need (PR changed files/line counts, reviewers),
@@ -766,65 +610,4 @@ pub async fn enrich(
         pr.reviewers = Some(mentor_core::evidence::counted_reviewers(humans, &author));
     }
     Ok(())
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn top_level_keys_are_recognised() {
-        assert_eq!(top_level_key("people:").as_deref(), Some("people"));
-        assert_eq!(top_level_key("sprints: { length: 2w }").as_deref(), Some("sprints"));
-        assert_eq!(top_level_key("\"privacy\": x").as_deref(), Some("privacy"));
-        assert_eq!(top_level_key("_extends: .github # org file").as_deref(), Some("_extends"));
-        assert_eq!(top_level_key("  bob: {}"), None);
-        assert_eq!(top_level_key("# people:"), None);
-        assert_eq!(top_level_key("- a"), None);
-        assert_eq!(top_level_key("url: http://x"), Some("url".to_owned()));
-        assert_eq!(top_level_key("http://x"), None);
-    }
-
-    #[test]
-    fn extends_values_resolve_like_probot() {
-        let at = |v: &str| extends_target(v, "acme/api");
-        assert_eq!(at(".github"), Some(("acme/.github".to_owned(), CONFIG_PATH.to_owned())));
-        assert_eq!(at("shared"), Some(("acme/shared".to_owned(), CONFIG_PATH.to_owned())));
-        assert_eq!(at("other/base"), Some(("other/base".to_owned(), CONFIG_PATH.to_owned())));
-        assert_eq!(at("base:conf/m.yml"), Some(("acme/base".to_owned(), "conf/m.yml".to_owned())));
-        assert_eq!(at("a/b/c"), None);
-        assert_eq!(at(""), None);
-        assert_eq!(
-            extends_of("# x\n_extends: '.github'  # org\npeople: {}\n"),
-            Some((2, ".github".to_owned()))
-        );
-    }
-
-    #[test]
-    fn merge_lets_the_extending_file_replace_whole_sections_and_maps_lines_back() {
-        let layers = [
-            Layer {
-                label: "acme/api:f".to_owned(),
-                repo: "acme/api".to_owned(),
-                text: "# repo\n_extends: .github\ntemplates:\n  on_mentee_pr: guide\n".to_owned(),
-            },
-            Layer {
-                label: "acme/.github:f".to_owned(),
-                repo: "acme/.github".to_owned(),
-                text: "---\nsprints:\n  length: 2w\ntemplates:\n  on_mentee_pr: base\n".to_owned(),
-            },
-        ];
-        let (merged, origins) = merge_layers(&layers);
-        assert_eq!(
-            merged,
-            "# repo\nsprints:\n  length: 2w\n_extends: .github\ntemplates:\n  on_mentee_pr: guide\n"
-        );
-        let error = ConfigError {
-            file: "acme/api:f".to_owned(),
-            line: 3,
-            column: 3,
-            message: "bad".to_owned(),
-        };
-        assert_eq!(relocate(error, &origins).to_string(), "acme/.github:f:3:3: bad");
-    }
 }

@@ -181,7 +181,8 @@ pub fn report_from(
     let mentors = rows
         .into_iter()
         .map(|(login, row)| {
-            let capacity = config.person(&login).map(|p| p.capacity).unwrap_or_default();
+            // The person's own capacity, else their tier's: principals are not overloaded silently.
+            let capacity = config.effective_capacity(&login);
             let over_minutes = capacity.minutes_per_sprint.is_some_and(|cap| row.minutes > cap);
             let over_mentees = capacity.mentees.is_some_and(|cap| row.active_pairs > cap);
             let high = capacity

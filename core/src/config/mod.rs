@@ -4,6 +4,8 @@
 //! line and column. Fetching the file (from a clone, or from GitHub) and resolving `_extends` is left to the
 //! callers; this module only sees text. The schema is documented in the README and in `DESIGN.md`.
 
+pub mod extends;
+mod merge;
 mod parse;
 
 use std::collections::BTreeMap;
@@ -17,6 +19,7 @@ use crate::duration::Duration;
 use crate::login::Login;
 use crate::sprint::SprintCalendar;
 
+pub use merge::merge_org;
 pub use parse::parse;
 
 /// The whole mentorship program of an org or repository, validated.
@@ -40,8 +43,53 @@ pub struct Config {
     pub privacy: PrivacySettings,
     /// How pairing sessions (`mentor pair start`) credit the mentor in commits.
     pub pairing: PairingSettings,
+    /// Default capacity per tier (a person's own `capacity` overrides it field by field).
+    pub tiers: TierDefaults,
     /// A stable hash of the file's text, used to key caches.
     pub hash: String,
+    /// Where each person, pair, track, milestone and top-level section was written.
+    pub origins: Origins,
+}
+
+/// A place in a config file: `file:line`.
+#[derive(Clone, Debug, Default, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Place {
+    /// The file's label (`owner/repo:.github/mentorship.yml`, or a local path).
+    pub file: String,
+    /// 1-based line.
+    pub line: u64,
+}
+
+impl fmt::Display for Place {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}:{}", self.file, self.line)
+    }
+}
+
+/// Where a config's parts were written, so a conflict between two files can name both places.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Origins {
+    /// Each person's key, by login.
+    pub people: BTreeMap<Login, Place>,
+    /// Each pair, in the order of [`Config::pairs`].
+    pub pairs: Vec<Place>,
+    /// Each track's key, by id.
+    pub tracks: BTreeMap<String, Place>,
+    /// Each milestone, by (track id, milestone id).
+    pub milestones: BTreeMap<(String, String), Place>,
+    /// Each top-level section written (`sprints`, `privacy`, …), by key.
+    pub sections: BTreeMap<String, Place>,
+}
+
+impl Origins {
+    /// Rewrites every place with `f` (used to point lines of a merged text back at their files).
+    pub fn relocate(&mut self, mut f: impl FnMut(&mut Place)) {
+        self.people.values_mut().for_each(&mut f);
+        self.pairs.iter_mut().for_each(&mut f);
+        self.tracks.values_mut().for_each(&mut f);
+        self.milestones.values_mut().for_each(&mut f);
+        self.sections.values_mut().for_each(&mut f);
+    }
 }
 
 /// One person in the program.
@@ -72,6 +120,28 @@ pub enum Tier {
     Senior,
     /// A principal engineer.
     Principal,
+}
+
+/// `tiers:` — the capacity a person of each tier has unless their own `capacity` says otherwise.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct TierDefaults {
+    /// `tiers.peer.capacity`.
+    pub peer: Capacity,
+    /// `tiers.senior.capacity`.
+    pub senior: Capacity,
+    /// `tiers.principal.capacity`.
+    pub principal: Capacity,
+}
+
+impl TierDefaults {
+    /// Returns the default capacity of `tier`.
+    pub fn of(&self, tier: Tier) -> Capacity {
+        match tier {
+            Tier::Peer => self.peer,
+            Tier::Senior => self.senior,
+            Tier::Principal => self.principal,
+        }
+    }
 }
 
 /// Mentoring capacity of a person per sprint; `None` means no limit was set.
@@ -118,7 +188,7 @@ pub enum PairStatus {
 }
 
 /// An ordered list of milestones.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct Track {
     /// The track id (its key under `tracks:`).
     pub id: String,
@@ -127,7 +197,7 @@ pub struct Track {
 }
 
 /// One step of a track, proven by evidence.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct Milestone {
     /// Unique within its track.
     pub id: String,
@@ -156,7 +226,7 @@ pub enum Stage {
 }
 
 /// The evidence rules of a milestone; each present rule is an alternative way to meet it.
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct EvidenceRules {
     /// The mentee's merged pull requests that match.
     pub merged_pr: Option<MergedPrRule>,
@@ -167,7 +237,7 @@ pub struct EvidenceRules {
 }
 
 /// `merged_pr`: merged pull requests authored by the mentee.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct MergedPrRule {
     /// The PR must change at least one path matching these globs (empty: any path).
     pub paths: PathGlobs,
@@ -184,7 +254,7 @@ pub struct MergedPrRule {
 }
 
 /// `review_given`: reviews the mentee submitted on others' pull requests.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct ReviewGivenRule {
     /// How many qualifying reviews meet the milestone (default 1).
     pub count: u32,
@@ -193,7 +263,7 @@ pub struct ReviewGivenRule {
 }
 
 /// `commit_trailer`: a commit by the mentee carrying `key: value`.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct CommitTrailerRule {
     /// Trailer key, compared case-insensitively (e.g. `Milestone`).
     pub key: String,
@@ -231,6 +301,12 @@ impl PathGlobs {
     /// Returns true if `path` matches any pattern, or if there are no patterns.
     pub fn matches(&self, path: &str) -> bool {
         self.patterns.is_empty() || self.set.is_match(path)
+    }
+}
+
+impl PartialEq for PathGlobs {
+    fn eq(&self, other: &PathGlobs) -> bool {
+        self.patterns == other.patterns
     }
 }
 
@@ -364,6 +440,17 @@ impl Config {
     /// Returns the person with `login`, if configured.
     pub fn person(&self, login: &Login) -> Option<&Person> {
         self.people.get(login)
+    }
+
+    /// Returns the capacity `login` has: their own `capacity` fields, else their tier's (`tiers:`); unlimited
+    /// where neither says.
+    pub fn effective_capacity(&self, login: &Login) -> Capacity {
+        let Some(person) = self.person(login) else { return Capacity::default() };
+        let tier = self.tiers.of(person.tier);
+        Capacity {
+            mentees: person.capacity.mentees.or(tier.mentees),
+            minutes_per_sprint: person.capacity.minutes_per_sprint.or(tier.minutes_per_sprint),
+        }
     }
 
     /// Returns the track with `id`, if configured.

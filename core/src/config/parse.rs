@@ -15,16 +15,17 @@ use sha2::{Digest, Sha256};
 
 use super::{
     Capacity, CommitTrailerRule, Config, ConfigError, ConfigErrors, EvidenceRules, MergedPrRule,
-    Milestone, Pair, PairStatus, PairingSettings, PathGlobs, Person, PrivacySettings,
-    ReviewGivenRule, Stage, TemplateSettings, Tier, TouchpointSettings, Track,
+    Milestone, Origins, Pair, PairStatus, PairingSettings, PathGlobs, Person, Place,
+    PrivacySettings, ReviewGivenRule, Stage, TemplateSettings, Tier, TierDefaults,
+    TouchpointSettings, Track,
 };
 use crate::duration::Duration;
 use crate::login::Login;
 use crate::sprint::{SprintCalendar, SprintError};
 use raw::{
     Entries, RawCommitTrailer, RawConfig, RawEvidence, RawMergedPr, RawMilestone, RawPair,
-    RawPairing, RawPerson, RawPrivacy, RawReviewGiven, RawSprints, RawTemplates, RawTouchpoints,
-    RawTrack,
+    RawPairing, RawPerson, RawPrivacy, RawReviewGiven, RawSprints, RawTemplates, RawTier, RawTiers,
+    RawTouchpoints, RawTrack,
 };
 
 /// Sprint length when `sprints.length` is not given; matches [`SprintCalendar::default`].
@@ -42,7 +43,7 @@ pub fn parse(file: &str, text: &str) -> Result<Config, ConfigErrors> {
     let raw: RawConfig = serde_saphyr::from_str_with_options(text, options)
         .map_err(|err| ConfigErrors(vec![structural_error(file, &err)]))?;
 
-    let mut check = Check { file, errors: Vec::new() };
+    let mut check = Check { file, errors: Vec::new(), origins: Origins::default() };
     let config = check.config(raw, text);
     if check.errors.is_empty() {
         Ok(config)
@@ -134,6 +135,7 @@ fn quoted_list<'a>(items: impl IntoIterator<Item = &'a str>) -> String {
 struct Check<'f> {
     file: &'f str,
     errors: Vec<ConfigError>,
+    origins: Origins,
 }
 
 /// An accepted pair with where it was written, for overlap checks.
@@ -174,6 +176,7 @@ impl Check<'_> {
         let templates = self.templates(raw.templates);
         let privacy = self.privacy(raw.privacy);
         let pairing = self.pairing(raw.pairing);
+        let tiers = self.tiers(raw.tiers);
         Config {
             extends,
             sprints,
@@ -184,8 +187,25 @@ impl Check<'_> {
             templates,
             privacy,
             pairing,
+            tiers,
             hash: hex::encode(Sha256::digest(text.as_bytes())),
+            origins: self.section_origins(text),
         }
+    }
+
+    /// Returns the origins recorded so far, with the line of every top-level section of `text`.
+    fn section_origins(&mut self, text: &str) -> Origins {
+        let mut origins = std::mem::take(&mut self.origins);
+        for (i, line) in text.lines().enumerate() {
+            if let Some(key) = super::extends::top_level_key(line) {
+                origins.sections.entry(key).or_insert(self.place(i as u64 + 1));
+            }
+        }
+        origins
+    }
+
+    fn place(&self, line: u64) -> Place {
+        Place { file: self.file.to_string(), line }
     }
 
     fn sprints(&mut self, raw: Option<RawSprints>) -> SprintCalendar {
@@ -334,6 +354,7 @@ impl Check<'_> {
                 emails,
                 skills: raw.skills.unwrap_or_default(),
             };
+            self.origins.people.insert(login.clone(), self.place(key.referenced.line()));
             people.insert(login, person);
         }
         people
@@ -367,8 +388,12 @@ impl Check<'_> {
                     continue;
                 }
                 first_line.insert(milestone.id.clone(), at.line());
+                self.origins
+                    .milestones
+                    .insert((id.clone(), milestone.id.clone()), self.place(at.line()));
                 milestones.push(milestone);
             }
+            self.origins.tracks.insert(id.clone(), self.place(key.referenced.line()));
             tracks.insert(id.clone(), Track { id, milestones });
         }
         tracks
@@ -585,6 +610,7 @@ impl Check<'_> {
             }
             placed.push(PlacedPair { pair, line: at.line() });
         }
+        self.origins.pairs = placed.iter().map(|p| self.place(p.line)).collect();
         placed.into_iter().map(|p| p.pair).collect()
     }
 
@@ -771,6 +797,21 @@ impl Check<'_> {
         settings.milestones_in_public =
             raw.milestones_in_public.unwrap_or(settings.milestones_in_public);
         settings
+    }
+
+    fn tiers(&mut self, raw: Option<RawTiers>) -> TierDefaults {
+        let Some(raw) = raw else { return TierDefaults::default() };
+        let capacity = |t: Option<RawTier>| {
+            t.and_then(|t| t.capacity).map_or(Capacity::default(), |c| Capacity {
+                mentees: c.mentees,
+                minutes_per_sprint: c.minutes_per_sprint,
+            })
+        };
+        TierDefaults {
+            peer: capacity(raw.peer),
+            senior: capacity(raw.senior),
+            principal: capacity(raw.principal),
+        }
     }
 
     fn pairing(&mut self, raw: Option<RawPairing>) -> PairingSettings {

@@ -65,6 +65,23 @@ pub(super) struct RawConfig {
     pub templates: Option<RawTemplates>,
     pub privacy: Option<RawPrivacy>,
     pub pairing: Option<RawPairing>,
+    pub tiers: Option<RawTiers>,
+}
+
+/// `tiers:`: default capacity per tier.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RawTiers {
+    pub peer: Option<RawTier>,
+    pub senior: Option<RawTier>,
+    pub principal: Option<RawTier>,
+}
+
+/// `tiers.<tier>`.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RawTier {
+    pub capacity: Option<RawCapacity>,
 }
 
 /// `sprints:`.
