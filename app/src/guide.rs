@@ -127,7 +127,8 @@ impl Guides {
         {
             return Ok(GuidePlan::default());
         }
-        let Some(pair) = config.pairs.iter().find(|p| p.mentee == pr.author) else {
+        // The pair in force today (never the first in the file, nor one that has ended).
+        let Some(pair) = config.pair_in_force(&pr.author, config.sprints.local_date(now)) else {
             return Ok(GuidePlan::default());
         };
         let marker = marker(repo, pr.number);

@@ -22,6 +22,9 @@ pub struct HistoryArgs {
     /// Use this config file instead of the clone's .github/mentorship.yml.
     #[arg(long, value_name = "FILE")]
     pub config: Option<PathBuf>,
+    /// The org's config file, for a config that `_extends` it (the CLI cannot fetch it offline).
+    #[arg(long, value_name = "FILE", env = "MENTOR_ORG_CONFIG")]
+    pub org_config: Option<PathBuf>,
     /// Print JSON for scripts instead of a table.
     #[arg(long)]
     pub json: bool,
@@ -49,7 +52,7 @@ pub struct LocalHistory {
 pub fn read(args: &HistoryArgs) -> anyhow::Result<LocalHistory> {
     let repo = crate::repo::open()?;
     let path = crate::repo::config_path(&repo, args.config.as_deref())?;
-    let config = crate::repo::load_config(&path)?;
+    let config = crate::repo::load_config(&path, args.org_config.as_deref())?;
     let (name, url_base) = repo_identity(&repo);
     let options = trailer_options(&repo);
     let plan = HistoryPlan::new(&config, &name, url_base.as_deref(), options);

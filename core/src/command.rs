@@ -17,7 +17,7 @@ use chrono::{DateTime, Utc};
 use pulldown_cmark::{Event, Parser, Tag};
 
 use crate::activity::{Activity, ActivityKind, PullRequestFacts, Source};
-use crate::config::{Config, Pair, PairStatus, Track};
+use crate::config::{Config, Pair, Track};
 use crate::duration::Duration;
 use crate::evidence::{Evidence, EvidenceStatus, RuleKind, evidence_key};
 use crate::login::Login;
@@ -447,7 +447,7 @@ pub fn decide(command: &Command, ctx: &CommandContext<'_>) -> Decision {
         return Decision::Ignored;
     }
     let today = ctx.config.sprints.local_date(ctx.now);
-    let running = |p: &&Pair| p.covers(today) && p.status != PairStatus::Ended;
+    let running = |p: &&Pair| p.in_force(today);
     let Some(author) = ctx.pr.author.as_ref() else {
         return Decision::Invalid(
             "cannot tell who opened this pull request\n\nTry again in a moment; if it keeps failing, tell the Mentor operator.".to_string(),

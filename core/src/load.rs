@@ -236,3 +236,40 @@ pub fn report_from(
         stale_pairs,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A principal with no capacity of their own gets the tier's: two reviews (60 minutes) against the tier's
+    /// 60 are `over` only with the tier in force, not silently `ok` as when capacity was the person's alone.
+    #[test]
+    fn load_status_uses_the_tier_capacity_when_the_person_sets_none() {
+        let text = |tiers: &str| {
+            format!(
+                "{tiers}sprints: {{ length: 2w, start: 2026-01-05, timezone: UTC }}\npeople:\n  pat: {{ tier: principal }}\n  al: {{}}\n\
+                 pairs:\n  - {{ mentor: pat, mentee: al, track: t, since: 2026-01-05 }}\n\
+                 tracks:\n  t:\n    milestones:\n      - {{ id: m, title: M, stage: discovery }}\n"
+            )
+        };
+        let now = DateTime::parse_from_rfc3339("2026-11-18T12:00:00Z").unwrap().to_utc();
+        let credit = |h: i64| Credit {
+            mentor: Login::new("pat"),
+            mentee: Login::new("al"),
+            minutes: 30,
+            at: now - chrono::Duration::hours(h),
+        };
+        let credits = [credit(1), credit(2), credit(3)];
+        let status = |tiers: &str| {
+            let config = crate::config::parse("m.yml", &text(tiers)).unwrap();
+            let sprint = config.sprints.sprint_at(now);
+            let report = report_from(&config, &sprint, &credits, &BTreeMap::new(), now);
+            (report.mentors[0].status, report.mentors[0].capacity_minutes)
+        };
+        assert_eq!(status(""), (LoadStatus::Ok, None));
+        assert_eq!(
+            status("tiers:\n  principal: { capacity: { minutes_per_sprint: 60 } }\n"),
+            (LoadStatus::Over, Some(60))
+        );
+    }
+}

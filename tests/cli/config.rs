@@ -1,6 +1,6 @@
 //! `mentor config check`: finding the file, exit codes, `file:line:col` error lists and the `--json` shape.
 
-use crate::util::{TestRepo, all_output, assert_success};
+use crate::util::{TestRepo, all_output, assert_success, mentor_bin};
 
 /// The project's own example config, which the README points to; it must always pass.
 const EXAMPLE: &str = include_str!("../../.github/mentorship.yml");
@@ -169,6 +169,7 @@ fn json_reports_validity_and_positions() {
     assert_eq!(
         errors[0],
         serde_json::json!({
+            "file": "broken.yml",
             "line": 2,
             "column": 20,
             "message": "sprint length 36h is not a whole number of days: use days or weeks, like `14d` or `2w`"
@@ -176,7 +177,7 @@ fn json_reports_validity_and_positions() {
     );
     for e in errors {
         let keys: Vec<_> = e.as_object().unwrap().keys().map(String::as_str).collect();
-        assert_eq!(keys, ["column", "line", "message"]);
+        assert_eq!(keys, ["column", "file", "line", "message"]);
         assert!(e["line"].as_u64().unwrap() > 0 && e["column"].as_u64().unwrap() > 0);
     }
 }
@@ -211,4 +212,89 @@ fn yaml_syntax_error_is_reported_with_position() {
     assert_eq!(out.status.code(), Some(1), "{}", all_output(&out));
     let err = stderr(&out);
     assert!(err.starts_with(".github/mentorship.yml:2:8: invalid YAML: "), "{err}");
+}
+
+const ORG: &str = "\
+sprints: { length: 2w, start: 2026-01-05, timezone: UTC }
+people:
+  bob: { tier: senior }
+  alice: {}
+pairs:
+  - { mentor: bob, mentee: alice, track: backend, since: 2026-09-01 }
+tracks:
+  backend:
+    milestones:
+      - { id: first-pr, title: Ship a first change, stage: discovery }
+";
+
+#[test]
+fn extends_is_resolved_from_the_org_config_flag_or_variable() {
+    let repo = TestRepo::new();
+    repo.write(CONFIG, EXTENDS);
+    repo.write("org.yml", ORG);
+    let out = repo.mentor_ok(&["config", "check", "--org-config", "org.yml"]);
+    assert_eq!(
+        out,
+        ".github/mentorship.yml: ok (with org.yml) — 2 people, 1 pair, 1 track, 1 milestone\n"
+    );
+    let out = repo
+        .command(mentor_bin())
+        .env("MENTOR_ORG_CONFIG", "org.yml")
+        .args(["config", "check"])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", all_output(&out));
+    assert!(stdout(&out).contains("ok (with org.yml)"), "{}", all_output(&out));
+
+    // The history commands resolve it the same way, and say exactly what to do without it.
+    repo.commit_file("README.md", "hello\n", "First commit");
+    let out = repo.mentor(&["load", "--json"]);
+    assert_eq!(out.status.code(), Some(1), "{}", all_output(&out));
+    let err = stderr(&out);
+    assert!(
+        err.contains("extends \".github\", which mentor cannot fetch offline")
+            && err.contains("--org-config FILE")
+            && err.contains("MENTOR_ORG_CONFIG"),
+        "{err}"
+    );
+    let load = repo.mentor_ok(&["load", "--json", "--org-config", "org.yml"]);
+    let report: serde_json::Value = serde_json::from_str(&load).unwrap();
+    assert_eq!(report["stale_pairs"][0]["mentee"], "alice", "{load}");
+
+    // A problem in the org file is reported at its own file and line.
+    repo.write("org.yml", &ORG.replace("tier: senior", "tier: boss"));
+    let out = repo.mentor(&["config", "check", "--org-config", "org.yml"]);
+    assert_eq!(out.status.code(), Some(1), "{}", all_output(&out));
+    assert!(stderr(&out).starts_with("org.yml:3:"), "{}", all_output(&out));
+}
+
+#[test]
+fn several_files_are_merged_and_a_conflict_names_both_places() {
+    let repo = TestRepo::new();
+    repo.write("org.yml", ORG);
+    repo.write(
+        "api.yml",
+        "people:\n  dave: {}\n  carol: {}\npairs:\n  - { mentor: dave, mentee: carol, track: api, since: 2026-09-01 }\n\
+         tracks:\n  api:\n    milestones:\n      - { id: m, title: M, stage: discovery }\n",
+    );
+    let out = repo.mentor_ok(&["config", "check", "org.yml", "api.yml"]);
+    assert!(out.ends_with("merged: ok — 4 people, 2 pairs, 2 tracks, 2 milestones\n"), "{out}");
+
+    repo.write("web.yml", "people:\n  bob: { tier: principal }\n");
+    let out = repo.mentor(&["config", "check", "org.yml", "api.yml", "web.yml"]);
+    assert_eq!(out.status.code(), Some(1), "{}", all_output(&out));
+    let err = stderr(&out);
+    assert!(
+        err.starts_with(
+            "web.yml:2:1: person `bob` is defined differently in org.yml:3 (tier senior there, principal here)"
+        ),
+        "{err}"
+    );
+    assert!(err.contains("error: 1 conflict between the files"), "{err}");
+    let out = repo.mentor(&["config", "check", "--json", "org.yml", "web.yml"]);
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(report["files"][1]["valid"], true);
+    assert_eq!(report["merge"]["valid"], false);
+    assert_eq!(report["merge"]["errors"][0]["file"], "web.yml");
+    assert_eq!(report["merge"]["errors"][0]["line"], 2);
 }

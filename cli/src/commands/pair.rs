@@ -59,6 +59,9 @@ struct StartArgs {
     /// The mentorship config to read (default: .github/mentorship.yml in the work tree).
     #[arg(long, value_name = "FILE")]
     config: Option<PathBuf>,
+    /// The org's config file, for a config that `_extends` it (the CLI cannot fetch it offline).
+    #[arg(long, value_name = "FILE", env = "MENTOR_ORG_CONFIG")]
+    org_config: Option<PathBuf>,
 }
 
 /// End the pairing session.
@@ -112,7 +115,7 @@ fn cmd_start(
     args: StartArgs,
 ) -> anyhow::Result<ExitCode> {
     let path = crate::repo::config_path(repo, args.config.as_deref())?;
-    let config = crate::repo::load_config(&path)?;
+    let config = crate::repo::load_config(&path, args.org_config.as_deref())?;
     let login = Login::new(&args.login);
     let Some(person) = config.person(&login) else {
         let known: Vec<&str> = config.people.keys().map(Login::as_str).collect();

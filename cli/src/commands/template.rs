@@ -76,6 +76,9 @@ pub struct RenderArgs {
     /// Use this config file instead of the clone's .github/mentorship.yml.
     #[arg(long, value_name = "FILE")]
     config: Option<PathBuf>,
+    /// The org's config file, for a config that `_extends` it (the CLI cannot fetch it offline).
+    #[arg(long, value_name = "FILE", env = "MENTOR_ORG_CONFIG")]
+    org_config: Option<PathBuf>,
 
     /// Read repository templates from DIR [default: .github/mentorship/templates in the current clone].
     #[arg(long, value_name = "DIR")]
@@ -138,8 +141,10 @@ fn cmd_template_render(args: RenderArgs, out: &mut dyn Write) -> anyhow::Result<
     let now = crate::local::now()?;
     let repo = repo::open().ok();
     let config = match (&repo, &args.config) {
-        (_, Some(path)) => repo::load_config(path)?,
-        (Some(repo), None) => repo::load_config(&repo::config_path(repo, None)?)?,
+        (_, Some(path)) => repo::load_config(path, args.org_config.as_deref())?,
+        (Some(repo), None) => {
+            repo::load_config(&repo::config_path(repo, None)?, args.org_config.as_deref())?
+        }
         (None, None) => bail!(
             "not inside a git repository, and no --config was given\n\nRun mentor from a clone, or pass the mentorship config with --config FILE."
         ),

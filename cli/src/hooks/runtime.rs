@@ -290,7 +290,8 @@ fn check_milestones(
         return Ok(Verdict::Proceed);
     }
     let config_path = crate::repo::config_path(repo, None)?;
-    let config = crate::repo::load_config(&config_path)
+    // A hook has no flags: an `_extends` is resolved from MENTOR_ORG_CONFIG, as the other commands do.
+    let config = crate::repo::load_config(&config_path, None)
         .context("cannot check the Milestone trailer against your track")?;
     let email = author_email(repo)?;
     let Some(login) = Roster::new(&config).login_for_email(&email) else {

@@ -463,10 +463,29 @@ impl Config {
         self.pairs.iter().filter(move |p| &p.mentee == mentee)
     }
 
-    /// Returns the pair whose milestones `mentee`'s evidence is reported against on `day`: the pair in effect
-    /// that day (the latest-starting one if several), else the most recent pair of the mentee.
-    pub fn current_pair_of(&self, mentee: &Login, day: NaiveDate) -> Option<&Pair> {
-        self.pairs.iter().filter(|p| &p.mentee == mentee).max_by_key(|p| (p.covers(day), p.since))
+    /// Returns the pairs of `mentee` in force on `day` (see [`Pair::in_force`]), in file order.
+    pub fn pairs_in_force<'a>(
+        &'a self,
+        mentee: &'a Login,
+        day: NaiveDate,
+    ) -> impl Iterator<Item = &'a Pair> + 'a {
+        self.pairs_of_mentee(mentee).filter(move |p| p.in_force(day))
+    }
+
+    /// Returns the pair in force for `mentee` on `day`: the one rule every caller uses (review guide, commands,
+    /// evidence reports). Of several, the latest-starting wins (the first in the file on a tie).
+    pub fn pair_in_force<'a>(&'a self, mentee: &'a Login, day: NaiveDate) -> Option<&'a Pair> {
+        self.pairs_in_force(mentee, day).fold(None, |best: Option<&Pair>, p| match best {
+            Some(b) if b.since >= p.since => Some(b),
+            _ => Some(p),
+        })
+    }
+
+    /// Returns the pair whose milestones `mentee`'s evidence is reported against on `day`: the pair in force
+    /// that day ([`Config::pair_in_force`]), else the mentee's most recent pair.
+    pub fn current_pair_of<'a>(&'a self, mentee: &'a Login, day: NaiveDate) -> Option<&'a Pair> {
+        self.pair_in_force(mentee, day)
+            .or_else(|| self.pairs_of_mentee(mentee).max_by_key(|p| p.since))
     }
 
     /// Returns the pair of `mentor` and `mentee` that is in effect on `day`, if any.
@@ -476,8 +495,87 @@ impl Config {
 }
 
 impl Pair {
+    /// Returns true if the pair is in force on `day`: `day` is within `since..=until` and its status is not
+    /// `ended` (a paused pair is still in force: it keeps its mentor, it only gets no stale warnings).
+    pub fn in_force(&self, day: NaiveDate) -> bool {
+        self.covers(day) && self.status != PairStatus::Ended
+    }
+
     /// Returns true if `day` falls within `since..=until` and the pair has not ended before it.
     pub fn covers(&self, day: NaiveDate) -> bool {
         day >= self.since && self.until.is_none_or(|u| day <= u)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn config() -> Config {
+        parse(
+            "mentorship.yml",
+            "\
+people:
+  bob: {}
+  dave: {}
+  erin: {}
+  alice: {}
+pairs:
+  - { mentor: bob, mentee: alice, track: t, since: 2026-01-01, status: ended }
+  - { mentor: dave, mentee: alice, track: t, since: 2026-03-01, status: paused }
+  - { mentor: erin, mentee: alice, track: t, since: 2026-02-01 }
+tracks:
+  t:
+    milestones:
+      - { id: m, title: M, stage: discovery }
+",
+        )
+        .unwrap()
+    }
+
+    fn day(text: &str) -> NaiveDate {
+        text.parse().unwrap()
+    }
+
+    #[test]
+    fn the_pair_in_force_is_never_an_ended_one_and_the_latest_start_wins() {
+        let config = config();
+        let alice = Login::new("alice");
+        // bob's pair is first in the file but has ended; dave's (paused, still in force) started last.
+        let pair = config.pair_in_force(&alice, day("2026-04-01")).unwrap();
+        assert_eq!(pair.mentor.as_str(), "dave");
+        // Before dave's pair started, erin's is the one in force.
+        assert_eq!(
+            config.pair_in_force(&alice, day("2026-02-15")).unwrap().mentor.as_str(),
+            "erin"
+        );
+        // Before any ran: none in force; reports fall back to the most recent pair.
+        assert!(config.pair_in_force(&alice, day("2025-12-01")).is_none());
+        assert_eq!(
+            config.current_pair_of(&alice, day("2025-12-01")).unwrap().mentor.as_str(),
+            "dave"
+        );
+        assert_eq!(config.pairs_in_force(&alice, day("2026-04-01")).count(), 2);
+    }
+
+    #[test]
+    fn effective_capacity_takes_the_tier_default_field_by_field() {
+        let config = parse(
+            "mentorship.yml",
+            "\
+tiers:
+  principal: { capacity: { mentees: 2, minutes_per_sprint: 120 } }
+people:
+  pat: { tier: principal, capacity: { minutes_per_sprint: 300 } }
+  sam: { tier: senior }
+",
+        )
+        .unwrap();
+        let pat = config.effective_capacity(&Login::new("pat"));
+        assert_eq!(pat, Capacity { mentees: Some(2), minutes_per_sprint: Some(300) });
+        assert_eq!(config.effective_capacity(&Login::new("sam")), Capacity::default());
+        assert_eq!(config.effective_capacity(&Login::new("nobody")), Capacity::default());
+        let bad = parse("m.yml", "tiers:\n  principle: {}\n").unwrap_err().to_string();
+        assert!(bad.starts_with("m.yml:2:3: unknown key `principle`"), "{bad}");
     }
 }
