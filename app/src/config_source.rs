@@ -386,8 +386,9 @@ impl ConfigSource {
                 entry.checked_at = None;
             }
         }
+        // The repository may be new to the org's config (its first file): list the repositories again too.
         if let Some(org) = org_of(&repo) {
-            self.lock_stale().entry(org).or_insert(false);
+            self.lock_stale().insert(org, true);
         }
     }
 

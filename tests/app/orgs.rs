@@ -296,3 +296,85 @@ async fn the_windowed_load_report_equals_the_report_over_every_touchpoint() {
         app.stop().await;
     }
 }
+
+/// Configs in two repositories of one org are merged into one program; the same person defined differently in
+/// a third is a problem `orgs list` shows with both files and lines, and the org keeps its merged config.
+#[tokio::test]
+async fn configs_of_one_orgs_repositories_merge_and_a_conflict_is_reported() {
+    for backend in backends() {
+        let github = two_orgs();
+        github.files.lock().unwrap().insert(
+            ("acme/web".into(), ".github/mentorship.yml".into()),
+            "people:\n  dave: {}\n  erin: {}\npairs:\n  - { mentor: dave, mentee: erin, track: web, since: 2019-01-01 }\n\
+             tracks:\n  web:\n    milestones:\n      - { id: w, title: W, stage: discovery }\n"
+                .into(),
+        );
+        let app = TestApp::start(backend, github.clone(), |_| {}).await;
+        // dave reviews erin's PR in acme/web, bob reviews alice's in acme/api: one program, one load report.
+        send(
+            &app,
+            "pull_request_review",
+            "m-1",
+            in_repo(&review("dave", "erin", &minutes_ago(30), 1), "acme/web", 1),
+        )
+        .await;
+        send(
+            &app,
+            "pull_request_review",
+            "m-2",
+            in_repo(&review("bob", "alice", &minutes_ago(20), 2), ACME, 1),
+        )
+        .await;
+        app.wait_idle().await;
+        let token = create_token(&app.store, "acme", &Role::Manager).await.unwrap();
+        let (_, load) = json(&app, "/api/v1/orgs/acme/load", &token).await;
+        let mentors: Vec<&str> = load["mentors"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|m| m["login"].as_str().unwrap())
+            .collect();
+        assert_eq!(mentors, ["bob", "dave"], "{load}");
+        let org = app.store.org("acme").await.unwrap().unwrap();
+        assert_eq!(org.repos, ["acme/api", "acme/web"]);
+        assert!(org.problems.is_empty(), "{:?}", org.problems);
+
+        // A third repository defines bob differently, and its push tells the app at once: reported, never a
+        // silent pick, and the org keeps its last good merged config.
+        github.files.lock().unwrap().insert(
+            ("acme/ops".into(), ".github/mentorship.yml".into()),
+            "people:\n  bob: { tier: principal }\n".into(),
+        );
+        let push = rewrite(
+            fixture("push/with-new-branch.payload.json"),
+            &[
+                ("/commits/0/added", serde_json::json!([".github/mentorship.yml"])),
+                ("/head_commit", Value::Null),
+            ],
+        );
+        send(&app, "push", "m-p", in_repo(&push, "acme/ops", 1)).await;
+        send(
+            &app,
+            "pull_request_review",
+            "m-3",
+            in_repo(&review("bob", "alice", &minutes_ago(10), 3), ACME, 1),
+        )
+        .await;
+        app.wait_idle().await;
+        let db = app.stop().await;
+        let out = crate::cli::run_ok(crate::cli::bin(&db.url).args(["orgs", "list", "--json"]));
+        let listed: Value = serde_json::from_str(&out).unwrap();
+        let problems = listed[0]["problems"].as_array().unwrap();
+        assert!(
+            problems.iter().any(|p| {
+                let p = p.as_str().unwrap();
+                p.starts_with("acme/ops:.github/mentorship.yml:2:1: person `bob` is defined differently in acme/api:.github/mentorship.yml:3")
+            }),
+            "{out}"
+        );
+        // The merged config in force is the last good one: bob's review still counted.
+        let store = Store::connect(&db.url).await.unwrap();
+        assert_eq!(store.touchpoints_of("acme").await.unwrap().len(), 3);
+        store.close().await;
+    }
+}
