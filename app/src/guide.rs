@@ -13,11 +13,11 @@
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
+use crate::payload::Payload;
 use chrono::{DateTime, Utc};
 use mentor_core::Config;
 use mentor_core::evidence::{MilestoneStatus, Vantage};
 use mentor_core::template::{self, PullRequest, TemplateSet};
-use serde_json::Value;
 
 use crate::github::{GitHubApi, GitHubError};
 use crate::outbox;
@@ -110,21 +110,30 @@ impl Guides {
         installation_id: u64,
         repo: &str,
         action: &str,
-        payload: &Value,
+        payload: &Payload,
         now: DateTime<Utc>,
     ) -> Result<GuidePlan, GitHubError> {
-        let mut pr = match PullRequest::from_github_value(payload.clone()) {
-            Ok(pr) => pr,
-            Err(e) => {
-                return Ok(GuidePlan {
-                    problem: Some(format!("review guide: cannot read the pull request: {e}")),
-                    ..GuidePlan::default()
-                });
-            }
+        let Some(raw) = &payload.pull_request else {
+            return Ok(GuidePlan {
+                problem: Some("review guide: the payload has no `pull_request`".into()),
+                ..GuidePlan::default()
+            });
         };
-        if pr.draft
-            || payload.pointer("/pull_request/state").and_then(Value::as_str) == Some("closed")
-        {
+        let mut pr = PullRequest {
+            repo: repo.to_owned(),
+            private: !payload.is_public(),
+            number: raw.number,
+            title: raw.title.clone().unwrap_or_default(),
+            url: raw.html_url.clone().unwrap_or_default(),
+            author: raw.user.login(),
+            draft: raw.draft.unwrap_or(false),
+            additions: raw.additions.unwrap_or(0),
+            deletions: raw.deletions.unwrap_or(0),
+            changed_files: raw.changed_files.unwrap_or(0),
+            labels: raw.labels.iter().flatten().map(|l| l.name.clone()).collect(),
+            changed_paths: None,
+        };
+        if pr.draft || raw.state.as_deref() == Some("closed") {
             return Ok(GuidePlan::default());
         }
         // The pair in force today (never the first in the file, nor one that has ended).
@@ -167,8 +176,7 @@ impl Guides {
             .map(|m| m.id.clone())
             .collect();
         // GitHub says `private: true` for private and internal repositories alike; absent means public.
-        let public =
-            !payload.pointer("/repository/private").and_then(Value::as_bool).unwrap_or(false);
+        let public = payload.is_public();
         let in_play = template::milestones_in_play(config, pair, &pr, &met, now);
         let chosen = set.for_mentee_pr(config.templates.on_mentee_pr.as_deref(), &pr, &in_play);
         let rendered = chosen.and_then(|t| {

@@ -17,6 +17,7 @@ pub mod http;
 pub mod inbox;
 pub mod normalize;
 pub mod outbox;
+pub mod payload;
 pub mod respond;
 pub mod server;
 pub mod settings;

@@ -1,9 +1,9 @@
 //! Webhook payloads → core [`Activity`]s: the only place that knows GitHub's payload shapes.
 //!
-//! Payloads are read as untyped JSON and only the fields Mentor uses are looked up, so a new action or a new
-//! field never breaks a delivery (octocrab's typed webhook events reject actions they do not know, which is why
-//! they are not used here). A field Mentor needs that is missing or has the wrong type is a [`NormalizeError`]
-//! naming it, so the delivery fails visibly instead of being dropped.
+//! Payloads are decoded into the minimal typed [`Payload`] (only the fields Mentor uses; unknown fields and
+//! actions tolerated, which octocrab's typed webhook events are not), so a new action or field never breaks a
+//! delivery. A field Mentor needs that is missing or has the wrong type is a [`NormalizeError`] naming it, so the
+//! delivery fails visibly instead of being dropped.
 //!
 //! What each event means (and why some actions are deliberately not relevant):
 //! - `pull_request` `opened` (non-draft), `reopened`, `ready_for_review` → `PullRequestOpened`; `closed` →
@@ -27,9 +27,9 @@
 //! without `installation.id` comes from a plain repository webhook, not from the App: Mentor cannot act on it
 //! (it has no installation to authenticate as), so it gives `Nothing` with that reason.
 
-use chrono::{DateTime, Utc};
-use mentor_core::{Activity, ActivityKind, Login, PullRequestFacts, ReviewState, Source};
-use serde_json::Value;
+use mentor_core::{Activity, ActivityKind, PullRequestFacts, ReviewState, Source};
+
+use crate::payload::{Payload, missing};
 
 /// The config file Mentor reads, relative to a repository's root.
 pub const CONFIG_PATH: &str = ".github/mentorship.yml";
@@ -60,10 +60,14 @@ pub enum Normalized {
         /// `owner/name`.
         repo: String,
     },
-    /// The App was installed/uninstalled or repositories were added/removed.
+    /// The App was installed, uninstalled, suspended or unsuspended, or repositories were added or removed.
     Installation {
         /// The installation concerned.
         installation_id: u64,
+        /// The installation's account (the org), lowercase.
+        account: String,
+        /// The action (`created`, `deleted`, `suspend`, `unsuspend`, `added`, `removed`).
+        action: String,
         /// `owner/name` of repositories now visible to the App.
         repos_added: Vec<String>,
         /// `owner/name` of repositories no longer visible to the App.
@@ -87,16 +91,22 @@ pub enum NormalizeError {
         field: String,
     },
     /// A field has a different type or format than GitHub documents.
-    #[error("{event} payload field `{field}` is not {expected}: {found}")]
+    #[error("{event} payload field `{field}` is invalid: {message}")]
     InvalidField {
         /// The event name (`X-GitHub-Event`).
         event: String,
         /// Dotted path of the field.
         field: String,
-        /// What was expected (`a string`, `an RFC 3339 timestamp`, …).
-        expected: &'static str,
-        /// A short rendering of what was found.
-        found: String,
+        /// What serde found and expected (`invalid type: string "x", expected u64`).
+        message: String,
+    },
+    /// The body is not one JSON document.
+    #[error("{event} payload is not valid JSON: {message}")]
+    Malformed {
+        /// The event name (`X-GitHub-Event`).
+        event: String,
+        /// Where and what.
+        message: String,
     },
 }
 
@@ -120,11 +130,11 @@ pub fn is_relevant(event: &str, action: Option<&str>) -> bool {
     )
 }
 
-/// Decodes only the fields Mentor uses; unknown actions and new fields never fail. A payload missing a field
-/// Mentor needs is an error naming the field (the delivery then fails visibly, it is not dropped).
-pub fn normalize(event: &str, payload: &Value) -> Result<Normalized, NormalizeError> {
-    let p = Payload { event, root: payload };
-    let action = payload.get("action").and_then(Value::as_str);
+/// Says what one decoded delivery means for Mentor; unknown actions give [`Normalized::Nothing`]. A payload
+/// missing a field Mentor needs is an error naming the field (the delivery then fails visibly, it is not
+/// dropped).
+pub fn normalize(event: &str, payload: &Payload) -> Result<Normalized, NormalizeError> {
+    let action = payload.action.as_deref();
     if !is_relevant(event, action) {
         return Ok(nothing(format!(
             "{event} {} is not used by Mentor",
@@ -132,22 +142,23 @@ pub fn normalize(event: &str, payload: &Value) -> Result<Normalized, NormalizeEr
         )));
     }
     match event {
-        "installation" => return installation(&p, action == Some("deleted")),
-        "installation_repositories" => return installation_repositories(&p),
+        "installation" => return installation(event, payload),
+        "installation_repositories" => return installation(event, payload),
         _ => {}
     }
-    let Some(installation_id) = p.opt_u64(&["installation", "id"])? else {
+    let Some(installation) = &payload.installation else {
         return Ok(nothing(format!(
             "{event} delivery has no installation: it comes from a repository webhook, not from the Mentor App"
         )));
     };
-    let repo = p.str(&["repository", "full_name"])?.to_owned();
+    let installation_id = installation.id;
+    let repo = payload.repo(event)?.full_name.clone();
     let activity = match event {
-        "pull_request" => pull_request(&p, action.unwrap_or_default(), &repo)?,
-        "pull_request_review" => review(&p, &repo)?,
-        "pull_request_review_comment" => review_comment(&p, &repo)?,
-        "issue_comment" => issue_comment(&p, &repo)?,
-        "push" => return push(&p, installation_id, repo),
+        "pull_request" => pull_request(event, payload, action.unwrap_or_default(), &repo)?,
+        "pull_request_review" => review(event, payload, &repo)?,
+        "pull_request_review_comment" => review_comment(event, payload, &repo)?,
+        "issue_comment" => issue_comment(event, payload, &repo)?,
+        "push" => return push(event, payload, installation_id, repo),
         _ => return Ok(nothing(format!("{event} is not used by Mentor"))),
     };
     Ok(match activity {
@@ -158,208 +169,6 @@ pub fn normalize(event: &str, payload: &Value) -> Result<Normalized, NormalizeEr
     })
 }
 
-/// Which parts of a payload the worker keeps when it parses one (see [`parse`]).
-enum Keep {
-    /// The whole value.
-    All,
-    /// Only these fields of an object (of each object, for an array); other values (strings, numbers…) whole.
-    Fields(&'static [(&'static str, Keep)]),
-}
-
-const USER: Keep = Keep::Fields(&[("login", Keep::All), ("type", Keep::All)]);
-const PATHS: Keep =
-    Keep::Fields(&[("added", Keep::All), ("modified", Keep::All), ("removed", Keep::All)]);
-
-/// Every field [`normalize`] and the worker's responses (`respond`) read, for the events other than
-/// `pull_request` (the review guide reads pull request objects whole). GitHub payloads are mostly URLs and
-/// nested repository objects Mentor never reads: a review payload of ~25 KB keeps a few dozen values.
-const KEPT: Keep = Keep::Fields(&[
-    ("action", Keep::All),
-    ("ref", Keep::All),
-    ("installation", Keep::Fields(&[("id", Keep::All), ("account", USER)])),
-    (
-        "repository",
-        Keep::Fields(&[
-            ("full_name", Keep::All),
-            ("default_branch", Keep::All),
-            ("private", Keep::All),
-        ]),
-    ),
-    (
-        "pull_request",
-        Keep::Fields(&[
-            ("number", Keep::All),
-            ("user", USER),
-            ("title", Keep::All),
-            ("labels", Keep::All),
-            ("additions", Keep::All),
-            ("deletions", Keep::All),
-            ("html_url", Keep::All),
-            ("state", Keep::All),
-            ("draft", Keep::All),
-            ("merged", Keep::All),
-            ("merge_commit_sha", Keep::All),
-            ("created_at", Keep::All),
-            ("updated_at", Keep::All),
-            ("closed_at", Keep::All),
-            ("merged_at", Keep::All),
-        ]),
-    ),
-    (
-        "review",
-        Keep::Fields(&[
-            ("id", Keep::All),
-            ("user", USER),
-            ("state", Keep::All),
-            ("submitted_at", Keep::All),
-            ("html_url", Keep::All),
-            ("body", Keep::All),
-        ]),
-    ),
-    (
-        "comment",
-        Keep::Fields(&[
-            ("id", Keep::All),
-            ("user", USER),
-            ("created_at", Keep::All),
-            ("html_url", Keep::All),
-            ("body", Keep::All),
-        ]),
-    ),
-    (
-        "issue",
-        Keep::Fields(&[
-            ("number", Keep::All),
-            ("user", USER),
-            ("title", Keep::All),
-            ("labels", Keep::All),
-            ("html_url", Keep::All),
-            ("pull_request", Keep::All),
-        ]),
-    ),
-    ("commits", PATHS),
-    ("head_commit", PATHS),
-    ("repositories", Keep::All),
-    ("repositories_added", Keep::All),
-    ("repositories_removed", Keep::All),
-]);
-
-/// Parses a stored payload for [`normalize`]: the whole document is checked to be JSON, but for events other
-/// than `pull_request` only the fields Mentor reads are built into the tree (see [`KEPT`]); the rest is skipped
-/// without allocating. Building the full tree of a ~25 KB review payload was the worker's largest cost.
-pub fn parse(event: &str, text: &str) -> serde_json::Result<Value> {
-    use serde::de::DeserializeSeed;
-    let keep = if event == "pull_request" { &Keep::All } else { &KEPT };
-    let mut de = serde_json::Deserializer::from_str(text);
-    let value = keep.deserialize(&mut de)?;
-    de.end()?;
-    Ok(value)
-}
-
-impl<'de> serde::de::DeserializeSeed<'de> for &Keep {
-    type Value = Value;
-
-    fn deserialize<D: serde::Deserializer<'de>>(self, d: D) -> Result<Value, D::Error> {
-        match self {
-            Keep::All => serde::Deserialize::deserialize(d),
-            Keep::Fields(fields) => d.deserialize_any(Pruned(fields)),
-        }
-    }
-}
-
-/// Builds a [`Value`] keeping only `fields` of objects.
-struct Pruned(&'static [(&'static str, Keep)]);
-
-impl<'de> serde::de::Visitor<'de> for Pruned {
-    type Value = Value;
-
-    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("any JSON value")
-    }
-
-    fn visit_bool<E>(self, v: bool) -> Result<Value, E> {
-        Ok(Value::Bool(v))
-    }
-
-    fn visit_i64<E>(self, v: i64) -> Result<Value, E> {
-        Ok(Value::from(v))
-    }
-
-    fn visit_u64<E>(self, v: u64) -> Result<Value, E> {
-        Ok(Value::from(v))
-    }
-
-    fn visit_f64<E>(self, v: f64) -> Result<Value, E> {
-        Ok(serde_json::Number::from_f64(v).map_or(Value::Null, Value::Number))
-    }
-
-    fn visit_str<E>(self, v: &str) -> Result<Value, E> {
-        Ok(Value::String(v.to_owned()))
-    }
-
-    fn visit_string<E>(self, v: String) -> Result<Value, E> {
-        Ok(Value::String(v))
-    }
-
-    fn visit_unit<E>(self) -> Result<Value, E> {
-        Ok(Value::Null)
-    }
-
-    fn visit_none<E>(self) -> Result<Value, E> {
-        Ok(Value::Null)
-    }
-
-    fn visit_some<D: serde::Deserializer<'de>>(self, d: D) -> Result<Value, D::Error> {
-        d.deserialize_any(self)
-    }
-
-    fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<Value, A::Error> {
-        let mut items = Vec::new();
-        while let Some(item) = seq.next_element_seed(&Keep::Fields(self.0))? {
-            items.push(item);
-        }
-        Ok(Value::Array(items))
-    }
-
-    fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<Value, A::Error> {
-        let mut object = serde_json::Map::new();
-        while let Some(field) = map.next_key_seed(FieldOf(self.0))? {
-            match field {
-                Some((name, keep)) => {
-                    object.insert((*name).to_owned(), map.next_value_seed(keep)?);
-                }
-                None => {
-                    map.next_value::<serde::de::IgnoredAny>()?;
-                }
-            }
-        }
-        Ok(Value::Object(object))
-    }
-}
-
-/// Reads an object key and returns the kept field it names, if any, without allocating.
-struct FieldOf(&'static [(&'static str, Keep)]);
-
-impl<'de> serde::de::DeserializeSeed<'de> for FieldOf {
-    type Value = Option<&'static (&'static str, Keep)>;
-
-    fn deserialize<D: serde::Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
-        d.deserialize_str(self)
-    }
-}
-
-impl<'de> serde::de::Visitor<'de> for FieldOf {
-    type Value = Option<&'static (&'static str, Keep)>;
-
-    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("an object key")
-    }
-
-    fn visit_str<E>(self, key: &str) -> Result<Self::Value, E> {
-        Ok(self.0.iter().find(|(name, _)| *name == key))
-    }
-}
-
 /// An activity, or the reason there is none.
 type Outcome = Result<Activity, String>;
 
@@ -367,152 +176,180 @@ fn nothing(reason: String) -> Normalized {
     Normalized::Nothing { reason }
 }
 
-fn pull_request(p: &Payload<'_>, action: &str, repo: &str) -> Result<Outcome, NormalizeError> {
-    let pr = &["pull_request"];
-    let facts = pr_facts(p, pr)?;
-    let author = p.user(&["pull_request", "user"])?;
-    if author.is_bot {
-        return Ok(Err(format!("pull request by bot {}", author.login)));
+/// Returns the required object `value` of `event`, or the error naming `field`.
+fn required<'a, T>(
+    event: &str,
+    value: &'a Option<T>,
+    field: &str,
+) -> Result<&'a T, NormalizeError> {
+    value.as_ref().ok_or_else(|| missing(event, field))
+}
+
+fn pull_request(
+    event: &str,
+    p: &Payload,
+    action: &str,
+    repo: &str,
+) -> Result<Outcome, NormalizeError> {
+    let pr = required(event, &p.pull_request, "pull_request")?;
+    if pr.user.is_bot() {
+        return Ok(Err(format!("pull request by bot {}", pr.user.login())));
     }
-    let (kind, at_field) = match action {
+    let (kind, at, at_field) = match action {
         "labeled" | "unlabeled" | "edited" | "synchronize" => {
             return Ok(Err(format!("pull request {action}: only the review guide is refreshed")));
         }
-        "closed" if p.opt_bool(&["pull_request", "merged"])?.unwrap_or(false) => {
-            (ActivityKind::PullRequestMerged, "merged_at")
+        "closed" if pr.merged.unwrap_or(false) => {
+            (ActivityKind::PullRequestMerged, pr.merged_at, "merged_at")
         }
-        "closed" => (ActivityKind::PullRequestClosed, "closed_at"),
-        "opened" if p.opt_bool(&["pull_request", "draft"])?.unwrap_or(false) => {
+        "closed" => (ActivityKind::PullRequestClosed, pr.closed_at, "closed_at"),
+        "opened" if pr.draft.unwrap_or(false) => {
             return Ok(Err("draft pull request: it counts once it is ready for review".to_owned()));
         }
-        "opened" => (ActivityKind::PullRequestOpened, "created_at"),
-        _ => (ActivityKind::PullRequestOpened, "updated_at"),
+        "opened" => (ActivityKind::PullRequestOpened, pr.created_at, "created_at"),
+        _ => (ActivityKind::PullRequestOpened, pr.updated_at, "updated_at"),
     };
+    let at = at.ok_or_else(|| missing(event, &format!("pull_request.{at_field}")))?;
     let merged = kind == ActivityKind::PullRequestMerged;
     let facts = PullRequestFacts {
-        merge_commit: if merged {
-            p.opt_str(&["pull_request", "merge_commit_sha"])?.map(str::to_owned)
-        } else {
-            None
-        },
-        ..facts
+        merge_commit: if merged { pr.merge_commit_sha.clone() } else { None },
+        ..pr_facts(pr)
     };
     Ok(Ok(Activity {
         kind,
-        actor: author.login,
-        at: p.time(&["pull_request", at_field])?,
+        actor: pr.user.login(),
+        at,
         source: Source {
             repo: repo.to_owned(),
             id: format!("pr/{}", facts.number),
-            url: p.opt_str(&["pull_request", "html_url"])?.map(str::to_owned),
+            url: pr.html_url.clone(),
         },
         pr: Some(facts),
         trailers: Vec::new(),
     }))
 }
 
-fn review(p: &Payload<'_>, repo: &str) -> Result<Outcome, NormalizeError> {
-    let reviewer = p.user(&["review", "user"])?;
-    if reviewer.is_bot {
-        return Ok(Err(format!("review by bot {}", reviewer.login)));
+fn review(event: &str, p: &Payload, repo: &str) -> Result<Outcome, NormalizeError> {
+    let review = required(event, &p.review, "review")?;
+    if review.user.is_bot() {
+        return Ok(Err(format!("review by bot {}", review.user.login())));
     }
-    let raw_state = p.str(&["review", "state"])?;
-    let state = match raw_state.to_ascii_lowercase().as_str() {
+    let state = match review.state.to_ascii_lowercase().as_str() {
         "approved" => ReviewState::Approved,
         "changes_requested" => ReviewState::ChangesRequested,
         "commented" => ReviewState::Commented,
         "dismissed" => ReviewState::Dismissed,
         "pending" => return Ok(Err("pending review: not submitted yet".to_owned())),
-        _ => {
-            return Err(p.invalid(&["review", "state"], "a review state", raw_state.to_owned()));
+        other => {
+            return Err(NormalizeError::InvalidField {
+                event: event.to_owned(),
+                field: "review.state".to_owned(),
+                message: format!("`{other}` is not a review state"),
+            });
         }
     };
-    let id = p.u64(&["review", "id"])?;
+    let pr = required(event, &p.pull_request, "pull_request")?;
+    let at = review.submitted_at.ok_or_else(|| missing(event, "review.submitted_at"))?;
     Ok(Ok(Activity {
         kind: ActivityKind::ReviewSubmitted { state, comments: 0 },
-        actor: reviewer.login,
-        at: p.time(&["review", "submitted_at"])?,
+        actor: review.user.login(),
+        at,
         source: Source {
             repo: repo.to_owned(),
-            id: format!("review/{id}"),
-            url: p.opt_str(&["review", "html_url"])?.map(str::to_owned),
+            id: format!("review/{}", review.id),
+            url: review.html_url.clone(),
         },
-        pr: Some(pr_facts(p, &["pull_request"])?),
+        pr: Some(pr_facts(pr)),
         trailers: Vec::new(),
     }))
 }
 
-fn review_comment(p: &Payload<'_>, repo: &str) -> Result<Outcome, NormalizeError> {
-    let commenter = p.user(&["comment", "user"])?;
-    if commenter.is_bot {
-        return Ok(Err(format!("review comment by bot {}", commenter.login)));
+fn review_comment(event: &str, p: &Payload, repo: &str) -> Result<Outcome, NormalizeError> {
+    let comment = required(event, &p.comment, "comment")?;
+    if comment.user.is_bot() {
+        return Ok(Err(format!("review comment by bot {}", comment.user.login())));
     }
-    let id = p.u64(&["comment", "id"])?;
+    let pr = required(event, &p.pull_request, "pull_request")?;
+    if is_commands_only(comment) {
+        return Ok(Err(COMMANDS_ONLY.to_owned()));
+    }
     Ok(Ok(Activity {
         kind: ActivityKind::ReviewComment,
-        actor: commenter.login,
-        at: p.time(&["comment", "created_at"])?,
+        actor: comment.user.login(),
+        at: comment.created_at,
         source: Source {
             repo: repo.to_owned(),
-            id: format!("review_comment/{id}"),
-            url: p.opt_str(&["comment", "html_url"])?.map(str::to_owned),
+            id: format!("review_comment/{}", comment.id),
+            url: comment.html_url.clone(),
         },
-        pr: Some(pr_facts(p, &["pull_request"])?),
+        pr: Some(pr_facts(pr)),
         trailers: Vec::new(),
     }))
 }
 
-fn issue_comment(p: &Payload<'_>, repo: &str) -> Result<Outcome, NormalizeError> {
-    if p.get(&["issue", "pull_request"]).is_none_or(Value::is_null) {
+fn issue_comment(event: &str, p: &Payload, repo: &str) -> Result<Outcome, NormalizeError> {
+    let issue = required(event, &p.issue, "issue")?;
+    if !issue.is_pull_request() {
         return Ok(Err("comment on an issue that is not a pull request".to_owned()));
     }
-    let commenter = p.user(&["comment", "user"])?;
-    if commenter.is_bot {
-        return Ok(Err(format!("comment by bot {}", commenter.login)));
+    let comment = required(event, &p.comment, "comment")?;
+    if comment.user.is_bot() {
+        return Ok(Err(format!("comment by bot {}", comment.user.login())));
     }
-    let id = p.u64(&["comment", "id"])?;
     // The issue of a PR comment is the PR itself: same number, author, title and labels.
     let facts = PullRequestFacts {
-        number: p.u64(&["issue", "number"])?,
-        author: Some(p.user(&["issue", "user"])?.login),
-        title: p.opt_str(&["issue", "title"])?.map(str::to_owned),
-        labels: p.labels(&["issue", "labels"])?,
+        number: issue.number,
+        author: Some(issue.user.login()),
+        title: issue.title.clone(),
+        labels: issue.labels.as_ref().map(|ls| ls.iter().map(|l| l.name.clone()).collect()),
         ..PullRequestFacts::default()
     };
+    if is_commands_only(comment) {
+        return Ok(Err(COMMANDS_ONLY.to_owned()));
+    }
     Ok(Ok(Activity {
         kind: ActivityKind::IssueComment,
-        actor: commenter.login,
-        at: p.time(&["comment", "created_at"])?,
+        actor: comment.user.login(),
+        at: comment.created_at,
         source: Source {
             repo: repo.to_owned(),
-            id: format!("comment/{id}"),
-            url: p.opt_str(&["comment", "html_url"])?.map(str::to_owned),
+            id: format!("comment/{}", comment.id),
+            url: comment.html_url.clone(),
         },
         pr: Some(facts),
         trailers: Vec::new(),
     }))
 }
 
-fn push(p: &Payload<'_>, installation_id: u64, repo: String) -> Result<Normalized, NormalizeError> {
-    let git_ref = p.str(&["ref"])?;
-    let default_branch = p.str(&["repository", "default_branch"])?;
+/// Why a comment of `/mentor` commands only yields no comment activity.
+const COMMANDS_ONLY: &str = "a comment of /mentor commands only: the commands' own touchpoints count (a check-in), not a comment";
+
+/// Returns true when the comment holds nothing but `/mentor` commands (see `command::is_commands_only`).
+fn is_commands_only(comment: &crate::payload::Comment) -> bool {
+    comment.body.as_deref().is_some_and(mentor_core::command::is_commands_only)
+}
+
+fn push(
+    event: &str,
+    p: &Payload,
+    installation_id: u64,
+    repo: String,
+) -> Result<Normalized, NormalizeError> {
+    let git_ref = required(event, &p.git_ref, "ref")?;
+    let default_branch = p
+        .repo(event)?
+        .default_branch
+        .as_deref()
+        .ok_or_else(|| missing(event, "repository.default_branch"))?;
     if git_ref.strip_prefix("refs/heads/") != Some(default_branch) {
         return Ok(nothing(format!(
             "push to {git_ref}, not to the default branch {default_branch}"
         )));
     }
-    let mut touched = false;
-    let commits =
-        p.get(&["commits"]).and_then(Value::as_array).map(Vec::as_slice).unwrap_or_default();
     // `head_commit` is also listed in `commits`, except in some truncated payloads: look at both.
-    let head = p.get(&["head_commit"]).filter(|v| v.is_object());
-    for commit in commits.iter().chain(head) {
-        for list in ["added", "modified", "removed"] {
-            let paths =
-                commit.get(list).and_then(Value::as_array).map(Vec::as_slice).unwrap_or_default();
-            touched |= paths.iter().filter_map(Value::as_str).any(is_config_path);
-        }
-    }
+    let touched = p.commits.iter().flatten().chain(&p.head_commit).any(|c| {
+        c.added.iter().chain(&c.modified).chain(&c.removed).any(|path| is_config_path(path))
+    });
     if touched {
         Ok(Normalized::ConfigChanged { installation_id, repo })
     } else {
@@ -527,171 +364,65 @@ pub fn is_config_path(path: &str) -> bool {
     path == CONFIG_PATH || path.starts_with(TEMPLATES_DIR)
 }
 
-fn installation(p: &Payload<'_>, deleted: bool) -> Result<Normalized, NormalizeError> {
-    let installation_id = p.u64(&["installation", "id"])?;
-    let repos = p.repo_names(&["repositories"])?;
-    let (repos_added, repos_removed) =
-        if deleted { (Vec::new(), repos) } else { (repos, Vec::new()) };
-    Ok(Normalized::Installation { installation_id, repos_added, repos_removed, deleted })
-}
-
-fn installation_repositories(p: &Payload<'_>) -> Result<Normalized, NormalizeError> {
+fn installation(event: &str, p: &Payload) -> Result<Normalized, NormalizeError> {
+    let installation = required(event, &p.installation, "installation")?;
+    let account = installation
+        .account
+        .as_ref()
+        .map(|a| a.login.to_ascii_lowercase())
+        .ok_or_else(|| missing(event, "installation.account"))?;
+    let action = p.action.clone().unwrap_or_default();
+    let names = |list: &Option<Vec<crate::payload::RepositoryRef>>| -> Vec<String> {
+        list.iter().flatten().map(|r| r.full_name.clone()).collect()
+    };
+    let deleted = event == "installation" && action == "deleted";
+    let (repos_added, repos_removed) = if event == "installation_repositories" {
+        (names(&p.repositories_added), names(&p.repositories_removed))
+    } else if deleted {
+        (Vec::new(), names(&p.repositories))
+    } else {
+        (names(&p.repositories), Vec::new())
+    };
     Ok(Normalized::Installation {
-        installation_id: p.u64(&["installation", "id"])?,
-        repos_added: p.repo_names(&["repositories_added"])?,
-        repos_removed: p.repo_names(&["repositories_removed"])?,
-        deleted: false,
+        installation_id: installation.id,
+        account,
+        action,
+        repos_added,
+        repos_removed,
+        deleted,
     })
 }
 
 /// Facts every PR payload object carries; the merge commit is left to the caller (it means something only once
 /// merged: before that GitHub sends the sha of a test merge).
-fn pr_facts(p: &Payload<'_>, pr: &[&str]) -> Result<PullRequestFacts, NormalizeError> {
-    let at = |field: &'static str| -> Vec<&str> { pr.iter().copied().chain([field]).collect() };
-    let additions = p.opt_u64(&at("additions"))?;
-    let deletions = p.opt_u64(&at("deletions"))?;
-    Ok(PullRequestFacts {
-        number: p.u64(&at("number"))?,
-        author: Some(p.user(&at("user"))?.login),
-        title: p.opt_str(&at("title"))?.map(str::to_owned),
-        labels: p.labels(&at("labels"))?,
+fn pr_facts(pr: &crate::payload::PullRequest) -> PullRequestFacts {
+    PullRequestFacts {
+        number: pr.number,
+        author: Some(pr.user.login()),
+        title: pr.title.clone(),
+        labels: pr.labels.as_ref().map(|ls| ls.iter().map(|l| l.name.clone()).collect()),
         reviewers: None,
         changed_paths: None,
-        changed_lines: additions.zip(deletions).map(|(a, d)| a + d),
+        changed_lines: pr.additions.zip(pr.deletions).map(|(a, d)| a + d),
         merge_commit: None,
-    })
-}
-
-/// A GitHub account as Mentor sees it.
-struct Account {
-    login: Login,
-    is_bot: bool,
-}
-
-/// A payload with the event name, so every error can say where it happened.
-struct Payload<'a> {
-    event: &'a str,
-    root: &'a Value,
-}
-
-impl<'a> Payload<'a> {
-    fn get(&self, path: &[&str]) -> Option<&'a Value> {
-        path.iter().try_fold(self.root, |v, key| v.get(key))
-    }
-
-    fn missing(&self, path: &[&str]) -> NormalizeError {
-        NormalizeError::MissingField { event: self.event.to_owned(), field: path.join(".") }
-    }
-
-    fn invalid(&self, path: &[&str], expected: &'static str, found: String) -> NormalizeError {
-        let found: String = found.chars().take(80).collect();
-        NormalizeError::InvalidField {
-            event: self.event.to_owned(),
-            field: path.join("."),
-            expected,
-            found,
-        }
-    }
-
-    /// Returns the value at `path`, treating null like absent.
-    fn present(&self, path: &[&str]) -> Option<&'a Value> {
-        self.get(path).filter(|v| !v.is_null())
-    }
-
-    fn opt_str(&self, path: &[&str]) -> Result<Option<&'a str>, NormalizeError> {
-        match self.present(path) {
-            None => Ok(None),
-            Some(Value::String(s)) => Ok(Some(s)),
-            Some(other) => Err(self.invalid(path, "a string", other.to_string())),
-        }
-    }
-
-    fn str(&self, path: &[&str]) -> Result<&'a str, NormalizeError> {
-        self.opt_str(path)?.ok_or_else(|| self.missing(path))
-    }
-
-    fn opt_u64(&self, path: &[&str]) -> Result<Option<u64>, NormalizeError> {
-        match self.present(path) {
-            None => Ok(None),
-            Some(v) => v
-                .as_u64()
-                .map(Some)
-                .ok_or_else(|| self.invalid(path, "a non-negative integer", v.to_string())),
-        }
-    }
-
-    fn u64(&self, path: &[&str]) -> Result<u64, NormalizeError> {
-        self.opt_u64(path)?.ok_or_else(|| self.missing(path))
-    }
-
-    fn opt_bool(&self, path: &[&str]) -> Result<Option<bool>, NormalizeError> {
-        match self.present(path) {
-            None => Ok(None),
-            Some(v) => {
-                v.as_bool().map(Some).ok_or_else(|| self.invalid(path, "a boolean", v.to_string()))
-            }
-        }
-    }
-
-    fn time(&self, path: &[&str]) -> Result<DateTime<Utc>, NormalizeError> {
-        let raw = self.str(path)?;
-        DateTime::parse_from_rfc3339(raw)
-            .map(|t| t.with_timezone(&Utc))
-            .map_err(|_| self.invalid(path, "an RFC 3339 timestamp", raw.to_owned()))
-    }
-
-    /// Reads a user object (`login`, `type`); deleted accounts come as the `ghost` user, never as null.
-    fn user(&self, path: &[&str]) -> Result<Account, NormalizeError> {
-        let login_path: Vec<&str> = path.iter().copied().chain(["login"]).collect();
-        let type_path: Vec<&str> = path.iter().copied().chain(["type"]).collect();
-        let login = Login::new(self.str(&login_path)?);
-        let is_bot = login.is_bot() || self.opt_str(&type_path)? == Some("Bot");
-        Ok(Account { login, is_bot })
-    }
-
-    /// Reads an array of label objects into their names; absent means unknown.
-    fn labels(&self, path: &[&str]) -> Result<Option<Vec<String>>, NormalizeError> {
-        let Some(value) = self.present(path) else { return Ok(None) };
-        let items = value
-            .as_array()
-            .ok_or_else(|| self.invalid(path, "an array of labels", value.to_string()))?;
-        let mut names = Vec::with_capacity(items.len());
-        for item in items {
-            let name = item.get("name").and_then(Value::as_str);
-            names.push(
-                name.ok_or_else(|| {
-                    self.invalid(path, "an array of labels with names", item.to_string())
-                })?
-                .to_owned(),
-            );
-        }
-        Ok(Some(names))
-    }
-
-    /// Reads an array of repository objects into their `full_name`s; absent or null means none.
-    fn repo_names(&self, path: &[&str]) -> Result<Vec<String>, NormalizeError> {
-        let Some(value) = self.present(path) else { return Ok(Vec::new()) };
-        let items = value
-            .as_array()
-            .ok_or_else(|| self.invalid(path, "an array of repositories", value.to_string()))?;
-        items
-            .iter()
-            .map(|item| {
-                item.get("full_name").and_then(Value::as_str).map(str::to_owned).ok_or_else(|| {
-                    self.invalid(path, "an array of repositories with full_name", item.to_string())
-                })
-            })
-            .collect()
     }
 }
 
 #[cfg(test)]
 mod tests {
+    use chrono::{DateTime, Utc};
+    use mentor_core::Login;
+    use serde_json::{Value, json};
+
     use super::*;
-    use serde_json::json;
 
     fn fixture(text: &str) -> Value {
         serde_json::from_str(text).unwrap()
+    }
+
+    /// Decodes `payload` as the worker does, then normalizes it.
+    fn normalize(event: &str, payload: &Value) -> Result<Normalized, NormalizeError> {
+        super::normalize(event, &Payload::decode(event, &payload.to_string())?)
     }
 
     fn at(s: &str) -> DateTime<Utc> {
@@ -975,6 +706,8 @@ mod tests {
             normalize("installation", &created).unwrap(),
             Normalized::Installation {
                 installation_id: 957387,
+                account: "codertocat".to_owned(),
+                action: "created".to_owned(),
                 repos_added: vec!["Codertocat/Hello-World".to_owned()],
                 repos_removed: Vec::new(),
                 deleted: false,
@@ -988,6 +721,7 @@ mod tests {
             repos_added,
             repos_removed,
             deleted: false,
+            ..
         } = normalize("installation_repositories", &removed).unwrap()
         else {
             panic!("expected an installation change");
@@ -1013,8 +747,53 @@ mod tests {
         let err = normalize("pull_request_review_comment", &payload).unwrap_err();
         assert_eq!(
             err.to_string(),
-            "pull_request_review_comment payload field `comment.id` is not a non-negative integer: \"not-a-number\""
+            "pull_request_review_comment payload field `comment.id` is invalid: invalid type: string \"not-a-number\", expected u64"
         );
+        let mut payload = fixture(REVIEW_COMMENT);
+        payload["comment"]["user"].as_object_mut().unwrap().remove("login");
+        let err = normalize("pull_request_review_comment", &payload).unwrap_err();
+        assert_eq!(
+            err,
+            NormalizeError::MissingField {
+                event: "pull_request_review_comment".into(),
+                field: "comment.user.login".into()
+            }
+        );
+        let mut payload = fixture(REVIEW_COMMENT);
+        payload["comment"]["created_at"] = json!("yesterday");
+        let err = normalize("pull_request_review_comment", &payload).unwrap_err().to_string();
+        assert!(
+            err.starts_with(
+                "pull_request_review_comment payload field `comment.created_at` is invalid"
+            ),
+            "{err}"
+        );
+        let err =
+            Payload::decode("pull_request_review", "{\"action\": \"submitted\", \"x\": [1, }")
+                .unwrap_err();
+        assert!(matches!(err, NormalizeError::Malformed { .. }), "{err}");
+        assert!(Payload::decode("pull_request_review", "{} trailing").is_err());
+    }
+
+    /// A comment of `/mentor` commands only yields no comment activity (its command's touchpoint counts);
+    /// with prose around the command, it is a comment as well.
+    #[test]
+    fn commands_only_comments_are_not_also_comments() {
+        let mut payload = fixture(include_str!(
+            "../../tests/fixtures/webhooks/issue_comment/created.with-installation.payload.json"
+        ));
+        payload["issue"]["pull_request"] =
+            json!({"url": "https://api.github.com/repos/o/r/pulls/1"});
+        payload["comment"]["body"] = json!("/mentor checkin 30m");
+        assert!(matches!(
+            normalize("issue_comment", &payload).unwrap(),
+            Normalized::Nothing { reason } if reason.contains("/mentor commands only")
+        ));
+        payload["comment"]["body"] = json!("Great pairing today.\n/mentor checkin 30m");
+        assert!(matches!(
+            normalize("issue_comment", &payload).unwrap(),
+            Normalized::Activities { .. }
+        ));
     }
 
     #[test]
@@ -1036,90 +815,14 @@ mod tests {
         ));
     }
 
-    /// The pruned parse the worker uses keeps everything Mentor reads: over every corpus and fixture payload,
-    /// normalizing it gives the same result as the full document, and the fields `respond` looks up are equal.
-    #[test]
-    fn pruned_payloads_normalize_like_full_ones() {
-        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
-        let mut files = Vec::new();
-        for dir in
-            [root.join("../../shared/corpus/webhooks"), root.join("../tests/fixtures/webhooks")]
-        {
-            let Ok(events) = std::fs::read_dir(&dir) else { continue };
-            for event_dir in events.map(|e| e.unwrap().path()).filter(|p| p.is_dir()) {
-                let event = event_dir.file_name().unwrap().to_str().unwrap().to_owned();
-                for file in std::fs::read_dir(&event_dir).unwrap() {
-                    files.push((event.clone(), file.unwrap().path()));
-                }
-            }
-        }
-        assert!(files.len() > 20, "only {} payloads found", files.len());
-        let respond_reads = [
-            "/action",
-            "/installation/id",
-            "/repository/full_name",
-            "/repository/private",
-            "/review/body",
-            "/comment/body",
-            "/comment/id",
-            "/comment/html_url",
-            "/comment/user/login",
-            "/comment/user/type",
-            "/issue/pull_request",
-            "/issue/number",
-            "/issue/labels",
-            "/issue/title",
-            "/issue/html_url",
-            "/issue/user/login",
-            "/pull_request/number",
-            "/pull_request/labels",
-            "/pull_request/title",
-            "/pull_request/html_url",
-            "/pull_request/user/login",
-        ];
-        for (event, file) in
-            files.iter().filter(|(_, f)| f.extension().is_some_and(|e| e == "json"))
-        {
-            let text = std::fs::read_to_string(file).unwrap();
-            let full: Value = serde_json::from_str(&text).unwrap();
-            let pruned = parse(event, &text).unwrap();
-            assert_eq!(normalize(event, &pruned), normalize(event, &full), "{}", file.display());
-            for pointer in respond_reads {
-                assert_eq!(
-                    pruned.pointer(pointer),
-                    full.pointer(pointer),
-                    "{} {pointer}",
-                    file.display()
-                );
-            }
-            if event != "pull_request" {
-                assert!(pruned.to_string().len() <= full.to_string().len(), "{}", file.display());
-            }
-        }
-        let review = std::fs::read_to_string(
-            root.join("../tests/fixtures/webhooks/pull_request_review/submitted.payload.json"),
-        )
-        .unwrap();
-        let kept = parse("pull_request_review", &review).unwrap().to_string().len();
-        assert!(
-            kept * 10 < review.len(),
-            "a review payload keeps {kept} of {} bytes",
-            review.len()
-        );
-        assert!(parse("pull_request_review", "{\"action\": \"submitted\", \"x\": [1, }").is_err());
-        assert!(parse("pull_request_review", "{} trailing").is_err());
-    }
-
     /// Every upstream example payload either normalizes or is not relevant: nothing in GitHub's documented
     /// shapes makes Mentor fail.
     #[test]
     fn every_corpus_payload_normalizes_or_is_not_relevant() {
+        // The whole upstream corpus, vendored (tests/fixtures/webhooks/SOURCE.md); a missing copy fails here.
         let dir =
-            std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/corpus/webhooks");
-        if !dir.is_dir() {
-            eprintln!("SKIPPED: corpus {} is absent; the fixtures above still run", dir.display());
-            return;
-        }
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/fixtures/webhooks");
+        assert!(dir.is_dir(), "{} is missing", dir.display());
         let (mut relevant, mut total) = (0, 0);
         for event_dir in std::fs::read_dir(&dir).unwrap() {
             let event_dir = event_dir.unwrap().path();
@@ -1129,6 +832,9 @@ mod tests {
             let event = event_dir.file_name().unwrap().to_str().unwrap().to_owned();
             for file in std::fs::read_dir(&event_dir).unwrap() {
                 let file = file.unwrap().path();
+                if file.extension().is_none_or(|e| e != "json") {
+                    continue;
+                }
                 let payload: Value =
                     serde_json::from_slice(&std::fs::read(&file).unwrap()).unwrap();
                 let action = payload.get("action").and_then(Value::as_str);

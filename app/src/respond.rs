@@ -13,12 +13,12 @@ use mentor_core::evidence::{self, MilestoneStatus, Vantage};
 use mentor_core::identity::Roster;
 use mentor_core::template::{self, PullRequest, TemplateKind};
 use mentor_core::{Config, Evidence, Login, Touchpoint, touchpoint};
-use serde_json::Value;
 
 use crate::github::ReactionTarget;
 use crate::outbox::{self, Write};
 
 use crate::config_source::ConfigSourceError;
+use crate::payload::Payload;
 use crate::store::{Outcome, PlannedWrite};
 use crate::worker::{Failure, Worker};
 
@@ -41,30 +41,29 @@ pub struct Response {
 pub(crate) async fn plan(
     worker: &Worker,
     event: &str,
-    payload: &Value,
+    payload: &Payload,
     outcome: &Outcome,
 ) -> Result<Response, Failure> {
     let mut response = Response::default();
-    let action = payload.get("action").and_then(Value::as_str).unwrap_or_default();
+    let action = payload.action.as_deref().unwrap_or_default();
+    let comment_body = payload.comment.as_ref().and_then(|c| c.body.as_deref());
     let wanted = match event {
         "pull_request" => crate::guide::is_guide_action(action),
         // Only new comments run commands: an edit or a redelivery never runs one twice.
         "issue_comment" | "pull_request_review_comment" => {
-            action == "created"
-                && payload
-                    .pointer("/comment/body")
-                    .and_then(Value::as_str)
-                    .is_some_and(|b| b.contains("/mentor"))
+            action == "created" && comment_body.is_some_and(|b| b.contains("/mentor"))
         }
         _ => false,
     };
     // Reviews and review comments: the labels' counts go on the touchpoints they made (never the text).
     let feedback_body = match (event, action) {
-        ("pull_request_review", "submitted") => payload.pointer("/review/body"),
-        ("pull_request_review_comment", "created") => payload.pointer("/comment/body"),
+        ("pull_request_review", "submitted") => {
+            payload.review.as_ref().and_then(|r| r.body.as_deref())
+        }
+        ("pull_request_review_comment", "created") => comment_body,
         _ => None,
     };
-    if let Some(body) = feedback_body.and_then(Value::as_str) {
+    if let Some(body) = feedback_body {
         let mut mix = FeedbackMix::default();
         mix.add_text(body);
         let json = serde_json::to_string(&mix).unwrap_or_default();
@@ -76,8 +75,8 @@ pub(crate) async fn plan(
         return Ok(response);
     }
     let (Some(installation_id), Some(repo)) = (
-        payload.pointer("/installation/id").and_then(Value::as_u64),
-        payload.pointer("/repository/full_name").and_then(Value::as_str),
+        payload.installation.as_ref().map(|i| i.id),
+        payload.repository.as_ref().map(|r| r.full_name.as_str()),
     ) else {
         return Ok(response);
     };
@@ -202,54 +201,59 @@ async fn commands(
     installation_id: u64,
     repo: &str,
     event: &str,
-    payload: &Value,
+    payload: &Payload,
     now: DateTime<Utc>,
     response: &mut Response,
 ) -> Result<(), Failure> {
-    let text = |pointer: &str| payload.pointer(pointer).and_then(Value::as_str);
-    let (Some(body), Some(actor), Some(comment_id)) = (
-        text("/comment/body"),
-        text("/comment/user/login"),
-        payload.pointer("/comment/id").and_then(Value::as_u64),
-    ) else {
-        return Ok(());
-    };
-    if text("/comment/user/type") == Some("Bot") {
+    let Some(comment) = &payload.comment else { return Ok(()) };
+    let Some(body) = comment.body.as_deref() else { return Ok(()) };
+    if comment.user.is_bot() {
         return Ok(());
     }
+    let comment_id = comment.id;
     let parsed = command::parse_commands(body);
     if parsed.is_empty() {
         return Ok(());
     }
-    let (kind, pr_root, reaction) = if event == "issue_comment" {
-        if payload.pointer("/issue/pull_request").is_none_or(Value::is_null) {
+    // The pull request commented on: the issue of a conversation comment (the PR itself), else the PR.
+    let (kind, reaction, number, author, title, labels, pr_url) = if event == "issue_comment" {
+        let Some(issue) = payload.issue.as_ref().filter(|i| i.is_pull_request()) else {
             return Ok(());
-        }
-        ("comment", "/issue", ReactionTarget::IssueComment(comment_id))
+        };
+        (
+            "comment",
+            ReactionTarget::IssueComment(comment_id),
+            issue.number,
+            issue.user.login(),
+            issue.title.clone(),
+            issue.labels.as_ref(),
+            issue.html_url.as_deref(),
+        )
     } else {
-        ("review_comment", "/pull_request", ReactionTarget::ReviewComment(comment_id))
+        let Some(pr) = &payload.pull_request else { return Ok(()) };
+        (
+            "review_comment",
+            ReactionTarget::ReviewComment(comment_id),
+            pr.number,
+            pr.user.login(),
+            pr.title.clone(),
+            pr.labels.as_ref(),
+            pr.html_url.as_deref(),
+        )
     };
-    let Some(number) = payload.pointer(&format!("{pr_root}/number")).and_then(Value::as_u64) else {
-        return Ok(());
-    };
-    let labels = payload
-        .pointer(&format!("{pr_root}/labels"))
-        .and_then(Value::as_array)
-        .map(|ls| ls.iter().filter_map(|l| l.get("name")?.as_str().map(str::to_owned)).collect());
     let facts = PullRequestFacts {
         number,
-        author: text(&format!("{pr_root}/user/login")).map(Login::new),
-        title: text(&format!("{pr_root}/title")).map(str::to_owned),
-        labels,
+        author: Some(author),
+        title,
+        labels: labels.map(|ls| ls.iter().map(|l| l.name.clone()).collect()),
         ..PullRequestFacts::default()
     };
-    let pr_url = text(&format!("{pr_root}/html_url"));
     let source = Source {
         repo: repo.to_owned(),
         id: format!("{kind}/{comment_id}"),
-        url: text("/comment/html_url").map(str::to_owned),
+        url: comment.html_url.clone(),
     };
-    let public = !payload.pointer("/repository/private").and_then(Value::as_bool).unwrap_or(false);
+    let public = payload.is_public();
     let templates = match worker
         .guides
         .templates(worker.github.as_ref(), installation_id, repo, config)
@@ -262,9 +266,9 @@ async fn commands(
             Arc::new(template::resolve(template::builtin(), Vec::new()))
         }
     };
-    let actor = Login::new(actor);
-    let maintainer =
-        matches!(text("/comment/author_association"), Some("OWNER" | "MEMBER" | "COLLABORATOR"));
+    let actor = comment.user.login();
+    // OWNER, MEMBER and COLLABORATOR maintain the repository (they may run any template).
+    let maintainer = comment.by_maintainer();
     let ctx = CommandContext {
         config,
         templates: &templates,

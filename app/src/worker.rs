@@ -18,6 +18,7 @@ use crate::config_source::{self, ConfigSource, ConfigSourceError};
 use crate::github::{GitHubApi, GitHubError};
 use crate::inbox::Handoff;
 use crate::normalize::{self, Normalized};
+use crate::payload::Payload;
 use crate::store::{ClaimedDelivery, Finished, Outcome, Store};
 
 /// Deliveries one worker task claims (or takes from the handoff) and records at once: one transaction (one
@@ -270,8 +271,9 @@ impl Worker {
         let Some(text) = text else {
             return Err(Failure::Permanent("delivery has no payload".into()));
         };
-        let payload: serde_json::Value = normalize::parse(&claim.event, &text)
-            .map_err(|e| Failure::Permanent(format!("stored payload is not JSON: {e}")))?;
+        // One typed decode per delivery: only the fields Mentor reads are built.
+        let payload = Payload::decode(&claim.event, &text)
+            .map_err(|e| Failure::Permanent(format!("cannot use payload: {e}")))?;
         let mut outcome = self.derive(claim, &payload).await?;
         self.respond(claim, &payload, &mut outcome).await?;
         Ok(outcome)
@@ -281,7 +283,7 @@ impl Worker {
     async fn respond(
         &self,
         claim: &ClaimedDelivery,
-        payload: &serde_json::Value,
+        payload: &Payload,
         outcome: &mut Outcome,
     ) -> Result<(), Failure> {
         let response = crate::respond::plan(self, &claim.event, payload, outcome).await?;
@@ -298,17 +300,19 @@ impl Worker {
         Ok(())
     }
 
-    async fn derive(
-        &self,
-        claim: &ClaimedDelivery,
-        payload: &serde_json::Value,
-    ) -> Result<Outcome, Failure> {
+    async fn derive(&self, claim: &ClaimedDelivery, payload: &Payload) -> Result<Outcome, Failure> {
         let normalized = normalize::normalize(&claim.event, payload)
             .map_err(|e| Failure::Permanent(format!("cannot use payload: {e}")))?;
         match normalized {
             Normalized::Nothing { reason } => {
                 tracing::debug!(%reason, "nothing to do");
-                Ok(Outcome { note: Some(reason), ..Outcome::default() })
+                // What responding adds (a command's evidence or check-in) still belongs to the org.
+                let org = payload
+                    .installation
+                    .as_ref()
+                    .zip(payload.repository.as_ref())
+                    .and_then(|(i, r)| config_source::org_of(&r.full_name).map(|o| (o, i.id)));
+                Ok(Outcome { note: Some(reason), org, ..Outcome::default() })
             }
             Normalized::ConfigChanged { installation_id, repo } => {
                 self.configs.invalidate(&repo);
@@ -318,21 +322,15 @@ impl Worker {
                     ..Outcome::default()
                 })
             }
-            Normalized::Installation { installation_id, repos_added, repos_removed, deleted } => {
-                // The account is the org; its repositories are listed again on next use.
-                let account = payload
-                    .pointer("/installation/account/login")
-                    .and_then(serde_json::Value::as_str)
-                    .map(str::to_ascii_lowercase)
-                    .ok_or_else(|| {
-                        Failure::Permanent(format!(
-                            "{} payload has no `installation.account.login`",
-                            claim.event
-                        ))
-                    })?;
-                let action =
-                    payload.get("action").and_then(serde_json::Value::as_str).unwrap_or("");
-                let status = match (claim.event.as_str(), action) {
+            Normalized::Installation {
+                installation_id,
+                account,
+                action,
+                repos_added,
+                repos_removed,
+                deleted: _,
+            } => {
+                let status = match (claim.event.as_str(), action.as_str()) {
                     ("installation", "deleted") => Some("deleted"),
                     ("installation", "suspend") => Some("suspended"),
                     ("installation", "created" | "unsuspend" | "new_permissions_accepted") => {
@@ -340,7 +338,6 @@ impl Worker {
                     }
                     _ => None,
                 };
-                let _ = deleted;
                 if status.is_some() {
                     self.configs.forget_org(&account);
                 } else {

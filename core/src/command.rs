@@ -256,6 +256,30 @@ pub fn parse_commands(body: &str) -> Vec<Result<Command, CommandError>> {
     out
 }
 
+/// Returns true when `body` holds `/mentor` commands and nothing else (blank lines aside): such a comment is
+/// the command's own touchpoint (a check-in), not also a conversation comment. A command quoted or in a code
+/// block is prose, as it is for [`parse_commands`].
+pub fn is_commands_only(body: &str) -> bool {
+    let hidden = hidden_ranges(body);
+    let mut offset = 0;
+    let mut commands = 0;
+    for raw_line in body.split_inclusive('\n') {
+        let line_start = offset;
+        offset += raw_line.len();
+        let line = raw_line.trim_end_matches(['\n', '\r']);
+        let text = line.trim_start_matches([' ', '\t']);
+        if text.trim().is_empty() {
+            continue;
+        }
+        let at = line_start + (line.len() - text.len());
+        if strip_prefix_word(text).is_none() || hidden.iter().any(|r| r.contains(&at)) {
+            return false;
+        }
+        commands += 1;
+    }
+    commands > 0
+}
+
 /// Returns the text after `/mentor` if `text` starts with it as a whole word (any case).
 fn strip_prefix_word(text: &str) -> Option<&str> {
     let head = text.get(..PREFIX.len())?;
@@ -800,5 +824,20 @@ mod tests {
         let r = parse_commands("hi\n\n/mentor nope\n/mentor help");
         assert_eq!(r[0].as_ref().unwrap_err().line, 3);
         assert_eq!(r[1].as_ref().unwrap().line, 4);
+    }
+
+    #[test]
+    fn commands_only_comments_are_told_apart_from_prose() {
+        assert!(is_commands_only("/mentor checkin 30m"));
+        assert!(is_commands_only("\n/mentor checkin 30m\n\n/MENTOR help\n"));
+        assert!(!is_commands_only("/mentor checkin 30m\nThanks for the pairing session!"));
+        assert!(!is_commands_only("Looks good.\n/mentor evidence first-pr"));
+        assert!(!is_commands_only("> /mentor checkin 30m"), "a quoted command is prose");
+        assert!(
+            !is_commands_only("```\n/mentor checkin\n```"),
+            "a command in a code block is prose"
+        );
+        assert!(!is_commands_only(""));
+        assert!(!is_commands_only("/mentorship is great"));
     }
 }

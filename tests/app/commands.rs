@@ -160,8 +160,9 @@ async fn commands_checkin_records_a_touchpoint_and_reacts() {
         let report: mentor_core::LoadReport =
             app.get("/api/v1/load", Some(&token)).await.json().await.unwrap();
         let bob = report.mentors.iter().find(|m| m.login.as_str() == "bob").unwrap();
-        // The check-in's 45 minutes plus the comment itself (5 minutes), each once despite the redelivery.
-        assert_eq!((bob.touchpoints, bob.minutes), (2, 50), "{report:#?}");
+        // The check-in's 45 minutes, once despite the redelivery; a comment of commands only is not also a
+        // 5-minute comment (it used to count twice).
+        assert_eq!((bob.touchpoints, bob.minutes), (1, 45), "{report:#?}");
         let tps = app.store.touchpoints_of("codertocat").await.unwrap();
         assert!(tps.iter().any(|t| t.minutes == 45), "{tps:#?}");
         assert!(fake.comments(REPO, PR).is_empty());
@@ -312,6 +313,41 @@ async fn commands_template_by_the_mentor_posts_it_once_and_reacts() {
             comments[0]
         );
         assert_eq!(fake.reactions().len(), 1);
+        app.stop().await;
+    }
+}
+
+/// Maintainers (OWNER, MEMBER, COLLABORATOR) who are not the pair's mentor may run `/mentor template`; others
+/// are told who can. The payload's `comment.author_association` used to be dropped before the check read it.
+#[tokio::test]
+async fn commands_template_by_a_maintainer_who_is_not_the_mentor_is_posted() {
+    for backend in backends() {
+        let (fake, app) = start(backend).await;
+        let by = |association: &str, id: u64| {
+            let body = comment("created", "carol", "alice", id, "/mentor template review-guide");
+            rewrite(
+                serde_json::from_slice(&body).unwrap(),
+                &[("/comment/author_association", association.into())],
+            )
+        };
+        assert_eq!(
+            app.deliver("issue_comment", "tm-1", &by("MEMBER", 1201), SECRET).await.status(),
+            202
+        );
+        assert_eq!(
+            app.deliver("issue_comment", "tm-2", &by("CONTRIBUTOR", 1202), SECRET).await.status(),
+            202
+        );
+        settle(&app).await;
+        let comments = fake.comments(REPO, PR);
+        assert_eq!(comments.len(), 2, "{comments:#?}");
+        let posted = comments.iter().find(|c| c.contains("comment/1201")).unwrap();
+        assert!(posted.starts_with("### Review guide: #2"), "{posted}");
+        let refused = comments.iter().find(|c| c.contains("comment/1202")).unwrap();
+        assert!(
+            refused.starts_with("only @alice's mentor or a maintainer can post templates here"),
+            "{refused}"
+        );
         app.stop().await;
     }
 }

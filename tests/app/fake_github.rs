@@ -2,7 +2,7 @@
 //!
 //! It serves installation tokens, file contents, PR files and PR reviews (lists paginated with `Link` headers
 //! like GitHub; reviews can also be created and edited), records every request, and rejects what GitHub would reject: a method+path that is not in GitHub's
-//! OpenAPI description (`/work/shared/corpus/openapi/api.github.com.json`, or `MENTOR_GITHUB_OPENAPI`), `/app/...`
+//! REST operations (`tests/fixtures/github/openapi-paths.json`, from its OpenAPI description), `/app/...`
 //! calls without a valid RS256 App JWT, other calls without a live installation token, and requests without
 //! `Accept` or `User-Agent`. Faults can be queued per path: a 500, a 401, a 403 with an exhausted primary rate
 //! limit, a 429 with `Retry-After`. It can sit under a GitHub Enterprise prefix (`/api/v3`).
@@ -396,27 +396,33 @@ fn fields(body: &[u8], required: &[&str]) -> Result<serde_json::Map<String, Valu
     Ok(map)
 }
 
-/// GitHub's REST paths as (segments, methods), loaded once per test binary.
+/// GitHub's REST paths as (segments, methods), loaded once per test binary from the vendored list of GitHub's
+/// operations (`tests/fixtures/github/openapi-paths.json`, see its SOURCE.md).
 fn openapi() -> &'static Vec<(Vec<String>, Vec<Method>)> {
     static PATHS: OnceLock<Vec<(Vec<String>, Vec<Method>)>> = OnceLock::new();
     PATHS.get_or_init(|| {
         #[derive(serde::Deserialize)]
         struct Doc {
-            paths: HashMap<String, HashMap<String, serde::de::IgnoredAny>>,
+            paths: HashMap<String, HashMap<String, String>>,
         }
-        let path = std::env::var("MENTOR_GITHUB_OPENAPI").unwrap_or_else(|_| {
-            format!("{}/../../shared/corpus/openapi/api.github.com.json", env!("CARGO_MANIFEST_DIR"))
-        });
+        let path = fixture("github/openapi-paths.json");
         let text = std::fs::read(&path).unwrap_or_else(|e| {
-            panic!("the fake GitHub needs GitHub's OpenAPI description at {path} ({e}); set MENTOR_GITHUB_OPENAPI")
+            panic!(
+                "the fake GitHub needs GitHub's REST operations at {} ({e}); regenerate it as \
+                 tests/fixtures/github/SOURCE.md says",
+                path.display()
+            )
         });
         let doc: Doc = serde_json::from_slice(&text).unwrap();
+        assert!(doc.paths.len() > 500, "{} lists only {} paths", path.display(), doc.paths.len());
         doc.paths
             .into_iter()
             .map(|(template, ops)| {
                 let segments = template.split('/').map(str::to_owned).collect();
-                let methods =
-                    ops.keys().filter_map(|m| Method::from_bytes(m.to_ascii_uppercase().as_bytes()).ok()).collect();
+                let methods = ops
+                    .keys()
+                    .filter_map(|m| Method::from_bytes(m.to_ascii_uppercase().as_bytes()).ok())
+                    .collect();
                 (segments, methods)
             })
             .collect()

@@ -3,6 +3,7 @@
 
 use chrono::{DateTime, Utc};
 use mentor_app::normalize::{Normalized, normalize};
+use mentor_app::payload::Payload;
 use mentor_core::evidence::{self, Vantage};
 use mentor_core::history::{HistoryPlan, LocalCommit};
 use mentor_core::identity::Roster;
@@ -46,7 +47,8 @@ fn webhook_activity() -> Activity {
     payload["repository"]["full_name"] = Value::String("acme/api".into());
     payload["sender"]["login"] = Value::String("bob".into());
     let Normalized::Activities { mut activities, .. } =
-        normalize("pull_request", &payload).unwrap()
+        normalize("pull_request", &Payload::decode("pull_request", &payload.to_string()).unwrap())
+            .unwrap()
     else {
         panic!("a merged PR normalizes to an activity")
     };
