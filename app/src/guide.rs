@@ -19,6 +19,7 @@ use mentor_core::Config;
 use mentor_core::evidence::{MilestoneStatus, Vantage};
 use mentor_core::template::{self, PullRequest, TemplateSet};
 
+use crate::failure::Failure;
 use crate::github::{GitHubApi, GitHubError};
 use crate::outbox;
 use crate::store::{PlannedWrite, Store};
@@ -112,7 +113,7 @@ impl Guides {
         action: &str,
         payload: &Payload,
         now: DateTime<Utc>,
-    ) -> Result<GuidePlan, GitHubError> {
+    ) -> Result<GuidePlan, Failure> {
         let Some(raw) = &payload.pull_request else {
             return Ok(GuidePlan {
                 problem: Some("review guide: the payload has no `pull_request`".into()),
@@ -141,16 +142,13 @@ impl Guides {
             return Ok(GuidePlan::default());
         };
         let marker = marker(repo, pr.number);
-        let known = store
-            .outbox_has(&marker)
-            .await
-            .map_err(|e| GitHubError::Transient(format!("database: {e:#}")))?;
+        let known = store.outbox_has(&marker).await.map_err(|e| Failure::database(&e))?;
         if !known && !POSTING.contains(&action) {
             return Ok(GuidePlan::default());
         }
         let set = match self.templates(github, installation_id, repo, config).await {
             Ok(set) => set,
-            Err(TemplatesError::GitHub(e)) => return Err(e),
+            Err(TemplatesError::GitHub(e)) => return Err(e.into()),
             Err(TemplatesError::Invalid(problem)) => {
                 tracing::error!(%repo, %problem, "review guide not posted: a template is broken");
                 return Ok(GuidePlan {
@@ -167,7 +165,7 @@ impl Guides {
                 pair.mentee.as_str(),
             )
             .await
-            .map_err(|e| GitHubError::Transient(format!("database: {e:#}")))?;
+            .map_err(|e| Failure::database(&e))?;
         let report = mentor_core::evidence::report(config, pair, &rows, Vantage::GitHub, now);
         let met: Vec<String> = report
             .milestones

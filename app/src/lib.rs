@@ -11,6 +11,7 @@ pub mod commands;
 pub mod config_source;
 pub mod demo;
 pub mod error;
+pub mod failure;
 pub mod github;
 pub mod guide;
 pub mod http;

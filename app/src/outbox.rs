@@ -23,7 +23,8 @@ use rand::Rng as _;
 use serde::{Deserialize, Serialize};
 use tokio::sync::{Notify, watch};
 
-use crate::github::{GitHubApi, GitHubError, PostedText, ReactionTarget};
+use crate::failure::Failure;
+use crate::github::{GitHubApi, PostedText, ReactionTarget};
 use crate::store::{ClaimedWrite, PlannedWrite, Store, WriteResult};
 
 /// How long a claimed write stays with one sender before another may take it over.
@@ -113,21 +114,6 @@ pub struct Sender {
     pub retry_base: Duration,
     /// Notified when writes were planned.
     pub wake: Arc<Notify>,
-}
-
-/// Why one step of sending failed, with whether it is worth retrying.
-enum Failure {
-    Transient(String),
-    Permanent(String),
-}
-
-impl From<GitHubError> for Failure {
-    fn from(e: GitHubError) -> Failure {
-        match e {
-            GitHubError::Transient(m) => Failure::Transient(m),
-            GitHubError::Permanent(m) => Failure::Permanent(m),
-        }
-    }
 }
 
 impl Sender {
@@ -235,7 +221,7 @@ impl Sender {
         write: &Write,
     ) -> Result<(u64, String), Failure> {
         let (inst, repo) = (claim.installation_id, claim.repo.as_str());
-        let store_err = |e: anyhow::Error| Failure::Transient(format!("database: {e:#}"));
+        let store_err = |e: anyhow::Error| Failure::database(&e);
         match write {
             Write::Reaction { target, content } => {
                 self.github.create_reaction(inst, repo, *target, content).await?;

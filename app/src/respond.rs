@@ -17,10 +17,10 @@ use mentor_core::{Config, Evidence, Login, Touchpoint, touchpoint};
 use crate::github::ReactionTarget;
 use crate::outbox::{self, Write};
 
-use crate::config_source::ConfigSourceError;
+use crate::failure::Failure;
 use crate::payload::Payload;
 use crate::store::{Outcome, PlannedWrite};
-use crate::worker::{Failure, Worker};
+use crate::worker::Worker;
 
 /// What responding to a delivery adds to its outcome.
 #[derive(Debug, Default)]
@@ -80,10 +80,7 @@ pub(crate) async fn plan(
     ) else {
         return Ok(response);
     };
-    let config = worker.configs.config_for(installation_id, repo).await.map_err(|e| match &e {
-        ConfigSourceError::Unreachable { transient: true, .. } => Failure::Transient(e.to_string()),
-        _ => Failure::Permanent(e.to_string()),
-    })?;
+    let config = worker.configs.config_for(installation_id, repo).await?;
     let Some(config) = config else { return Ok(response) };
     let now = worker.clock.now();
     if wanted && event == "pull_request" {
@@ -120,7 +117,7 @@ pub(crate) async fn plan(
                     mentee.as_str(),
                 )
                 .await
-                .map_err(|e| Failure::Transient(format!("database: {e:#}")))?;
+                .map_err(|e| Failure::database(&e))?;
             // What this delivery adds is not committed yet: it replaces stored rows with the same key.
             let mut rows: Vec<Evidence> = stored;
             for new in
@@ -331,7 +328,7 @@ async fn commands(
                         mentee.as_str(),
                     )
                     .await
-                    .map_err(|e| Failure::Transient(format!("database: {e:#}")))?;
+                    .map_err(|e| Failure::database(&e))?;
                 let met = met_milestones(config, pair, &rows, now);
                 let in_play = template::milestones_in_play(config, pair, &pr, &met, now);
                 let ctx = template::context(config, pair, &pr, in_play, &met, public, now);

@@ -14,8 +14,9 @@ use mentor_core::identity::Roster;
 use tokio::sync::{Notify, watch};
 use tracing::Instrument;
 
-use crate::config_source::{self, ConfigSource, ConfigSourceError};
-use crate::github::{GitHubApi, GitHubError};
+use crate::config_source::{self, ConfigSource};
+use crate::failure::Failure;
+use crate::github::GitHubApi;
 use crate::inbox::Handoff;
 use crate::normalize::{self, Normalized};
 use crate::payload::Payload;
@@ -67,24 +68,6 @@ pub struct Worker {
     pub clock: crate::clock::Clock,
     /// Template sets for review guides.
     pub guides: crate::guide::Guides,
-}
-
-/// Why processing one delivery failed.
-#[derive(Debug)]
-pub(crate) enum Failure {
-    /// Worth another attempt.
-    Transient(String),
-    /// Retrying will not help.
-    Permanent(String),
-}
-
-impl From<GitHubError> for Failure {
-    fn from(e: GitHubError) -> Self {
-        match e {
-            GitHubError::Transient(m) => Failure::Transient(format!("github: {m}")),
-            GitHubError::Permanent(m) => Failure::Permanent(format!("github: {m}")),
-        }
-    }
 }
 
 impl Worker {
@@ -371,18 +354,7 @@ impl Worker {
                 })
             }
             Normalized::Activities { installation_id, repo, activities } => {
-                let config = self.configs.config_for(installation_id, &repo).await.map_err(
-                    |e| match &e {
-                        // GitHub could not be asked: later attempts may succeed (the source remembers such a failure
-                        // for a short while, which the backoff outlasts).
-                        ConfigSourceError::Unreachable { transient: true, .. } => {
-                            Failure::Transient(e.to_string())
-                        }
-                        // An invalid file (with no earlier good one) or a permission problem: visible as the
-                        // delivery's error; `deliveries retry` once the file is fixed.
-                        _ => Failure::Permanent(e.to_string()),
-                    },
-                )?;
+                let config = self.configs.config_for(installation_id, &repo).await?;
                 let Some(config) = config else {
                     return Ok(Outcome {
                         note: Some(format!("no mentorship config for {repo}; Mentor is off there")),
