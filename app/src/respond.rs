@@ -17,10 +17,13 @@ use mentor_core::{Config, Evidence, Login, Touchpoint, touchpoint};
 use crate::github::ReactionTarget;
 use crate::outbox::{self, Write};
 
+use crate::config_source::ConfigSource;
 use crate::failure::Failure;
+use crate::github::GitHubApi;
+use crate::guide::Guides;
 use crate::payload::Payload;
+use crate::store::Store;
 use crate::store::{Outcome, PlannedWrite};
-use crate::worker::Worker;
 
 /// What responding to a delivery adds to its outcome.
 #[derive(Debug, Default)]
@@ -37,9 +40,24 @@ pub struct Response {
     pub feedback: Vec<(String, String)>,
 }
 
+/// What planning a response needs, handed in explicitly (the worker builds one per delivery; tests build their
+/// own without a running worker).
+pub struct Responder<'a> {
+    /// The configs in force.
+    pub configs: &'a ConfigSource,
+    /// GitHub, for what the guide and the templates read.
+    pub github: &'a dyn GitHubApi,
+    /// The store, for stored evidence and planned writes.
+    pub store: &'a Store,
+    /// Template sets for review guides.
+    pub guides: &'a Guides,
+    /// The domain's now.
+    pub now: DateTime<Utc>,
+}
+
 /// Plans the writes for `event` with `payload`; `outcome` holds what the delivery already produced.
-pub(crate) async fn plan(
-    worker: &Worker,
+pub async fn plan(
+    deps: &Responder<'_>,
     event: &str,
     payload: &Payload,
     outcome: &Outcome,
@@ -80,28 +98,18 @@ pub(crate) async fn plan(
     ) else {
         return Ok(response);
     };
-    let config = worker.configs.config_for(installation_id, repo).await?;
+    let config = deps.configs.config_for(installation_id, repo).await?;
     let Some(config) = config else { return Ok(response) };
-    let now = worker.clock.now();
+    let now = deps.now;
     if wanted && event == "pull_request" {
-        let guide = worker
+        let guide = deps
             .guides
-            .plan(
-                worker.github.as_ref(),
-                &worker.store,
-                &config,
-                installation_id,
-                repo,
-                action,
-                payload,
-                now,
-            )
+            .plan(deps.github, deps.store, &config, installation_id, repo, action, payload, now)
             .await?;
         response.writes.extend(guide.write);
         response.problem = guide.problem;
     } else if wanted {
-        commands(worker, &config, installation_id, repo, event, payload, now, &mut response)
-            .await?;
+        commands(deps, &config, installation_id, repo, event, payload, now, &mut response).await?;
     }
     if let Some(journal_repo) = &config.privacy.journal_repo {
         let mut changed: Vec<&Login> =
@@ -110,7 +118,7 @@ pub(crate) async fn plan(
         changed.dedup();
         let mut writes = Vec::new();
         for mentee in changed {
-            let stored = worker
+            let stored = deps
                 .store
                 .evidence_of(
                     &crate::config_source::org_of(repo).unwrap_or_default(),
@@ -193,7 +201,7 @@ pub fn journal_body(config: &Config, pair: &Pair, rows: &[Evidence], now: DateTi
 /// saying (a check-in).
 #[allow(clippy::too_many_arguments)]
 async fn commands(
-    worker: &Worker,
+    deps: &Responder<'_>,
     config: &Arc<Config>,
     installation_id: u64,
     repo: &str,
@@ -251,11 +259,7 @@ async fn commands(
         url: comment.html_url.clone(),
     };
     let public = payload.is_public();
-    let templates = match worker
-        .guides
-        .templates(worker.github.as_ref(), installation_id, repo, config)
-        .await
-    {
+    let templates = match deps.guides.templates(deps.github, installation_id, repo, config).await {
         Ok(t) => t,
         Err(crate::guide::TemplatesError::GitHub(e)) => return Err(e.into()),
         Err(crate::guide::TemplatesError::Invalid(problem)) => {
@@ -321,7 +325,7 @@ async fn commands(
                     labels: facts.labels.clone().unwrap_or_default(),
                     changed_paths: None,
                 };
-                let rows = worker
+                let rows = deps
                     .store
                     .evidence_of(
                         &crate::config_source::org_of(repo).unwrap_or_default(),
@@ -378,4 +382,52 @@ pub fn met_milestones(
         .filter(|m| m.status == MilestoneStatus::Met)
         .map(|m| m.id)
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A review's Conventional Comments counts go on the touchpoints the review made, with no GitHub call and
+    /// no running worker: only the dependencies `plan` is handed.
+    #[tokio::test]
+    async fn a_reviews_feedback_counts_go_on_its_touchpoints() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::connect(&dir.path().join("t.db").to_string_lossy()).await.unwrap();
+        let github = crate::demo::DemoGitHub::default();
+        let configs = ConfigSource::new(Arc::new(crate::demo::DemoGitHub::default()));
+        let guides = Guides::default();
+        let deps = Responder {
+            configs: &configs,
+            github: &github,
+            store: &store,
+            guides: &guides,
+            now: Utc::now(),
+        };
+        let payload = Payload::decode(
+            "pull_request_review",
+            r#"{"action": "submitted", "review": {"id": 1, "user": {"login": "bob"}, "state": "commented",
+                "body": "nitpick (non-blocking): a typo in the doc comment"}}"#,
+        )
+        .unwrap();
+        let touchpoint = Touchpoint {
+            key: "review:acme/api#1:bob>alice".into(),
+            kind: mentor_core::TouchpointKind::Review,
+            mentor: Login::new("bob"),
+            mentee: Login::new("alice"),
+            minutes: 30,
+            at: Utc::now(),
+            source: "acme/api#1".into(),
+            url: None,
+        };
+        let outcome = Outcome { touchpoints: vec![touchpoint], ..Outcome::default() };
+        let response = plan(&deps, "pull_request_review", &payload, &outcome).await.unwrap();
+        assert!(response.writes.is_empty());
+        assert_eq!(response.feedback.len(), 1);
+        let (key, mix) = &response.feedback[0];
+        assert_eq!(key, "review:acme/api#1:bob>alice");
+        let mix: FeedbackMix = serde_json::from_str(mix).unwrap();
+        assert_eq!((mix.praise, mix.nitpick, mix.non_blocking), (0, 1, 1), "{mix:?}");
+        store.close().await;
+    }
 }

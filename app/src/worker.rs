@@ -269,7 +269,14 @@ impl Worker {
         payload: &Payload,
         outcome: &mut Outcome,
     ) -> Result<(), Failure> {
-        let response = crate::respond::plan(self, &claim.event, payload, outcome).await?;
+        let deps = crate::respond::Responder {
+            configs: &self.configs,
+            github: self.github.as_ref(),
+            store: &self.store,
+            guides: &self.guides,
+            now: self.clock.now(),
+        };
+        let response = crate::respond::plan(&deps, &claim.event, payload, outcome).await?;
         outcome.writes.extend(response.writes);
         outcome.evidence.extend(response.evidence);
         outcome.touchpoints.extend(response.touchpoints);
