@@ -191,6 +191,8 @@ pub struct ConfigSource {
     stale: Mutex<HashMap<String, bool>>,
     /// The merged config of each org and when it was put together, for the fast path.
     fresh: Mutex<HashMap<String, FreshConfig>>,
+    /// Repositories seen in deliveries, by org (lowercase).
+    seen: Mutex<HashMap<String, BTreeSet<String>>>,
 }
 
 /// A merged config ready for the fast path: when it was put together, for which installation.
@@ -212,6 +214,7 @@ impl ConfigSource {
             problems: Mutex::new(HashMap::new()),
             stale: Mutex::new(HashMap::new()),
             fresh: Mutex::new(HashMap::new()),
+            seen: Mutex::new(HashMap::new()),
         }
     }
 
@@ -228,6 +231,16 @@ impl ConfigSource {
                 errors: format!("{repo:?} is not a repository name of the form owner/name"),
             });
         };
+        // A repository seen in a delivery counts even when the installation's listing misses it (or cannot be
+        // read): the first delivery of a repository new to the org refreshes the org's config.
+        let new = {
+            let mut seen = self.lock_seen();
+            let repos = seen.entry(org.clone()).or_default();
+            !repos.iter().any(|r| r.eq_ignore_ascii_case(repo)) && repos.insert(repo.to_owned())
+        };
+        if new {
+            self.lock_stale().entry(org.clone()).or_insert(false);
+        }
         Ok(self.org_config(installation_id, &org).await?.map(|o| o.for_repo(repo)))
     }
 
@@ -277,14 +290,6 @@ impl ConfigSource {
         if entry.checked_at.is_some_and(|t| now.duration_since(t) < CONFIG_TTL) {
             return Ok(entry.merged.clone());
         }
-        if let Some(e) = &entry.failure
-            && entry.listed_at.is_some_and(|t| now.duration_since(t) < UNREACHABLE_TTL)
-        {
-            return match &entry.merged {
-                Some(good) => Ok(Some(Arc::clone(good))),
-                None => Err(e.clone()),
-            };
-        }
         if entry.listed_at.is_none_or(|t| now.duration_since(t) >= CONFIG_TTL) {
             match self.github.installation_repositories(installation_id).await {
                 Ok(repos) => {
@@ -297,37 +302,43 @@ impl ConfigSource {
                     entry.failure = None;
                 }
                 Err(e) => {
+                    // The repositories seen in deliveries (and the last listing) still count; the failure is a
+                    // problem to show, and the listing is asked again sooner than a good one would be.
                     let error = ConfigSourceError::Unreachable {
                         repo: org.clone(),
                         transient: matches!(e, GitHubError::Transient(_)),
-                        message: format!("cannot list the installation's repositories: {e}"),
+                        message: format!(
+                            "cannot list the installation's repositories ({e}); using the repositories seen in \
+                             deliveries"
+                        ),
                     };
                     tracing::warn!(%org, "{error}");
-                    entry.failure = Some(error.clone());
-                    entry.listed_at = Some(now);
-                    let repos = entry.merged.as_ref().map(|m| m.repos.clone()).unwrap_or_default();
-                    self.set_state(
-                        &org,
-                        OrgState { installation_id, repos, problems: error.lines() },
-                    );
-                    return match &entry.merged {
-                        Some(good) => Ok(Some(Arc::clone(good))),
-                        None => Err(error),
-                    };
+                    entry.failure = Some(error);
                 }
             }
-            entry.listed_at = Some(now);
+            entry.listed_at = Some(match &entry.failure {
+                Some(_) => now.checked_sub(CONFIG_TTL - UNREACHABLE_TTL).unwrap_or(now),
+                None => now,
+            });
         }
         // The org `.github` repository first (it may hold the org file without being listed, when the App was
         // installed on selected repositories), then every listed repository by name.
         let home = format!("{org}/.github");
-        let mut repos: Vec<String> =
-            entry.repos.iter().filter(|r| !r.eq_ignore_ascii_case(&home)).cloned().collect();
-        repos.sort_by_key(|r| r.to_ascii_lowercase());
+        // By lowercase name, spelled as GitHub lists it (else as the delivery did).
+        let seen: Vec<String> =
+            self.lock_seen().get(&org).map(|s| s.iter().cloned().collect()).unwrap_or_default();
+        let mut by_name: std::collections::BTreeMap<String, String> =
+            std::collections::BTreeMap::new();
+        for repo in seen.into_iter().chain(entry.repos.iter().cloned()) {
+            by_name.insert(repo.to_ascii_lowercase(), repo);
+        }
+        by_name.retain(|lower, _| *lower != home);
+        let mut repos: Vec<String> = by_name.into_values().collect();
         repos.insert(0, home);
 
         let mut files: Vec<(String, Arc<Config>)> = Vec::new();
-        let mut problems: Vec<String> = Vec::new();
+        let mut problems: Vec<String> =
+            entry.failure.iter().flat_map(ConfigSourceError::lines).collect();
         let mut transient: Option<ConfigSourceError> = None;
         // Files read during this refresh, so the org file is fetched once though every repository extends it.
         let mut fetched = Fetched::new();
@@ -428,6 +439,10 @@ impl ConfigSource {
         self.lock_problems().remove(&org);
         self.lock_fresh().remove(&org);
         self.lock_stale().insert(org, true);
+    }
+
+    fn lock_seen(&self) -> std::sync::MutexGuard<'_, HashMap<String, BTreeSet<String>>> {
+        self.seen.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 
     fn lock_fresh(&self) -> std::sync::MutexGuard<'_, HashMap<String, FreshConfig>> {

@@ -435,6 +435,8 @@ async fn github_org_config_comes_from_the_org_github_repo_and_each_repo_keeps_it
             "/installation/repositories",
             "/repos/acme/.github/contents/.github/mentorship.yml",
             "/repos/acme/api/contents/.github/mentorship.yml",
+            // Seen in a delivery: asked too, though the installation does not list it.
+            "/repos/acme/web/contents/.github/mentorship.yml",
         ]
     );
     let state = configs.states();
@@ -599,6 +601,25 @@ async fn github_broken_config_without_a_good_one_is_an_error_naming_the_file() {
     let configs = source(&fake);
     let err = configs.config_for(INSTALLATION, "acme/api").await.unwrap_err();
     assert!(err.to_string().contains("acme/api:.github/mentorship.yml:"), "{err}");
+}
+
+/// When the installation's repositories cannot be listed, the repositories seen in deliveries still count, and the
+/// failure is a problem the operator sees.
+#[tokio::test]
+async fn github_repositories_seen_in_deliveries_count_when_the_listing_fails() {
+    let fake = FakeGitHub::start().await;
+    fake.put_file("acme/api", CONFIG, PEOPLE_AND_TRACKS);
+    for _ in 0..3 {
+        fake.inject("/installation/repositories", Fault::ServerError);
+    }
+    let configs = source(&fake);
+    let api = configs.config_for(INSTALLATION, "acme/api").await.unwrap().unwrap();
+    assert_eq!(api.pairs.len(), 1);
+    let problems = acme_problems(&configs);
+    assert!(
+        problems.iter().any(|p| p.contains("cannot list the installation's repositories")),
+        "{problems:?}"
+    );
 }
 
 #[tokio::test]
