@@ -442,13 +442,18 @@ pub async fn cmd_demo(args: DemoArgs, out: &mut dyn Write) -> anyhow::Result<()>
         out,
         "Load of the current sprint (bob is over capacity, dana and erin are a stale pair):"
     )?;
-    writeln!(out, "  curl -H 'Authorization: Bearer {manager}' {base}/api/v1/load")?;
-    writeln!(out, "  curl -H 'Authorization: Bearer {manager}' '{base}/api/v1/load?format=csv'")?;
+    writeln!(out, "  curl -H 'Authorization: Bearer {manager}' {base}/api/v1/orgs/{org}/load")?;
+    writeln!(
+        out,
+        "  curl -H 'Authorization: Bearer {manager}' '{base}/api/v1/orgs/{org}/load?format=csv'"
+    )?;
     writeln!(out, "Alice's milestones and evidence (as alice):")?;
     writeln!(
         out,
-        "  curl -H 'Authorization: Bearer {mentee}' {base}/api/v1/mentees/alice/evidence"
+        "  curl -H 'Authorization: Bearer {mentee}' {base}/api/v1/orgs/{org}/mentees/alice/evidence"
     )?;
+    writeln!(out, "The org's installation, repositories and config problems:")?;
+    writeln!(out, "  mentor-app --database-url {} orgs list", args.db.display())?;
     writeln!(out)?;
     writeln!(out, "admin token:   {admin}")?;
     writeln!(out, "manager token: {manager}")?;
