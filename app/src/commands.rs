@@ -49,14 +49,15 @@ pub async fn cmd_deliveries(
             } else {
                 writeln!(
                     out,
-                    "{:<38} {:<28} {:<16} {:<10} {:>8}  ERROR",
-                    "ID", "EVENT", "ACTION", "STATUS", "ATTEMPTS"
+                    "{:<38} {:<16} {:<28} {:<16} {:<10} {:>8}  ERROR",
+                    "ID", "ORG", "EVENT", "ACTION", "STATUS", "ATTEMPTS"
                 )?;
                 for r in &rows {
                     writeln!(
                         out,
-                        "{:<38} {:<28} {:<16} {:<10} {:>8}  {}",
+                        "{:<38} {:<16} {:<28} {:<16} {:<10} {:>8}  {}",
                         r.id,
+                        r.org.as_deref().unwrap_or("-"),
                         r.event,
                         r.action.as_deref().unwrap_or("-"),
                         r.status,

@@ -143,6 +143,14 @@ async fn orgs_sharing_a_mentor_login_see_only_their_own_program() {
         assert_eq!(listed[1]["problems"], serde_json::json!([]));
         let table = crate::cli::run_ok(crate::cli::bin(&db.url).args(["orgs", "list"]));
         assert!(table.contains("acme") && table.contains("globex/web"), "{table}");
+        // Each delivery's result names its org.
+        let out =
+            crate::cli::run_ok(crate::cli::bin(&db.url).args(["deliveries", "list", "--json"]));
+        let deliveries: Value = serde_json::from_str(&out).unwrap();
+        for d in deliveries["deliveries"].as_array().unwrap() {
+            let want = if d["id"] == "o-3" { "globex" } else { "acme" };
+            assert_eq!(d["org"], want, "{d}");
+        }
     }
 }
 

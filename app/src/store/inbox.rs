@@ -77,6 +77,8 @@ pub struct DeliveryRow {
     pub next_attempt_at: DateTime<Utc>,
     /// The repo it concerned, once known.
     pub repo: Option<String>,
+    /// The org it belongs to, once known.
+    pub org: Option<String>,
 }
 
 /// Marks a compressed payload body: no JSON text starts with a NUL byte, so older rows (plain text) stay readable.
@@ -383,7 +385,7 @@ impl Store {
     ) -> anyhow::Result<Vec<DeliveryRow>> {
         let rows = on_reader!(self, p => {
             let rows = sqlx::query(
-                "SELECT id, event, action, status, attempts, processed_count, last_error, received_at, next_attempt_at, repo \
+                "SELECT id, event, action, status, attempts, processed_count, last_error, received_at, next_attempt_at, repo, org \
                  FROM deliveries WHERE ($1 IS NULL OR status = $1) ORDER BY received_at DESC, id LIMIT $2",
             )
             .bind(status)
@@ -403,6 +405,7 @@ impl Store {
                         received_at: from_ms(r.try_get("received_at")?),
                         next_attempt_at: from_ms(r.try_get("next_attempt_at")?),
                         repo: r.try_get("repo")?,
+                        org: r.try_get("org")?,
                     })
                 })
                 .collect::<Result<Vec<_>, _>>()?
