@@ -124,12 +124,15 @@ pub async fn build_with(
         Inbox::start(&writer.handle(), store.clone(), wake.clone(), handoff.clone(), lease);
     let configs = Arc::new(ConfigSource::new(github.clone()));
     let clock = settings.now.map(Clock::starting_at).unwrap_or_default();
+    let sign_in = settings.sign_in()?.map(Arc::new);
     let state = Arc::new(AppState {
         store: store.clone(),
         secrets,
         inbox,
         configs: configs.clone(),
         clock,
+        sign_in,
+        pages: crate::http::pages::Pages::new()?,
     });
     let router =
         router(state, settings.max_body, Duration::from_secs(settings.request_timeout_secs));

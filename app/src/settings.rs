@@ -255,6 +255,22 @@ pub struct ServeArgs {
     /// the first retry waits MENTOR_RETRY_BASE_MS, each further one twice as long (at most 15 minutes).
     #[arg(long, env = "MENTOR_OUTBOX_MAX_ATTEMPTS", default_value_t = 10, value_parser = clap::value_parser!(u32).range(1..))]
     pub outbox_max_attempts: u32,
+    /// The external base URL of this server (`https://mentor.example.com`): sign-in redirects back to
+    /// `{MENTOR_PUBLIC_URL}/auth/github/callback`, and session cookies are `Secure` when it is https.
+    #[arg(long, env = "MENTOR_PUBLIC_URL")]
+    pub public_url: Option<String>,
+    /// GitHub's web base URL, for sign-in (GitHub Enterprise Server: `https://host`).
+    #[arg(long, env = "MENTOR_GITHUB_URL", default_value = "https://github.com")]
+    pub github_url: String,
+    /// The App's client id (its settings page shows it); without it the dashboard is off.
+    #[arg(long, env = "MENTOR_GITHUB_CLIENT_ID")]
+    pub github_client_id: Option<String>,
+    /// The App's client secret.
+    #[arg(long, env = "MENTOR_GITHUB_CLIENT_SECRET", hide_env_values = true)]
+    pub github_client_secret: Option<Secret>,
+    /// A file holding the App's client secret.
+    #[arg(long, env = "MENTOR_GITHUB_CLIENT_SECRET_FILE")]
+    pub github_client_secret_file: Option<PathBuf>,
     /// Start domain time at this RFC 3339 instant (which sprint is current, what is stale or due), running on from
     /// there; for reproducible demos and tests. Queue timing always follows the wall clock.
     #[arg(long, env = "MENTOR_NOW", value_parser = parse_instant)]
@@ -285,8 +301,57 @@ impl ServeArgs {
             claim_lease_secs: 300,
             request_timeout_secs: 30,
             outbox_max_attempts: 10,
+            public_url: None,
+            github_url: "https://github.com".into(),
+            github_client_id: None,
+            github_client_secret: None,
+            github_client_secret_file: None,
             now: None,
         }
+    }
+
+    /// Returns what signing in with GitHub needs, or None when MENTOR_GITHUB_CLIENT_ID is not set (the dashboard
+    /// is off); a client id without its secret or the public URL is an error naming the missing setting.
+    pub fn sign_in(&self) -> anyhow::Result<Option<crate::http::auth::SignIn>> {
+        let Some(client_id) = self.github_client_id.clone().filter(|c| !c.trim().is_empty()) else {
+            return Ok(None);
+        };
+        let client_secret = match (&self.github_client_secret, &self.github_client_secret_file) {
+            (Some(s), _) => s.expose().trim().to_string(),
+            (None, Some(path)) => std::fs::read_to_string(path)
+                .with_context(|| {
+                    format!("MENTOR_GITHUB_CLIENT_SECRET_FILE: cannot read {}", path.display())
+                })?
+                .trim()
+                .to_string(),
+            (None, None) => anyhow::bail!(
+                "MENTOR_GITHUB_CLIENT_SECRET is not set\n\nMENTOR_GITHUB_CLIENT_ID turns sign-in on; set \
+                 MENTOR_GITHUB_CLIENT_SECRET (or MENTOR_GITHUB_CLIENT_SECRET_FILE) to the App's client secret too."
+            ),
+        };
+        let public_url = self.public_url.as_deref().map(|u| u.trim_end_matches('/').to_string());
+        let Some(public_url) =
+            public_url.filter(|u| u.starts_with("http://") || u.starts_with("https://"))
+        else {
+            anyhow::bail!(
+                "MENTOR_PUBLIC_URL is not set to an http(s) URL\n\nSign-in sends GitHub back to \
+                 {{MENTOR_PUBLIC_URL}}/auth/github/callback: set it to this server's external address, like \
+                 https://mentor.example.com."
+            );
+        };
+        let http = reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .timeout(std::time::Duration::from_secs(self.request_timeout_secs.max(1)))
+            .build()
+            .context("cannot build the HTTP client for sign-in")?;
+        Ok(Some(crate::http::auth::SignIn {
+            client_id,
+            client_secret: Secret::new(&client_secret),
+            public_url,
+            github_url: self.github_url.trim_end_matches('/').to_string(),
+            api_url: self.github_api_url.trim_end_matches('/').to_string(),
+            http,
+        }))
     }
 
     /// Returns the webhook secrets from MENTOR_WEBHOOK_SECRET or MENTOR_WEBHOOK_SECRET_FILE.

@@ -134,6 +134,12 @@ struct Data {
     next_id: u64,
     /// Set by a `SlowAnswer` fault: delay the answer being built by this much.
     delay: Option<Duration>,
+    /// The login the browser is signed in to GitHub as (the authorize page signs it in at once).
+    web_login: Option<String>,
+    /// Authorization codes issued: code → (PKCE challenge, redirect_uri, login); each works once.
+    codes: HashMap<String, (String, String, String)>,
+    /// User-to-server tokens issued by the code exchange: token → login.
+    user_tokens: HashMap<String, String>,
     /// Installations added with `add_installation`: id → (account login lowercased, its repositories). An
     /// installation not listed here is the default one, which owns every repository the fake knows.
     installations: HashMap<u64, (String, Vec<String>)>,
@@ -213,6 +219,12 @@ impl FakeGitHub {
     pub fn add_installation(&self, id: u64, account: &str, repos: &[&str]) {
         let repos = repos.iter().map(|r| r.to_ascii_lowercase()).collect();
         self.data().installations.insert(id, (account.to_ascii_lowercase(), repos));
+    }
+
+    /// Makes the browser signed in to GitHub as `login`: the authorize page then sends it straight back with a code,
+    /// as GitHub does for a user who already authorized the App.
+    pub fn sign_in_as(&self, login: &str) {
+        self.data().web_login = Some(login.to_owned());
     }
 
     /// Serves `text` as `path` of `repo`'s default branch.
@@ -508,6 +520,149 @@ fn checked_jwt(headers: &HeaderMap) -> Result<(), String> {
     Ok(())
 }
 
+/// The client id and secret of the test App's user-authorization flow.
+pub const CLIENT_ID: &str = "Iv1.fakeclientid";
+/// See [`CLIENT_ID`].
+pub const CLIENT_SECRET: &str = "fake-client-secret";
+
+fn checked_user_token(data: &Data, headers: &HeaderMap) -> Result<String, String> {
+    let auth = headers.get("authorization").and_then(|v| v.to_str().ok()).unwrap_or_default();
+    let token = auth
+        .strip_prefix("Bearer ")
+        .or_else(|| auth.strip_prefix("token "))
+        .ok_or("GET /user needs a user token")?;
+    data.user_tokens.get(token).cloned().ok_or_else(|| "unknown user token".to_owned())
+}
+
+/// `GET /login/oauth/authorize` (signs the browser's user in at once and redirects back with a code) and `POST
+/// /login/oauth/access_token` (exchanges it, checking the client, the redirect URI and PKCE), answering errors the
+/// way GitHub does: HTTP 200 with an `error` field.
+fn web_sign_in(
+    shared: &Shared,
+    method: &Method,
+    endpoint: &str,
+    query: Option<&str>,
+    body: &[u8],
+) -> (Response, Option<String>) {
+    let pairs = |text: &str| -> HashMap<String, String> { url_pairs(text).into_iter().collect() };
+    let mut data = shared.data.lock().unwrap();
+    match (method.as_str(), endpoint) {
+        ("GET", "authorize") => {
+            let q = pairs(query.unwrap_or_default());
+            let field = |k: &str| q.get(k).cloned().unwrap_or_default();
+            if field("client_id") != CLIENT_ID {
+                return (
+                    message(StatusCode::NOT_FOUND, "Not Found"),
+                    Some("unknown client_id".into()),
+                );
+            }
+            if field("code_challenge_method") != "S256" || field("code_challenge").is_empty() {
+                let why = "sign-in without an S256 PKCE challenge".to_owned();
+                return (message(StatusCode::BAD_REQUEST, &why), Some(why));
+            }
+            let Some(login) = data.web_login.clone() else {
+                let why = "nobody is signed in to the fake GitHub (call sign_in_as)".to_owned();
+                return (message(StatusCode::UNAUTHORIZED, &why), Some(why));
+            };
+            data.issued += 1;
+            let code = format!("code{}", data.issued);
+            let redirect = field("redirect_uri");
+            data.codes.insert(code.clone(), (field("code_challenge"), redirect.clone(), login));
+            let to = format!("{redirect}?code={code}&state={}", encode_query(&field("state")));
+            let mut r = StatusCode::FOUND.into_response();
+            r.headers_mut().insert("location", HeaderValue::from_str(&to).unwrap());
+            (r, None)
+        }
+        ("POST", "access_token") => {
+            let form = pairs(std::str::from_utf8(body).unwrap_or_default());
+            let field = |k: &str| form.get(k).cloned().unwrap_or_default();
+            let error = |code: &str, text: &str| {
+                let reply = json!({"error": code, "error_description": text,
+                                   "error_uri": "https://docs.github.com/apps/troubleshooting-oauth-app-access-token-request-errors"});
+                (axum::Json(reply).into_response(), Some(format!("{code}: {text}")))
+            };
+            if field("client_id") != CLIENT_ID || field("client_secret") != CLIENT_SECRET {
+                return error(
+                    "incorrect_client_credentials",
+                    "The client_id and/or client_secret passed are incorrect.",
+                );
+            }
+            let Some((challenge, redirect, login)) = data.codes.remove(&field("code")) else {
+                return error("bad_verification_code", "The code passed is incorrect or expired.");
+            };
+            if field("redirect_uri") != redirect {
+                return error(
+                    "redirect_uri_mismatch",
+                    "The redirect_uri MUST match the registered callback URL for this application.",
+                );
+            }
+            use sha2::Digest as _;
+            let computed = base64::engine::general_purpose::URL_SAFE_NO_PAD
+                .encode(sha2::Sha256::digest(field("code_verifier").as_bytes()));
+            if computed != challenge {
+                return error(
+                    "bad_verification_code",
+                    "The code_verifier does not match the code_challenge.",
+                );
+            }
+            data.issued += 1;
+            let token = format!("gho_fake{}", data.issued);
+            data.user_tokens.insert(token.clone(), login);
+            (
+                axum::Json(json!({"access_token": token, "token_type": "bearer", "scope": ""}))
+                    .into_response(),
+                None,
+            )
+        }
+        _ => (
+            message(StatusCode::NOT_FOUND, "Not Found"),
+            Some(format!("{method} /login/oauth/{endpoint}")),
+        ),
+    }
+}
+
+/// Splits `a=1&b=2` into decoded pairs.
+fn url_pairs(text: &str) -> Vec<(String, String)> {
+    text.split('&')
+        .filter(|p| !p.is_empty())
+        .map(|p| {
+            let (k, v) = p.split_once('=').unwrap_or((p, ""));
+            (decode_query(k), decode_query(v))
+        })
+        .collect()
+}
+
+fn decode_query(text: &str) -> String {
+    let bytes = text.replace('+', " ").into_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'%'
+            && i + 2 < bytes.len()
+            && let Ok(b) =
+                u8::from_str_radix(std::str::from_utf8(&bytes[i + 1..i + 3]).unwrap_or("zz"), 16)
+        {
+            out.push(b);
+            i += 3;
+            continue;
+        }
+        out.push(bytes[i]);
+        i += 1;
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+fn encode_query(text: &str) -> String {
+    text.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                (b as char).to_string()
+            }
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
 fn checked_token(data: &Data, headers: &HeaderMap) -> Result<u64, String> {
     let auth = headers.get("authorization").and_then(|v| v.to_str().ok()).unwrap_or_default();
     let token = auth
@@ -565,6 +720,10 @@ fn answer(
     body: &[u8],
 ) -> (Response, Option<String>) {
     let reject = |status: StatusCode, why: String| (message(status, &why), Some(why));
+    // GitHub's web sign-in endpoints live on the web host, not under the API.
+    if let Some(web) = path.strip_prefix("/login/oauth/") {
+        return web_sign_in(shared, method, web, query, body);
+    }
     let Some(api_path) = path.strip_prefix(shared.prefix.as_str()).filter(|p| p.starts_with('/'))
     else {
         return reject(
@@ -599,6 +758,8 @@ fn answer(
     let mut data = shared.data.lock().unwrap();
     let credentials = if api_path.starts_with("/app/") {
         checked_jwt(headers)
+    } else if api_path == "/user" {
+        checked_user_token(&data, headers).map(drop)
     } else {
         checked_token(&data, headers).map(drop)
     };
@@ -719,6 +880,12 @@ fn answer(
                     .into_response()
                 }
             }
+        }
+        ("GET", ["user"]) => {
+            let login = checked_user_token(&data, headers).unwrap_or_default();
+            axum::Json(json!({"login": login, "id": 1, "node_id": "U_fake", "type": "User",
+                              "site_admin": false, "html_url": format!("https://github.com/{login}")}))
+            .into_response()
         }
         ("GET", ["installation", "repositories"]) => {
             let Ok(id) = checked_token(&data, headers) else {

@@ -8,6 +8,8 @@ mod api;
 mod cli;
 /// `/mentor` commands against the fake GitHub.
 mod commands;
+/// Sign in with GitHub: sessions, state, PKCE, logout.
+mod dashboard;
 /// A strict fake GitHub REST API on loopback.
 mod fake_github;
 /// The GitHub client, the config source and enrichment against the fake GitHub.

@@ -4,6 +4,8 @@
 //! routes; startup (`server`) only builds the state and serves [`router`].
 
 pub mod api;
+pub mod auth;
+pub mod pages;
 pub mod webhook;
 
 use std::sync::Arc;
@@ -34,6 +36,10 @@ pub struct AppState {
     pub configs: Arc<ConfigSource>,
     /// The domain clock (which sprint is current, what is stale).
     pub clock: Clock,
+    /// Sign in with GitHub, when the App's client id is configured (else the dashboard is off).
+    pub sign_in: Option<Arc<auth::SignIn>>,
+    /// The page templates.
+    pub pages: pages::Pages,
 }
 
 /// Returns the router with every route and the shared layers.
@@ -43,6 +49,8 @@ pub fn router(state: Arc<AppState>, max_body: usize, timeout: Duration) -> Route
         .route("/readyz", get(readyz))
         .merge(webhook::router(max_body))
         .merge(api::router())
+        .merge(auth::router())
+        .merge(pages::router())
         .with_state(state)
         .layer(TimeoutLayer::with_status_code(StatusCode::REQUEST_TIMEOUT, timeout))
         .layer(TraceLayer::new_for_http())

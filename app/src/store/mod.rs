@@ -64,6 +64,7 @@ mod orgs;
 mod outbox;
 mod reads;
 mod results;
+mod sessions;
 mod tokens;
 
 use inbox::pack_body;

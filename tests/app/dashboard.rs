@@ -1,0 +1,172 @@
+//! Sign in with GitHub through the fake GitHub's OAuth endpoints: PKCE, single-use state, sessions kept
+//! server-side, logout only from this site. (The dashboard's pages build on this.)
+
+use reqwest::StatusCode;
+use reqwest::header::{COOKIE, LOCATION, SET_COOKIE};
+
+use crate::fake_github::{CLIENT_ID, CLIENT_SECRET, FakeGitHub};
+use crate::util::*;
+
+/// A server with sign-in on, against `fake`, and a client that follows no redirects (each step is checked).
+async fn start(backend: Backend, fake: &FakeGitHub) -> (TestApp, reqwest::Client) {
+    let api = fake.api_url();
+    // GitHub sends the browser back to MENTOR_PUBLIC_URL, so the server listens on a port known beforehand.
+    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let app = TestApp::start(backend, ScriptedGitHub::with_config("acme/api"), |s| {
+        s.listen = format!("127.0.0.1:{port}").parse().unwrap();
+        s.public_url = Some(format!("http://127.0.0.1:{port}"));
+        s.github_url = api.clone();
+        s.github_api_url = api.clone();
+        s.github_client_id = Some(CLIENT_ID.into());
+        s.github_client_secret = Some(CLIENT_SECRET.parse().unwrap());
+    })
+    .await;
+    let client =
+        reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
+    (app, client)
+}
+
+fn location(r: &reqwest::Response) -> String {
+    r.headers().get(LOCATION).unwrap().to_str().unwrap().to_owned()
+}
+
+/// Signs in through the fake GitHub as it would go in a browser; returns the session cookie (`name=value`).
+async fn sign_in(app: &TestApp, client: &reqwest::Client, next: &str) -> (String, String) {
+    let r = client.get(format!("{}/login?next={next}", app.base)).send().await.unwrap();
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let authorize = location(&r);
+    let r = client.get(&authorize).send().await.unwrap();
+    assert_eq!(r.status(), StatusCode::FOUND, "{}", r.text().await.unwrap());
+    let callback = location(&r);
+    let r = client.get(&callback).send().await.unwrap();
+    assert_eq!(r.status(), StatusCode::SEE_OTHER, "{}", r.text().await.unwrap());
+    assert_eq!(location(&r), next);
+    let set = r.headers().get(SET_COOKIE).unwrap().to_str().unwrap().to_owned();
+    // HttpOnly, and SameSite=Lax: Strict would drop the cookie on GitHub's (cross-site) redirect back. Not
+    // Secure: the public URL here is http.
+    for attribute in ["HttpOnly", "SameSite=Lax", "Path=/", "Max-Age=604800"] {
+        assert!(set.contains(attribute), "{attribute} in {set}");
+    }
+    assert!(!set.contains("Secure"), "{set}");
+    (set.split(';').next().unwrap().to_owned(), callback)
+}
+
+#[tokio::test]
+async fn sign_in_with_github_starts_a_session_and_logout_ends_it() {
+    for backend in backends() {
+        let fake = FakeGitHub::start().await;
+        fake.sign_in_as("Alice");
+        let (app, client) = start(backend, &fake).await;
+
+        // The redirect to GitHub carries the client, the callback under MENTOR_PUBLIC_URL, a state and PKCE.
+        let r = client.get(format!("{}/login?next=/me", app.base)).send().await.unwrap();
+        let authorize = location(&r);
+        assert!(
+            authorize.starts_with(&format!("{}/login/oauth/authorize?", fake.api_url())),
+            "{authorize}"
+        );
+        for part in [
+            format!("client_id={CLIENT_ID}"),
+            "code_challenge_method=S256".to_owned(),
+            "state=".to_owned(),
+            "redirect_uri=http%3A%2F%2F127.0.0.1".to_owned(),
+        ] {
+            assert!(authorize.contains(&part), "{part} in {authorize}");
+        }
+
+        let (cookie, callback) = sign_in(&app, &client, "/me").await;
+        let page =
+            client.get(format!("{}/me", app.base)).header(COOKIE, &cookie).send().await.unwrap();
+        assert_eq!(page.status(), StatusCode::OK);
+        let html = page.text().await.unwrap();
+        assert!(html.contains("signed in with GitHub as <strong>@alice</strong>"), "{html}");
+        assert!(
+            html.contains(r#"<form method="post" action="/logout""#),
+            "every page has a logout form"
+        );
+
+        // A used state cannot be used again; a tampered one is refused.
+        let again = client.get(&callback).send().await.unwrap();
+        assert_eq!(again.status(), StatusCode::BAD_REQUEST);
+        assert!(again.text().await.unwrap().contains("This sign-in link is not valid"));
+        let tampered = callback.replace("state=", "state=x");
+        assert_eq!(client.get(&tampered).send().await.unwrap().status(), StatusCode::BAD_REQUEST);
+
+        // A cross-site logout (or one that cannot be told apart) is refused and leaves the session alone.
+        for origin in [Some("https://evil.example"), None] {
+            let mut req = client.post(format!("{}/logout", app.base)).header(COOKIE, &cookie);
+            if let Some(origin) = origin {
+                req = req.header("origin", origin);
+            }
+            assert_eq!(req.send().await.unwrap().status(), StatusCode::FORBIDDEN, "{origin:?}");
+        }
+        let still =
+            client.get(format!("{}/me", app.base)).header(COOKIE, &cookie).send().await.unwrap();
+        assert_eq!(still.status(), StatusCode::OK);
+
+        // Logout from this site ends the session server-side: the same cookie no longer signs anyone in.
+        let r = client
+            .post(format!("{}/logout", app.base))
+            .header(COOKIE, &cookie)
+            .header("origin", &app.base)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), StatusCode::SEE_OTHER);
+        assert!(r.headers().get(SET_COOKIE).unwrap().to_str().unwrap().contains("Max-Age=0"));
+        let after =
+            client.get(format!("{}/me", app.base)).header(COOKIE, &cookie).send().await.unwrap();
+        assert_eq!(after.status(), StatusCode::UNAUTHORIZED);
+        app.stop().await;
+    }
+}
+
+#[tokio::test]
+async fn githubs_errors_in_a_200_answer_are_a_clear_page_and_redirects_stay_local() {
+    let fake = FakeGitHub::start().await;
+    fake.sign_in_as("alice");
+    let (app, client) = start(Backend::Sqlite, &fake).await;
+    // A code GitHub does not know: it answers 200 with `error: bad_verification_code`.
+    let r = client.get(format!("{}/login?next=/me", app.base)).send().await.unwrap();
+    let r = client.get(location(&r)).send().await.unwrap();
+    let callback = location(&r).replace("code=code", "code=nope");
+    let page = client.get(&callback).send().await.unwrap();
+    assert_eq!(page.status(), StatusCode::BAD_REQUEST);
+    let html = page.text().await.unwrap();
+    assert!(
+        html.contains("GitHub refused the sign-in") && html.contains("bad_verification_code"),
+        "{html}"
+    );
+    // GitHub sent the user back with an error (they declined).
+    let declined = client
+        .get(format!(
+            "{}/auth/github/callback?error=access_denied&error_description=The+user+declined",
+            app.base
+        ))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(declined.status(), StatusCode::BAD_REQUEST);
+    // `next` never leads off this site.
+    let (_, _) = sign_in(&app, &client, "/").await;
+    let r = client.get(format!("{}/login?next=//evil.example", app.base)).send().await.unwrap();
+    let r = client.get(location(&r)).send().await.unwrap();
+    let r = client.get(location(&r)).send().await.unwrap();
+    assert_eq!(location(&r), "/");
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn without_a_client_id_the_start_page_says_how_to_turn_the_dashboard_on() {
+    let app =
+        TestApp::start(Backend::Sqlite, ScriptedGitHub::with_config("acme/api"), |_| {}).await;
+    let page = app.get("/", None).await;
+    assert_eq!(page.status(), StatusCode::OK);
+    let html = page.text().await.unwrap();
+    assert!(
+        html.contains("The dashboard is off") && html.contains("MENTOR_GITHUB_CLIENT_ID"),
+        "{html}"
+    );
+    assert_eq!(app.get("/login", None).await.status(), StatusCode::NOT_FOUND);
+    app.stop().await;
+}
