@@ -133,6 +133,8 @@ pub async fn build_with(
         clock,
         sign_in,
         pages: crate::http::pages::Pages::new()?,
+        github: github.clone(),
+        roles: crate::http::dashboard::RoleCache::default(),
     });
     let router =
         router(state, settings.max_body, Duration::from_secs(settings.request_timeout_secs));

@@ -9,10 +9,19 @@ use crate::util::*;
 
 /// A server with sign-in on, against `fake`, and a client that follows no redirects (each step is checked).
 async fn start(backend: Backend, fake: &FakeGitHub) -> (TestApp, reqwest::Client) {
+    start_with(backend, fake, ScriptedGitHub::with_config("acme/api")).await
+}
+
+/// [`start`] with the App's GitHub (configs, roles) given.
+async fn start_with(
+    backend: Backend,
+    fake: &FakeGitHub,
+    github: std::sync::Arc<ScriptedGitHub>,
+) -> (TestApp, reqwest::Client) {
     let api = fake.api_url();
     // GitHub sends the browser back to MENTOR_PUBLIC_URL, so the server listens on a port known beforehand.
     let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
-    let app = TestApp::start(backend, ScriptedGitHub::with_config("acme/api"), |s| {
+    let app = TestApp::start(backend, github, |s| {
         s.listen = format!("127.0.0.1:{port}").parse().unwrap();
         s.public_url = Some(format!("http://127.0.0.1:{port}"));
         s.github_url = api.clone();
@@ -169,4 +178,103 @@ async fn without_a_client_id_the_start_page_says_how_to_turn_the_dashboard_on() 
     );
     assert_eq!(app.get("/login", None).await.status(), StatusCode::NOT_FOUND);
     app.stop().await;
+}
+
+/// The load page shows managers every mentor with the API's numbers, a mentor their own row; a mentee gets 403,
+/// someone with no role in the org 404, and a signed-out visitor is sent to sign in first.
+#[tokio::test]
+async fn the_load_page_shows_each_role_what_it_may_see_with_the_apis_numbers() {
+    for backend in backends() {
+        let fake = FakeGitHub::start().await;
+        let github = ScriptedGitHub::default();
+        github.files.lock().unwrap().insert(
+            ("acme/api".into(), ".github/mentorship.yml".into()),
+            format!("{}privacy: {{ managers: [mona] }}\n", config_yaml()),
+        );
+        let (app, client) = start_with(backend, &fake, std::sync::Arc::new(github)).await;
+        for (i, (mentor, mentee)) in
+            [("bob", "alice"), ("bob", "carol"), ("dave", "erin")].iter().enumerate()
+        {
+            let body = in_repo(
+                &review(mentor, mentee, &minutes_ago(60 - i as i64), 10 + i as u64),
+                "acme/api",
+                1,
+            );
+            assert_eq!(
+                app.deliver("pull_request_review", &format!("l-{i}"), &body, SECRET).await.status(),
+                202
+            );
+        }
+        app.wait_idle().await;
+        let token =
+            mentor_app::token::create_token(&app.store, "acme", &mentor_app::token::Role::Manager)
+                .await
+                .unwrap();
+        let api: mentor_core::LoadReport =
+            app.get("/api/v1/orgs/acme/load", Some(&token)).await.json().await.unwrap();
+        assert_eq!(api.mentors.len(), 2);
+
+        let page = |cookie: String, path: &'static str| {
+            let client = client.clone();
+            let base = app.base.clone();
+            async move {
+                client.get(format!("{base}{path}")).header(COOKIE, cookie).send().await.unwrap()
+            }
+        };
+        // Signed out: sign in first, then back here.
+        let r = client.get(format!("{}/orgs/acme/load", app.base)).send().await.unwrap();
+        assert_eq!(r.status(), StatusCode::SEE_OTHER);
+        assert_eq!(location(&r), "/login?next=/orgs/acme/load%3Fsprint%3Dcurrent");
+
+        fake.sign_in_as("mona");
+        let (manager, _) = sign_in(&app, &client, "/").await;
+        let r = page(manager.clone(), "/orgs/acme/load").await;
+        assert_eq!(r.status(), StatusCode::OK);
+        let html = r.text().await.unwrap();
+        for m in &api.mentors {
+            let row = format!(
+                "<tr><th scope=\"row\">@{}</th><td>{}</td><td>{}</td>",
+                m.login.as_str(),
+                m.touchpoints,
+                m.minutes
+            );
+            assert!(html.contains(&row), "{row} in {html}");
+        }
+        assert!(
+            html.contains(r#"<svg role="img""#) && html.contains("<title id=\"load-title\">"),
+            "{html}"
+        );
+        for m in &api.mentors {
+            let status = serde_json::to_value(m.status).unwrap();
+            let cell = format!("<td>{}</td></tr>", status.as_str().unwrap());
+            assert!(html.contains(&cell), "{cell} for {} in {html}", m.login.as_str());
+        }
+        let csv = page(manager.clone(), "/orgs/acme/load.csv").await.text().await.unwrap();
+        assert_eq!(
+            csv,
+            app.get("/api/v1/orgs/acme/load?format=csv", Some(&token)).await.text().await.unwrap()
+        );
+
+        // A mentor sees their own row only.
+        fake.sign_in_as("dave");
+        let (dave, _) = sign_in(&app, &client, "/").await;
+        let html = page(dave, "/orgs/acme/load").await.text().await.unwrap();
+        assert!(html.contains("@dave</th>") && !html.contains("@bob</th>"), "{html}");
+
+        // A mentee gets 403, someone without a role in the org 404, in words.
+        fake.sign_in_as("alice");
+        let (alice, _) = sign_in(&app, &client, "/").await;
+        let r = page(alice, "/orgs/acme/load").await;
+        assert_eq!(r.status(), StatusCode::FORBIDDEN);
+        assert!(r.text().await.unwrap().contains("Load is for managers, admins and mentors"));
+        fake.sign_in_as("zed");
+        let (zed, _) = sign_in(&app, &client, "/").await;
+        let r = page(zed.clone(), "/orgs/acme/load").await;
+        assert_eq!(r.status(), StatusCode::NOT_FOUND);
+        assert!(
+            r.text().await.unwrap().contains("There is no org acme here that you have a role in")
+        );
+        assert_eq!(page(zed, "/orgs/nowhere/load").await.status(), StatusCode::NOT_FOUND);
+        app.stop().await;
+    }
 }

@@ -140,6 +140,10 @@ struct Data {
     codes: HashMap<String, (String, String, String)>,
     /// User-to-server tokens issued by the code exchange: token → login.
     user_tokens: HashMap<String, String>,
+    /// Org memberships: (org, login) lowercased → role (`admin` or `member`).
+    memberships: HashMap<(String, String), String>,
+    /// Team memberships: (org, team slug, login) lowercased.
+    team_members: Vec<(String, String, String)>,
     /// Installations added with `add_installation`: id → (account login lowercased, its repositories). An
     /// installation not listed here is the default one, which owns every repository the fake knows.
     installations: HashMap<u64, (String, Vec<String>)>,
@@ -219,6 +223,18 @@ impl FakeGitHub {
     pub fn add_installation(&self, id: u64, account: &str, repos: &[&str]) {
         let repos = repos.iter().map(|r| r.to_ascii_lowercase()).collect();
         self.data().installations.insert(id, (account.to_ascii_lowercase(), repos));
+    }
+
+    /// Makes `login` an active member of `org` with `role` (`admin` for an owner, `member`).
+    pub fn set_membership(&self, org: &str, login: &str, role: &str) {
+        let key = (org.to_ascii_lowercase(), login.to_ascii_lowercase());
+        self.data().memberships.insert(key, role.to_owned());
+    }
+
+    /// Makes `login` an active member of team `team` (slug) of `org`.
+    pub fn add_team_member(&self, org: &str, team: &str, login: &str) {
+        let row = (org.to_ascii_lowercase(), team.to_ascii_lowercase(), login.to_ascii_lowercase());
+        self.data().team_members.push(row);
     }
 
     /// Makes the browser signed in to GitHub as `login`: the authorize page then sends it straight back with a code,
@@ -879,6 +895,24 @@ fn answer(
                                       "name": rest.last(), "path": key.1, "size": text.len()}))
                     .into_response()
                 }
+            }
+        }
+        ("GET", ["orgs", org, "memberships", user]) => {
+            let key = (org.to_ascii_lowercase(), user.to_ascii_lowercase());
+            match data.memberships.get(&key) {
+                Some(role) => axum::Json(json!({"state": "active", "role": role,
+                    "organization": {"login": org}, "user": {"login": user}}))
+                .into_response(),
+                None => message(StatusCode::NOT_FOUND, "Not Found"),
+            }
+        }
+        ("GET", ["orgs", org, "teams", team, "memberships", user]) => {
+            let row =
+                (org.to_ascii_lowercase(), team.to_ascii_lowercase(), user.to_ascii_lowercase());
+            if data.team_members.contains(&row) {
+                axum::Json(json!({"state": "active", "role": "member", "url": ""})).into_response()
+            } else {
+                message(StatusCode::NOT_FOUND, "Not Found")
             }
         }
         ("GET", ["user"]) => {

@@ -655,6 +655,22 @@ async fn github_installation_tokens_work_only_on_their_own_accounts_repositories
     );
 }
 
+#[tokio::test]
+async fn github_org_and_team_memberships_are_read_with_the_installation_token() {
+    let fake = FakeGitHub::start().await;
+    fake.add_installation(1, "acme", &["acme/api"]);
+    fake.set_membership("acme", "olga", "admin");
+    fake.set_membership("acme", "mona", "member");
+    fake.add_team_member("acme", "eng-managers", "mona");
+    let github = client(&fake);
+    assert_eq!(github.org_role(1, "acme", "olga").await.unwrap().as_deref(), Some("admin"));
+    assert_eq!(github.org_role(1, "acme", "mona").await.unwrap().as_deref(), Some("member"));
+    assert_eq!(github.org_role(1, "acme", "zed").await.unwrap(), None, "404: not a member");
+    assert!(github.team_member(1, "acme", "eng-managers", "mona").await.unwrap());
+    assert!(!github.team_member(1, "acme", "eng-managers", "olga").await.unwrap());
+    assert!(fake.requests().iter().all(|r| r.rejected.is_none()), "{:?}", fake.requests());
+}
+
 // ---- enrich ----
 
 fn merged_pr(author: &str, facts: PullRequestFacts) -> Activity {

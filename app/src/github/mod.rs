@@ -71,6 +71,29 @@ pub trait GitHubApi: Send + Sync + 'static {
         installation_id: u64,
     ) -> BoxFuture<'a, Result<Vec<String>, GitHubError>>;
 
+    /// Returns the role (`admin` or `member`) of `user` in `org`, or None when they are not an active member.
+    fn org_role<'a>(
+        &'a self,
+        installation_id: u64,
+        org: &'a str,
+        user: &'a str,
+    ) -> BoxFuture<'a, Result<Option<String>, GitHubError>> {
+        let _ = (installation_id, org, user);
+        Box::pin(async { Ok(None) })
+    }
+
+    /// Returns true when `user` is an active member of team `team` (slug) of `org`.
+    fn team_member<'a>(
+        &'a self,
+        installation_id: u64,
+        org: &'a str,
+        team: &'a str,
+        user: &'a str,
+    ) -> BoxFuture<'a, Result<bool, GitHubError>> {
+        let _ = (installation_id, org, team, user);
+        Box::pin(async { Ok(false) })
+    }
+
     /// Returns every changed file of PR `number` (all pages).
     fn pull_request_files<'a>(
         &'a self,

@@ -107,6 +107,13 @@ pub struct LoadQuery {
     format: Option<String>,
 }
 
+impl LoadQuery {
+    /// Returns the sprint selector, if given.
+    pub fn sprint(&self) -> Option<&str> {
+        self.sprint.as_deref()
+    }
+}
+
 /// Handles `GET /api/v1/load`: the load of the token's own org.
 pub async fn load(
     State(state): State<Arc<AppState>>,

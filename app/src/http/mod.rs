@@ -5,6 +5,7 @@
 
 pub mod api;
 pub mod auth;
+pub mod dashboard;
 pub mod pages;
 pub mod webhook;
 
@@ -40,6 +41,10 @@ pub struct AppState {
     pub sign_in: Option<Arc<auth::SignIn>>,
     /// The page templates.
     pub pages: pages::Pages,
+    /// GitHub, for roles (org owners, manager teams).
+    pub github: Arc<dyn crate::github::GitHubApi>,
+    /// Roles per org and person, cached.
+    pub roles: dashboard::RoleCache,
 }
 
 /// Returns the router with every route and the shared layers.
@@ -51,6 +56,7 @@ pub fn router(state: Arc<AppState>, max_body: usize, timeout: Duration) -> Route
         .merge(api::router())
         .merge(auth::router())
         .merge(pages::router())
+        .merge(dashboard::router())
         .with_state(state)
         .layer(TimeoutLayer::with_status_code(StatusCode::REQUEST_TIMEOUT, timeout))
         .layer(TraceLayer::new_for_http())

@@ -26,6 +26,7 @@ impl Pages {
             ("base.html", include_str!("../../templates/base.html")),
             ("index.html", include_str!("../../templates/index.html")),
             ("me.html", include_str!("../../templates/me.html")),
+            ("load.html", include_str!("../../templates/load.html")),
             ("message.html", include_str!("../../templates/message.html")),
         ] {
             env.add_template(name, text)?;

@@ -371,6 +371,8 @@ pub struct PrivacySettings {
     pub min_group_size: u32,
     /// Teams (`@org/team`) or logins allowed to read load.
     pub managers: Vec<String>,
+    /// Logins that administer the program besides the org's owners (every page and API answer of the org).
+    pub admins: Vec<Login>,
     /// Whether milestone names may appear in comments on public repositories (default false).
     pub milestones_in_public: bool,
 }
@@ -381,6 +383,7 @@ impl Default for PrivacySettings {
             journal_repo: None,
             min_group_size: 5,
             managers: Vec::new(),
+            admins: Vec::new(),
             milestones_in_public: false,
         }
     }
@@ -436,7 +439,54 @@ impl fmt::Display for ConfigErrors {
     }
 }
 
+/// What a person may see of one org's program.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct Roles {
+    /// An org owner or listed in `privacy.admins`: everything.
+    pub admin: bool,
+    /// Listed in `privacy.managers` (or a member of a team listed there): load, never growth data.
+    pub manager: bool,
+    /// The mentor of a pair: their own load and their mentees' growth.
+    pub mentor: bool,
+    /// The mentee of a pair: their own growth.
+    pub mentee: bool,
+}
+
+impl Roles {
+    /// Returns true when the person has no role (the org is then not found for them).
+    pub fn is_none(&self) -> bool {
+        !(self.admin || self.manager || self.mentor || self.mentee)
+    }
+}
+
 impl Config {
+    /// Returns the roles `login` has by this config alone: admins and managers listed by login, mentors and
+    /// mentees from the pairs. Org owners and members of manager teams are known only to GitHub: callers add
+    /// those (`owner`, `in_manager_team`).
+    pub fn roles_of(&self, login: &Login, owner: bool, in_manager_team: bool) -> Roles {
+        Roles {
+            admin: owner || self.privacy.admins.contains(login),
+            manager: in_manager_team
+                || self
+                    .privacy
+                    .managers
+                    .iter()
+                    .any(|m| !m.contains('/') && Login::new(m.trim_start_matches('@')) == *login),
+            mentor: self.pairs.iter().any(|p| &p.mentor == login),
+            mentee: self.pairs.iter().any(|p| &p.mentee == login),
+        }
+    }
+
+    /// Returns the manager teams of `privacy.managers` (`@org/team` → (org, team slug)).
+    pub fn manager_teams(&self) -> Vec<(String, String)> {
+        self.privacy
+            .managers
+            .iter()
+            .filter_map(|m| m.trim_start_matches('@').split_once('/'))
+            .map(|(o, t)| (o.to_ascii_lowercase(), t.to_ascii_lowercase()))
+            .collect()
+    }
+
     /// Returns the person with `login`, if configured.
     pub fn person(&self, login: &Login) -> Option<&Person> {
         self.people.get(login)

@@ -794,6 +794,12 @@ impl Check<'_> {
         }
         settings.min_group_size = raw.min_group_size.unwrap_or(settings.min_group_size);
         settings.managers = raw.managers.unwrap_or_default();
+        settings.admins = raw
+            .admins
+            .unwrap_or_default()
+            .iter()
+            .map(|a| Login::new(a.trim_start_matches('@')))
+            .collect();
         settings.milestones_in_public =
             raw.milestones_in_public.unwrap_or(settings.milestones_in_public);
         settings

@@ -56,6 +56,7 @@ use tower::util::BoxCloneSyncService;
 
 mod auth;
 mod issues;
+mod members;
 mod pulls;
 mod repos;
 mod transport;
@@ -498,6 +499,25 @@ impl GitHubApi for LiveGitHub {
         path: &'a str,
     ) -> BoxFuture<'a, Result<Option<String>, GitHubError>> {
         Box::pin(self.contents(installation_id, repo, path))
+    }
+
+    fn org_role<'a>(
+        &'a self,
+        installation_id: u64,
+        org: &'a str,
+        user: &'a str,
+    ) -> BoxFuture<'a, Result<Option<String>, GitHubError>> {
+        Box::pin(self.org_role(installation_id, org, user))
+    }
+
+    fn team_member<'a>(
+        &'a self,
+        installation_id: u64,
+        org: &'a str,
+        team: &'a str,
+        user: &'a str,
+    ) -> BoxFuture<'a, Result<bool, GitHubError>> {
+        Box::pin(self.in_team(installation_id, org, team, user))
     }
 
     fn installation_repositories<'a>(

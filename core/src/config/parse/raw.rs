@@ -217,6 +217,7 @@ pub(super) struct RawPrivacy {
     pub journal_repo: Option<Spanned<String>>,
     pub min_group_size: Option<u32>,
     pub managers: Option<Vec<String>>,
+    pub admins: Option<Vec<String>>,
     pub milestones_in_public: Option<bool>,
 }
 
