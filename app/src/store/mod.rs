@@ -277,12 +277,8 @@ mod tests {
         }
     }
 
-    /// Migration 0011 rebuilds the inbox with payloads keyed by row number: rows stored before it keep their
-    /// payloads, order and dedupe, plain-text and packed bodies alike.
-    #[tokio::test]
-    async fn payloads_stored_before_migration_0011_are_still_claimed_with_their_delivery() {
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("old.db");
+    /// Returns a SQLite database at `path` migrated up to (not including) migration `version`.
+    async fn sqlite_before_migration(path: &std::path::Path, version: i64) -> SqlitePool {
         let options = SqliteConnectOptions::from_str(&format!("sqlite:{}", path.display()))
             .unwrap()
             .create_if_missing(true);
@@ -291,11 +287,21 @@ mod tests {
         migrator.migrations = migrator
             .migrations
             .iter()
-            .filter(|m| m.version < 11)
+            .filter(|m| m.version < version)
             .cloned()
             .collect::<Vec<_>>()
             .into();
         migrator.run(&old).await.unwrap();
+        old
+    }
+
+    /// Migration 0011 rebuilds the inbox with payloads keyed by row number: rows stored before it keep their
+    /// payloads, order and dedupe, plain-text and packed bodies alike.
+    #[tokio::test]
+    async fn payloads_stored_before_migration_0011_are_still_claimed_with_their_delivery() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("old.db");
+        let old = sqlite_before_migration(&path, 11).await;
         // As the inbox wrote them before 0011: `b` arrived first, `a` was packed, `c` plain text, `d` ignored.
         for (id, received) in [("b", 1), ("a", 2), ("c", 3), ("d", 4)] {
             sqlx::query(
@@ -460,19 +466,7 @@ mod tests {
     async fn rows_stored_before_migration_0012_belong_to_the_owner_of_their_repository() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("old.db");
-        let options = SqliteConnectOptions::from_str(&format!("sqlite:{}", path.display()))
-            .unwrap()
-            .create_if_missing(true);
-        let old = SqlitePoolOptions::new().max_connections(1).connect_with(options).await.unwrap();
-        let mut migrator = sqlx::migrate!("migrations/sqlite");
-        migrator.migrations = migrator
-            .migrations
-            .iter()
-            .filter(|m| m.version < 12)
-            .cloned()
-            .collect::<Vec<_>>()
-            .into();
-        migrator.run(&old).await.unwrap();
+        let old = sqlite_before_migration(&path, 12).await;
         for statement in [
             "INSERT INTO deliveries (id, event, status, next_attempt_at, received_at, updated_at, repo) \
              VALUES ('d-1', 'pull_request_review', 'done', 0, 1, 1, 'Acme/api'), \
