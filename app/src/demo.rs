@@ -372,6 +372,8 @@ pub async fn cmd_demo(args: DemoArgs, out: &mut dyn Write) -> anyhow::Result<()>
     let secret = hex::encode(rand::random::<[u8; 16]>());
     let mut settings = ServeArgs::for_local(args.listen, &secret);
     settings.retry_base_ms = 200;
+    // The dashboard without a GitHub account: /demo/login?as=<login> signs in as anyone of the demo program.
+    settings.demo = true;
     let app =
         server::build_with(&settings, &args.db.to_string_lossy(), Arc::new(DemoGitHub::default()))
             .await?;
@@ -452,6 +454,12 @@ pub async fn cmd_demo(args: DemoArgs, out: &mut dyn Write) -> anyhow::Result<()>
         out,
         "  curl -H 'Authorization: Bearer {mentee}' {base}/api/v1/orgs/{org}/mentees/alice/evidence"
     )?;
+    writeln!(
+        out,
+        "The dashboard, without a GitHub account (sign in as a manager, a mentor, a mentee):"
+    )?;
+    writeln!(out, "  {base}/demo/login?as=mona   then {base}/orgs/{org}/load")?;
+    writeln!(out, "  {base}/demo/login?as=bob    {base}/demo/login?as=alice")?;
     writeln!(out, "The org's installation, repositories and config problems:")?;
     writeln!(out, "  mentor-app --database-url {} orgs list", args.db.display())?;
     writeln!(out)?;

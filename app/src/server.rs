@@ -133,6 +133,7 @@ pub async fn build_with(
         clock,
         sign_in,
         pages: crate::http::pages::Pages::new()?,
+        demo: settings.demo,
         github: github.clone(),
         roles: crate::http::dashboard::RoleCache::default(),
     });

@@ -271,6 +271,9 @@ pub struct ServeArgs {
     /// A file holding the App's client secret.
     #[arg(long, env = "MENTOR_GITHUB_CLIENT_SECRET_FILE")]
     pub github_client_secret_file: Option<PathBuf>,
+    /// Set by `mentor-app demo` only: `/demo/login?as=<login>` signs anyone in without GitHub.
+    #[arg(skip)]
+    pub demo: bool,
     /// Start domain time at this RFC 3339 instant (which sprint is current, what is stale or due), running on from
     /// there; for reproducible demos and tests. Queue timing always follows the wall clock.
     #[arg(long, env = "MENTOR_NOW", value_parser = parse_instant)]
@@ -306,6 +309,7 @@ impl ServeArgs {
             github_client_id: None,
             github_client_secret: None,
             github_client_secret_file: None,
+            demo: false,
             now: None,
         }
     }

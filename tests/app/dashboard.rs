@@ -257,6 +257,14 @@ async fn the_load_page_shows_each_role_what_it_may_see_with_the_apis_numbers() {
             app.get("/api/v1/orgs/acme/load?format=csv", Some(&token)).await.text().await.unwrap()
         );
 
+        // `/me` lists the orgs where you have a role, with links.
+        let me = page(manager.clone(), "/me").await.text().await.unwrap();
+        assert!(
+            me.contains("<strong>acme</strong>: manager")
+                && me.contains(r#"href="/orgs/acme/load""#),
+            "{me}"
+        );
+
         // A mentor sees their own row only.
         fake.sign_in_as("dave");
         let (dave, _) = sign_in(&app, &client, "/").await;
@@ -271,6 +279,8 @@ async fn the_load_page_shows_each_role_what_it_may_see_with_the_apis_numbers() {
         assert!(r.text().await.unwrap().contains("Load is for managers, admins and mentors"));
         fake.sign_in_as("zed");
         let (zed, _) = sign_in(&app, &client, "/").await;
+        let me = page(zed.clone(), "/me").await.text().await.unwrap();
+        assert!(me.contains("You have no role in any org"), "{me}");
         let r = page(zed.clone(), "/orgs/acme/load").await;
         assert_eq!(r.status(), StatusCode::NOT_FOUND);
         assert!(
@@ -279,4 +289,61 @@ async fn the_load_page_shows_each_role_what_it_may_see_with_the_apis_numbers() {
         assert_eq!(page(zed, "/orgs/nowhere/load").await.status(), StatusCode::NOT_FOUND);
         app.stop().await;
     }
+}
+
+/// `mentor-app demo` serves the dashboard without a GitHub account: `/demo/login?as=<login>` signs in as anyone,
+/// and each role sees its view. Outside the demo that route does not exist.
+#[tokio::test]
+async fn the_demo_signs_in_without_github_and_only_there() {
+    let app = TestApp::start(
+        Backend::Sqlite,
+        std::sync::Arc::new(mentor_app::demo::DemoGitHub::default()),
+        |s| {
+            s.demo = true;
+            s.now = None;
+        },
+    )
+    .await;
+    app.store.upsert_installation("acme", 7, "active", chrono::Utc::now()).await.unwrap();
+    let client =
+        reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
+    let home = client.get(format!("{}/", app.base)).send().await.unwrap().text().await.unwrap();
+    assert!(home.contains(r#"href="/demo/login?as=mona""#), "{home}");
+    let as_ = |login: &'static str| {
+        let (client, base) = (client.clone(), app.base.clone());
+        async move {
+            let r = client.get(format!("{base}/demo/login?as={login}")).send().await.unwrap();
+            assert_eq!(r.status(), StatusCode::SEE_OTHER);
+            let set = r.headers().get(SET_COOKIE).unwrap().to_str().unwrap().to_owned();
+            set.split(';').next().unwrap().to_owned()
+        }
+    };
+    let load = |cookie: String| {
+        let (client, base) = (client.clone(), app.base.clone());
+        async move {
+            client
+                .get(format!("{base}/orgs/acme/load"))
+                .header(COOKIE, cookie)
+                .send()
+                .await
+                .unwrap()
+        }
+    };
+    let mona = load(as_("mona").await).await;
+    assert_eq!(mona.status(), StatusCode::OK);
+    let html = mona.text().await.unwrap();
+    assert!(
+        html.contains("@bob</th>") && html.contains("@mei</th>"),
+        "a manager sees every mentor: {html}"
+    );
+    assert_eq!(load(as_("alice").await).await.status(), StatusCode::FORBIDDEN);
+    app.stop().await;
+
+    // Not a demo: the route is not there.
+    let app =
+        TestApp::start(Backend::Sqlite, ScriptedGitHub::with_config("acme/api"), |_| {}).await;
+    let r = client.get(format!("{}/demo/login?as=mona", app.base)).send().await.unwrap();
+    assert_eq!(r.status(), StatusCode::NOT_FOUND);
+    assert!(r.headers().get(SET_COOKIE).is_none());
+    app.stop().await;
 }

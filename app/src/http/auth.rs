@@ -118,6 +118,67 @@ pub fn router() -> Router<Arc<AppState>> {
         .route("/login", get(login))
         .route("/auth/github/callback", get(callback))
         .route("/logout", post(logout))
+        .route("/demo/login", get(demo_login))
+}
+
+/// Query of `GET /demo/login`.
+#[derive(Deserialize)]
+struct DemoQuery {
+    #[serde(rename = "as")]
+    login: Option<String>,
+}
+
+/// `GET /demo/login?as=<login>`: in `mentor-app demo` only, starts a session as `login` without GitHub, so a
+/// newcomer can see each role's pages; anywhere else it is not found.
+async fn demo_login(
+    State(state): State<Arc<AppState>>,
+    Query(query): Query<DemoQuery>,
+) -> Response {
+    if !state.demo {
+        return state.pages.message(
+            StatusCode::NOT_FOUND,
+            None,
+            state.sign_in.is_some(),
+            "Not found",
+            "Signing in without GitHub exists only in `mentor-app demo`.",
+            "",
+        );
+    }
+    let Some(login) = query.login.filter(|l| !l.trim().is_empty()) else {
+        return state.pages.message(
+            StatusCode::BAD_REQUEST,
+            None,
+            true,
+            "Whom to sign in as?",
+            "Add ?as=<login>, for example /demo/login?as=bob.",
+            "",
+        );
+    };
+    let id = hex::encode(rand::random::<[u8; 32]>());
+    let login = login.trim().trim_start_matches('@').to_ascii_lowercase();
+    if let Err(e) = state.store.create_session(&token_hash(&id), &login, state.clock.now()).await {
+        tracing::error!(error = format!("{e:#}"), "starting a demo session failed");
+        return (StatusCode::SERVICE_UNAVAILABLE, "database unreachable").into_response();
+    }
+    let cookie = cookie::Cookie::build((SESSION_COOKIE, id))
+        .path("/")
+        .http_only(true)
+        .same_site(cookie::SameSite::Lax)
+        .build();
+    with_cookie(Redirect::to("/me").into_response(), &cookie)
+}
+
+/// Returns true when a demo request comes from the demo's own pages: `Sec-Fetch-Site: same-origin`, or an `Origin`
+/// naming the `Host` the request was sent to.
+fn demo_same_site(headers: &HeaderMap) -> bool {
+    let header = |name: &str| headers.get(name).and_then(|v| v.to_str().ok());
+    match (header("origin"), header("host"), header("sec-fetch-site")) {
+        (Some(origin), Some(host), _) => {
+            origin.strip_prefix("http://").or_else(|| origin.strip_prefix("https://")) == Some(host)
+        }
+        (None, _, Some(site)) => site == "same-origin",
+        _ => false,
+    }
 }
 
 /// Query of `GET /login`.
@@ -374,8 +435,13 @@ async fn logout(
     headers: HeaderMap,
     viewer: Viewer,
 ) -> Response {
-    let Some(sign_in) = &state.sign_in else { return off(&state) };
-    if !same_site(sign_in, &headers) {
+    let same = match &state.sign_in {
+        Some(sign_in) => same_site(sign_in, &headers),
+        // The demo has no public URL: the browser's own word (or an Origin naming the Host) tells.
+        None if state.demo => demo_same_site(&headers),
+        None => return off(&state),
+    };
+    if !same {
         return state.pages.message(
             StatusCode::FORBIDDEN,
             viewer.login(),
@@ -395,7 +461,7 @@ async fn logout(
         .path("/")
         .http_only(true)
         .same_site(cookie::SameSite::Lax)
-        .secure(sign_in.secure_cookie())
+        .secure(state.sign_in.as_ref().is_some_and(|s| s.secure_cookie()))
         .max_age(cookie::time::Duration::ZERO)
         .build();
     with_cookie(Redirect::to("/").into_response(), &gone)

@@ -58,6 +58,16 @@ async fn access(
 ) -> Result<Access, Response> {
     let sign_in = state.sign_in.is_some();
     let Some(login) = viewer.login() else {
+        if state.demo {
+            return Err(state.pages.message(
+                StatusCode::UNAUTHORIZED,
+                None,
+                false,
+                "Pick whom to be",
+                "This is the demo: sign in as anyone of its program without GitHub.",
+                "Open /demo/login?as=mona (a manager), /demo/login?as=bob (a mentor) or /demo/login?as=alice (a mentee).",
+            ));
+        }
         if !sign_in {
             return Err(state.pages.message(
                 StatusCode::NOT_FOUND,
@@ -104,42 +114,63 @@ async fn access(
         }
     };
     let login = Login::new(login);
-    let key = (org.clone(), login.as_str().to_owned());
-    let cached = state.roles.0.lock().unwrap_or_else(|p| p.into_inner()).get(&key).copied();
-    let roles = match cached {
-        Some((at, roles)) if at.elapsed() < ROLE_TTL => roles,
-        _ => {
-            let github = state.github.as_ref();
-            let owner = matches!(
-                github.org_role(row.installation_id, &org, login.as_str()).await,
-                Ok(Some(role)) if role == "admin"
-            );
-            let mut in_team = false;
-            for (team_org, team) in config.manager_teams() {
-                if team_org == org
-                    && matches!(
-                        github.team_member(row.installation_id, &org, &team, login.as_str()).await,
-                        Ok(true)
-                    )
-                {
-                    in_team = true;
-                    break;
-                }
-            }
-            let roles = config.roles_of(&login, owner, in_team);
-            state
-                .roles
-                .0
-                .lock()
-                .unwrap_or_else(|p| p.into_inner())
-                .insert(key, (Instant::now(), roles));
-            roles
-        }
-    };
+    let roles = roles_in(state, &row, &config, &login).await;
     if roles.is_none() {
         return Err(not_found());
     }
     Ok(Access { login, roles, org, config })
+}
+
+/// Returns the roles `login` has in the org of `row` under `config`, from the cache when fresh.
+pub async fn roles_in(
+    state: &AppState,
+    row: &crate::store::OrgRow,
+    config: &Config,
+    login: &Login,
+) -> Roles {
+    let key = (row.org.clone(), login.as_str().to_owned());
+    let cached = state.roles.0.lock().unwrap_or_else(|p| p.into_inner()).get(&key).copied();
+    if let Some((at, roles)) = cached
+        && at.elapsed() < ROLE_TTL
+    {
+        return roles;
+    }
+    let github = state.github.as_ref();
+    let owner = matches!(
+        github.org_role(row.installation_id, &row.org, login.as_str()).await,
+        Ok(Some(role)) if role == "admin"
+    );
+    let mut in_team = false;
+    for (team_org, team) in config.manager_teams() {
+        if team_org == row.org
+            && matches!(
+                github.team_member(row.installation_id, &row.org, &team, login.as_str()).await,
+                Ok(true)
+            )
+        {
+            in_team = true;
+            break;
+        }
+    }
+    let roles = config.roles_of(login, owner, in_team);
+    state.roles.0.lock().unwrap_or_else(|p| p.into_inner()).insert(key, (Instant::now(), roles));
+    roles
+}
+
+/// Returns every org where `login` has a role, with the roles, by name.
+pub async fn orgs_of(state: &AppState, login: &Login) -> Vec<(String, Roles)> {
+    let Ok(rows) = state.store.orgs().await else { return Vec::new() };
+    let mut out = Vec::new();
+    for row in rows.iter().filter(|r| r.status == "active") {
+        let Ok(Some(config)) = state.configs.org_config(row.installation_id, &row.org).await else {
+            continue;
+        };
+        let roles = roles_in(state, row, &config.config, login).await;
+        if !roles.is_none() {
+            out.push((row.org.clone(), roles));
+        }
+    }
+    out
 }
 
 /// Percent-encodes a path for a query value.

@@ -41,6 +41,8 @@ pub struct AppState {
     pub sign_in: Option<Arc<auth::SignIn>>,
     /// The page templates.
     pub pages: pages::Pages,
+    /// `mentor-app demo`: `/demo/login?as=<login>` signs in without GitHub (refused otherwise).
+    pub demo: bool,
     /// GitHub, for roles (org owners, manager teams).
     pub github: Arc<dyn crate::github::GitHubApi>,
     /// Roles per org and person, cached.

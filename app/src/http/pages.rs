@@ -67,7 +67,12 @@ pub fn router() -> Router<Arc<AppState>> {
 /// `GET /`: what Mentor is and how to sign in (or how to turn the dashboard on); signed in, who you are.
 async fn index(State(state): State<Arc<AppState>>, viewer: Viewer) -> Response {
     let sign_in = state.sign_in.is_some();
-    state.pages.render(StatusCode::OK, "index.html", context! { viewer => viewer.login(), sign_in })
+    let demo = state.demo;
+    state.pages.render(
+        StatusCode::OK,
+        "index.html",
+        context! { viewer => viewer.login(), sign_in, demo },
+    )
 }
 
 /// `GET /me`: the signed-in person; signed out, a sign-in prompt.
@@ -75,7 +80,31 @@ async fn me(State(state): State<Arc<AppState>>, viewer: Viewer) -> Response {
     let sign_in = state.sign_in.is_some();
     match viewer.login() {
         Some(login) => {
-            state.pages.render(StatusCode::OK, "me.html", context! { viewer => login, sign_in })
+            let orgs: Vec<minijinja::Value> =
+                super::dashboard::orgs_of(&state, &mentor_core::Login::new(login))
+                    .await
+                    .into_iter()
+                    .map(|(org, roles)| {
+                        let mut names = Vec::new();
+                        for (has, name) in [
+                            (roles.admin, "admin"),
+                            (roles.manager, "manager"),
+                            (roles.mentor, "mentor"),
+                            (roles.mentee, "mentee"),
+                        ] {
+                            if has {
+                                names.push(name);
+                            }
+                        }
+                        let sees_load = roles.admin || roles.manager || roles.mentor;
+                        context! { org, roles => names.join(", "), sees_load }
+                    })
+                    .collect();
+            state.pages.render(
+                StatusCode::OK,
+                "me.html",
+                context! { viewer => login, sign_in, orgs },
+            )
         }
         None => state.pages.message(
             StatusCode::UNAUTHORIZED,
