@@ -126,6 +126,9 @@ pub struct MilestoneReport {
 pub struct EvidenceEntry {
     /// Short label of the activity.
     pub source: String,
+    /// A link to the activity (the pull request or commit on GitHub), when known.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub url: Option<String>,
     /// When it happened.
     pub at: DateTime<Utc>,
     /// Why it matched.
@@ -317,6 +320,7 @@ fn milestone_report(
         .iter()
         .map(|e| EvidenceEntry {
             source: e.source.clone(),
+            url: e.url.clone(),
             at: e.at,
             reason: e.reason.clone(),
             status: e.status,
@@ -325,6 +329,7 @@ fn milestone_report(
     if invisible && !met {
         entries.push(EvidenceEntry {
             source: "github".to_string(),
+            url: None,
             at: now,
             reason: "undecided: needs GitHub data (reviews given are not in git history)"
                 .to_string(),

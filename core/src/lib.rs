@@ -19,6 +19,7 @@ pub mod sprint;
 pub mod template;
 pub mod touchpoint;
 pub mod trailer;
+pub mod trend;
 
 pub use activity::{Activity, ActivityKind, PullRequestFacts, ReviewState, Source};
 pub use config::{Config, ConfigError, ConfigErrors};

@@ -7,7 +7,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use chrono::{DateTime, FixedOffset, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 
-use crate::config::{Config, PairStatus};
+use crate::config::{Capacity, Config, PairStatus};
 use crate::login::Login;
 use crate::sprint::Sprint;
 use crate::touchpoint::Touchpoint;
@@ -154,10 +154,6 @@ pub fn report_from(
 ) -> LoadReport {
     let start = sprint.start.with_timezone(&Utc);
     let end = sprint.end.with_timezone(&Utc);
-    let last_day = sprint.end.date_naive() - chrono::Days::new(1);
-    let in_effect = |since: NaiveDate, until: Option<NaiveDate>| {
-        since <= last_day && until.is_none_or(|u| u >= sprint.id)
-    };
 
     #[derive(Default)]
     struct Row {
@@ -167,10 +163,8 @@ pub fn report_from(
         active_pairs: u32,
     }
     let mut rows: BTreeMap<Login, Row> = BTreeMap::new();
-    for pair in config.pairs.iter().filter(|p| p.status != PairStatus::Ended || p.until.is_some()) {
-        if in_effect(pair.since, pair.until) {
-            rows.entry(pair.mentor.clone()).or_default().active_pairs += 1;
-        }
+    for (mentor, n) in active_pairs(config, sprint) {
+        rows.entry(mentor).or_default().active_pairs = n;
     }
     for t in touchpoints.iter().filter(|t| t.at >= start && t.at < end) {
         let row = rows.entry(t.mentor.clone()).or_default();
@@ -183,18 +177,7 @@ pub fn report_from(
         .map(|(login, row)| {
             // The person's own capacity, else their tier's: principals are not overloaded silently.
             let capacity = config.effective_capacity(&login);
-            let over_minutes = capacity.minutes_per_sprint.is_some_and(|cap| row.minutes > cap);
-            let over_mentees = capacity.mentees.is_some_and(|cap| row.active_pairs > cap);
-            let high = capacity
-                .minutes_per_sprint
-                .is_some_and(|cap| f64::from(row.minutes) >= HIGH_SHARE * f64::from(cap));
-            let status = if over_minutes || over_mentees {
-                LoadStatus::Over
-            } else if high {
-                LoadStatus::High
-            } else {
-                LoadStatus::Ok
-            };
+            let status = status_of(capacity, row.minutes, row.active_pairs);
             MentorLoad {
                 login,
                 touchpoints: row.touchpoints,
@@ -234,6 +217,39 @@ pub fn report_from(
         sprint: SprintRef { id: sprint.id, start: sprint.start, end: sprint.end },
         mentors,
         stale_pairs,
+    }
+}
+
+/// Returns how many pairs of each mentor are in effect at some point of `sprint` (ended pairs count while their
+/// dates cover it): what `capacity.mentees` is checked against.
+pub fn active_pairs(config: &Config, sprint: &Sprint) -> BTreeMap<Login, u32> {
+    let last_day = sprint.end.date_naive() - chrono::Days::new(1);
+    let in_effect = |since: NaiveDate, until: Option<NaiveDate>| {
+        since <= last_day && until.is_none_or(|u| u >= sprint.id)
+    };
+    let mut out: BTreeMap<Login, u32> = BTreeMap::new();
+    for pair in config.pairs.iter().filter(|p| p.status != PairStatus::Ended || p.until.is_some()) {
+        if in_effect(pair.since, pair.until) {
+            *out.entry(pair.mentor.clone()).or_default() += 1;
+        }
+    }
+    out
+}
+
+/// Returns the status of a mentor with `capacity` who was credited `minutes` in a sprint with `active_pairs`
+/// pairs in effect: `over` above either capacity, `high` from [`HIGH_SHARE`] of the minutes, else `ok`.
+pub fn status_of(capacity: Capacity, minutes: u32, active_pairs: u32) -> LoadStatus {
+    let over_minutes = capacity.minutes_per_sprint.is_some_and(|cap| minutes > cap);
+    let over_mentees = capacity.mentees.is_some_and(|cap| active_pairs > cap);
+    let high = capacity
+        .minutes_per_sprint
+        .is_some_and(|cap| f64::from(minutes) >= HIGH_SHARE * f64::from(cap));
+    if over_minutes || over_mentees {
+        LoadStatus::Over
+    } else if high {
+        LoadStatus::High
+    } else {
+        LoadStatus::Ok
     }
 }
 

@@ -102,6 +102,18 @@ impl SprintCalendar {
         Sprint { id: first, start: self.midnight(first), end: self.midnight(next) }
     }
 
+    /// Returns the `n` sprints ending with `last`, oldest first.
+    pub fn recent(&self, last: &Sprint, n: usize) -> Vec<Sprint> {
+        let mut out = Vec::with_capacity(n);
+        let mut sprint = last.clone();
+        for _ in 0..n {
+            let before = self.sprint_on(sprint.id - chrono::Days::new(1));
+            out.push(std::mem::replace(&mut sprint, before));
+        }
+        out.reverse();
+        out
+    }
+
     /// Selects a sprint by `current`, `previous` or any date inside it (`YYYY-MM-DD`).
     pub fn select(&self, selector: &str, now: DateTime<Utc>) -> Result<Sprint, SprintError> {
         let current = self.sprint_at(now);

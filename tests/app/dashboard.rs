@@ -233,23 +233,32 @@ async fn the_load_page_shows_each_role_what_it_may_see_with_the_apis_numbers() {
         let html = r.text().await.unwrap();
         // Kept for a reviewer to open (target/ is the build's own folder).
         let _ = std::fs::write(root().join("target/dashboard-load.html"), &html);
-        for m in &api.mentors {
-            let row = format!(
-                "<tr><th scope=\"row\">@{}</th><td>{}</td><td>{}</td>",
-                m.login.as_str(),
-                m.touchpoints,
-                m.minutes
-            );
-            assert!(html.contains(&row), "{row} in {html}");
-        }
+        // The table has the API's numbers, row for row.
+        let rows = crate::html::table(&html, "Load per mentor");
+        let expected: Vec<Vec<String>> = api
+            .mentors
+            .iter()
+            .map(|m| {
+                vec![
+                    format!("@{}", m.login.as_str()),
+                    m.touchpoints.to_string(),
+                    m.minutes.to_string(),
+                    m.capacity_minutes.map_or("none set".into(), |c| c.to_string()),
+                    m.mentees.to_string(),
+                    serde_json::to_value(m.status).unwrap().as_str().unwrap().to_owned(),
+                ]
+            })
+            .collect();
+        assert_eq!(rows, expected);
         assert!(
             html.contains(r#"<svg role="img""#) && html.contains("<title id=\"load-title\">"),
             "{html}"
         );
-        for m in &api.mentors {
-            let status = serde_json::to_value(m.status).unwrap();
-            let cell = format!("<td>{}</td></tr>", status.as_str().unwrap());
-            assert!(html.contains(&cell), "{cell} for {} in {html}", m.login.as_str());
+        // The trend's last column is the selected sprint: the same minutes again.
+        let trend = crate::html::table(&html, "Minutes per mentor per sprint");
+        for (row, m) in trend.iter().zip(&api.mentors) {
+            assert_eq!(row.len(), 2 + 6, "mentor, chart, six sprints: {row:?}");
+            assert_eq!(row.last().unwrap(), &m.minutes.to_string(), "{row:?}");
         }
         let csv = page(manager.clone(), "/orgs/acme/load.csv").await.text().await.unwrap();
         assert_eq!(
@@ -269,7 +278,9 @@ async fn the_load_page_shows_each_role_what_it_may_see_with_the_apis_numbers() {
         fake.sign_in_as("dave");
         let (dave, _) = sign_in(&app, &client, "/").await;
         let html = page(dave, "/orgs/acme/load").await.text().await.unwrap();
-        assert!(html.contains("@dave</th>") && !html.contains("@bob</th>"), "{html}");
+        let rows = crate::html::table(&html, "Load per mentor");
+        assert_eq!(rows.len(), 1, "{rows:?}");
+        assert_eq!(rows[0][0], "@dave");
 
         // A mentee gets 403, someone without a role in the org 404, in words.
         fake.sign_in_as("alice");
@@ -332,9 +343,11 @@ async fn the_demo_signs_in_without_github_and_only_there() {
     let mona = load(as_("mona").await).await;
     assert_eq!(mona.status(), StatusCode::OK);
     let html = mona.text().await.unwrap();
+    let mentors: Vec<String> =
+        crate::html::table(&html, "Load per mentor").into_iter().map(|r| r[0].clone()).collect();
     assert!(
-        html.contains("@bob</th>") && html.contains("@mei</th>"),
-        "a manager sees every mentor: {html}"
+        mentors.contains(&"@bob".to_owned()) && mentors.contains(&"@mei".to_owned()),
+        "a manager sees every mentor: {mentors:?}"
     );
     assert_eq!(load(as_("alice").await).await.status(), StatusCode::FORBIDDEN);
     app.stop().await;

@@ -8,12 +8,14 @@ mod api;
 mod cli;
 /// `/mentor` commands against the fake GitHub.
 mod commands;
-/// Sign in with GitHub: sessions, state, PKCE, logout.
+/// Sign in with GitHub: sessions, state, PKCE, logout; the pages each role may see.
 mod dashboard;
 /// A strict fake GitHub REST API on loopback.
 mod fake_github;
 /// The GitHub client, the config source and enrichment against the fake GitHub.
 mod github;
+/// Reading rendered pages: tables by caption.
+mod html;
 /// The growth journal against the fake GitHub.
 mod journal;
 /// Organizations are the boundary: two orgs, shared logins, scoped tokens, installation lifecycle.

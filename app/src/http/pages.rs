@@ -27,6 +27,8 @@ impl Pages {
             ("index.html", include_str!("../../templates/index.html")),
             ("me.html", include_str!("../../templates/me.html")),
             ("load.html", include_str!("../../templates/load.html")),
+            ("mentee.html", include_str!("../../templates/mentee.html")),
+            ("mentor.html", include_str!("../../templates/mentor.html")),
             ("message.html", include_str!("../../templates/message.html")),
         ] {
             env.add_template(name, text)?;
@@ -97,7 +99,13 @@ async fn me(State(state): State<Arc<AppState>>, viewer: Viewer) -> Response {
                             }
                         }
                         let sees_load = roles.admin || roles.manager || roles.mentor;
-                        context! { org, roles => names.join(", "), sees_load }
+                        context! {
+                            org,
+                            roles => names.join(", "),
+                            sees_load,
+                            mentor => roles.mentor,
+                            mentee => roles.mentee,
+                        }
                     })
                     .collect();
             state.pages.render(

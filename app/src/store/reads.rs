@@ -8,6 +8,7 @@ use std::collections::BTreeMap;
 use anyhow::Context;
 use chrono::{DateTime, Utc};
 use mentor_core::load::Credit;
+use mentor_core::trend::SprintTotal;
 use mentor_core::{Evidence, Login, Touchpoint};
 use sqlx::Row;
 
@@ -40,6 +41,38 @@ impl Store {
             })
         })
         .collect::<Result<Vec<_>, _>>()?);
+        Ok(rows)
+    }
+
+    /// Returns, per mentor, the touchpoints of `org` with `start <= at < end` counted and their minutes summed
+    /// (the rule of [`mentor_core::trend::totals`]), aggregated by the database on the `(org, at, …)` index.
+    pub async fn totals_between(
+        &self,
+        org: &str,
+        start: DateTime<Utc>,
+        end: DateTime<Utc>,
+    ) -> anyhow::Result<BTreeMap<Login, SprintTotal>> {
+        let rows = on_reader!(self, p => sqlx::query(
+            "SELECT mentor, COUNT(*) AS n, SUM(minutes) AS minutes FROM touchpoints \
+             WHERE org = $1 AND at >= $2 AND at < $3 GROUP BY mentor",
+        )
+        .bind(org)
+        .bind(ms(start))
+        .bind(ms(end))
+        .fetch_all(p)
+        .await?
+        .iter()
+        .map(|r| {
+            Ok::<_, sqlx::Error>((
+                Login::new(r.try_get::<&str, _>("mentor")?),
+                SprintTotal {
+                    touchpoints: u32::try_from(r.try_get::<i64, _>("n")?).unwrap_or(u32::MAX),
+                    minutes: u32::try_from(r.try_get::<Option<i64>, _>("minutes")?.unwrap_or(0))
+                        .unwrap_or(u32::MAX),
+                },
+            ))
+        })
+        .collect::<Result<BTreeMap<_, _>, _>>()?);
         Ok(rows)
     }
 

@@ -477,6 +477,20 @@ impl Config {
         }
     }
 
+    /// Whether `viewer` (with `roles` in this org) may see `mentee`'s growth (milestones, evidence, feedback mix):
+    /// the mentee, a mentor they were ever paired with, or an admin. Managers may not: growth data is the pair's.
+    pub fn may_see_growth(&self, viewer: &Login, roles: Roles, mentee: &Login) -> bool {
+        roles.admin
+            || viewer == mentee
+            || self.pairs.iter().any(|p| &p.mentor == viewer && &p.mentee == mentee)
+    }
+
+    /// Whether `viewer` (with `roles` in this org) may see `mentor`'s load and mentees: the mentor, a manager or an
+    /// admin.
+    pub fn may_see_load_of(&self, viewer: &Login, roles: Roles, mentor: &Login) -> bool {
+        roles.admin || roles.manager || viewer == mentor
+    }
+
     /// Returns the manager teams of `privacy.managers` (`@org/team` → (org, team slug)).
     pub fn manager_teams(&self) -> Vec<(String, String)> {
         self.privacy

@@ -4,27 +4,27 @@
 //! with the installation token: an org owner is an admin, a member of a team listed in `privacy.managers` a
 //! manager. They are cached for [`ROLE_TTL`]. A person with no role in an org sees it as not found.
 //!
-//! Pages so far: `/orgs/{org}/load` (managers and admins see every mentor, a mentor their own row, a mentee gets
-//! 403) and its CSV. The numbers are the JSON API's: both call [`api::load_report`].
+//! Pages: [`load`] (`/orgs/{org}/load` and its CSV), [`mentee`] (`/orgs/{org}/mentees/{login}`, growth) and
+//! [`mentor`] (`/orgs/{org}/mentors/{login}`). Who may see what is decided by core rules
+//! ([`Config::may_see_growth`], [`Config::may_see_load_of`]); the numbers are the JSON API's.
+
+mod load;
+mod mentee;
+mod mentor;
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use axum::Router;
-use axum::extract::{Path, Query, State};
-use axum::http::{StatusCode, header};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::get;
-use chrono::Utc;
 use mentor_core::config::Roles;
 use mentor_core::load::LoadStatus;
 use mentor_core::{Config, Login};
-use minijinja::context;
-use serde::Deserialize;
 
 use super::AppState;
-use super::api::{self, LoadQuery};
 use super::auth::Viewer;
 
 /// How long a person's roles in an org are reused before GitHub is asked again.
@@ -37,12 +37,14 @@ pub struct RoleCache(Mutex<HashMap<(String, String), (Instant, Roles)>>);
 /// Returns the per-org page routes.
 pub fn router() -> Router<Arc<AppState>> {
     Router::new()
-        .route("/orgs/{org}/load", get(load_page))
-        .route("/orgs/{org}/load.csv", get(load_csv))
+        .route("/orgs/{org}/load", get(load::page))
+        .route("/orgs/{org}/load.csv", get(load::csv))
+        .route("/orgs/{org}/mentees/{login}", get(mentee::page))
+        .route("/orgs/{org}/mentors/{login}", get(mentor::page))
 }
 
 /// Who is looking at an org's pages: their login, roles, and the org's config.
-struct Access {
+pub(super) struct Access {
     login: Login,
     roles: Roles,
     org: String,
@@ -50,7 +52,7 @@ struct Access {
 }
 
 /// Works out `viewer`'s access to `org`, or the page that says why there is none (sign in first, not found).
-async fn access(
+pub(super) async fn access(
     state: &AppState,
     viewer: &Viewer,
     org: &str,
@@ -121,6 +123,41 @@ async fn access(
     Ok(Access { login, roles, org, config })
 }
 
+impl Access {
+    /// Returns the 403 page saying `why`.
+    fn forbidden(&self, state: &AppState, why: &str, hint: &str) -> Response {
+        state.pages.message(
+            StatusCode::FORBIDDEN,
+            Some(self.login.as_str()),
+            state.sign_in.is_some(),
+            "Not allowed",
+            why,
+            hint,
+        )
+    }
+
+    /// Returns the 404 page for a person who is not part of the org's program.
+    fn no_such_person(&self, state: &AppState, what: &str, login: &str) -> Response {
+        state.pages.message(
+            StatusCode::NOT_FOUND,
+            Some(self.login.as_str()),
+            state.sign_in.is_some(),
+            "Not found",
+            &format!("@{login} is not {what} in {}.", self.org),
+            "People and pairs come from the org's mentorship config.",
+        )
+    }
+}
+
+/// Returns the word a page shows for a load status (always beside its colour).
+fn status_word(status: LoadStatus) -> &'static str {
+    match status {
+        LoadStatus::Ok => "ok",
+        LoadStatus::High => "high",
+        LoadStatus::Over => "over",
+    }
+}
+
 /// Returns the roles `login` has in the org of `row` under `config`, from the cache when fresh.
 pub async fn roles_in(
     state: &AppState,
@@ -174,7 +211,7 @@ pub async fn orgs_of(state: &AppState, login: &Login) -> Vec<(String, Roles)> {
 }
 
 /// Percent-encodes a path for a query value.
-fn encode(text: &str) -> String {
+pub(super) fn encode(text: &str) -> String {
     text.bytes()
         .map(|b| match b {
             b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' | b'/' => {
@@ -183,158 +220,4 @@ fn encode(text: &str) -> String {
             _ => format!("%{b:02X}"),
         })
         .collect()
-}
-
-/// Query of the load page.
-#[derive(Deserialize)]
-struct SprintQuery {
-    sprint: Option<String>,
-}
-
-/// Returns the load report `access` may see for the selected sprint, or the page that says why not.
-async fn visible_report(
-    state: &AppState,
-    access: &Access,
-    selector: &str,
-) -> Result<(mentor_core::LoadReport, chrono::DateTime<Utc>), Response> {
-    let sign_in = state.sign_in.is_some();
-    if !(access.roles.admin || access.roles.manager || access.roles.mentor) {
-        return Err(state.pages.message(
-            StatusCode::FORBIDDEN,
-            Some(access.login.as_str()),
-            sign_in,
-            "Not allowed",
-            "Load is for managers, admins and mentors; as a mentee you see your own growth instead.",
-            "",
-        ));
-    }
-    let now = state.clock.now();
-    let mut report =
-        match api::load_report(&state.store, &access.org, &access.config, selector, now).await {
-            Ok(report) => report,
-            Err(e) => {
-                return Err(state.pages.message(
-                    StatusCode::BAD_REQUEST,
-                    Some(access.login.as_str()),
-                    sign_in,
-                    "No such sprint",
-                    &e.to_string(),
-                    "Use current, previous or a date like 2026-11-20.",
-                ));
-            }
-        };
-    // A mentor who is not also a manager or admin sees their own row only, as in the API.
-    if !(access.roles.admin || access.roles.manager) {
-        report.mentors.retain(|m| m.login == access.login);
-        report.stale_pairs.retain(|p| p.mentor == access.login);
-    }
-    Ok((report, now))
-}
-
-/// `GET /orgs/{org}/load?sprint=current|previous|YYYY-MM-DD`.
-async fn load_page(
-    State(state): State<Arc<AppState>>,
-    viewer: Viewer,
-    Path(org): Path<String>,
-    Query(query): Query<SprintQuery>,
-) -> Response {
-    let selector = query.sprint.clone().unwrap_or_else(|| "current".into());
-    let here = format!("/orgs/{org}/load?sprint={selector}");
-    let access = match access(&state, &viewer, &org, &here).await {
-        Ok(a) => a,
-        Err(page) => return page,
-    };
-    let (report, now) = match visible_report(&state, &access, &selector).await {
-        Ok(r) => r,
-        Err(page) => return page,
-    };
-    // Bars share one scale: the largest of minutes and capacities, so the capacity marker is comparable.
-    let scale = report
-        .mentors
-        .iter()
-        .flat_map(|m| [Some(m.minutes), m.capacity_minutes])
-        .flatten()
-        .max()
-        .unwrap_or(1)
-        .max(1) as f64;
-    let width = |v: u32| ((f64::from(v) / scale) * 380.0).round() as u32;
-    let mentors: Vec<minijinja::Value> = report
-        .mentors
-        .iter()
-        .map(|m| {
-            let status = match m.status {
-                LoadStatus::Ok => "ok",
-                LoadStatus::High => "high",
-                LoadStatus::Over => "over",
-            };
-            context! {
-                login => m.login.as_str(),
-                touchpoints => m.touchpoints,
-                minutes => m.minutes,
-                mentees => m.mentees,
-                capacity => m.capacity_minutes,
-                status,
-                bar => width(m.minutes),
-                cap => m.capacity_minutes.map(width),
-            }
-        })
-        .collect();
-    let stale: Vec<minijinja::Value> = report
-        .stale_pairs
-        .iter()
-        .map(|p| {
-            context! {
-                mentor => p.mentor.as_str(),
-                mentee => p.mentee.as_str(),
-                days => p.last_touchpoint.map(|t| (now - t).num_days()),
-            }
-        })
-        .collect();
-    let last_day = report.sprint.end.date_naive() - chrono::Days::new(1);
-    let previous = report.sprint.id - chrono::Days::new(1);
-    let next = report.sprint.end.date_naive();
-    let sprint = context! {
-        id => report.sprint.id.to_string(),
-        start => report.sprint.start.to_rfc3339(),
-        last_day => last_day.to_string(),
-    };
-    state.pages.render(
-        StatusCode::OK,
-        "load.html",
-        context! {
-            viewer => access.login.as_str(),
-            sign_in => true,
-            org => access.org,
-            sprint,
-            previous => previous.to_string(),
-            next => next.to_string(),
-            mentors,
-            stale,
-        },
-    )
-}
-
-/// `GET /orgs/{org}/load.csv?sprint=…`: the page's numbers as CSV, with the same access rules.
-async fn load_csv(
-    State(state): State<Arc<AppState>>,
-    viewer: Viewer,
-    Path(org): Path<String>,
-    Query(query): Query<LoadQuery>,
-) -> Response {
-    let selector = query.sprint().unwrap_or("current").to_owned();
-    let here = format!("/orgs/{org}/load.csv?sprint={selector}");
-    let access = match access(&state, &viewer, &org, &here).await {
-        Ok(a) => a,
-        Err(page) => return page,
-    };
-    match visible_report(&state, &access, &selector).await {
-        Ok((report, _)) => match api::load_csv(&report) {
-            Ok(csv) => ([(header::CONTENT_TYPE, "text/csv; charset=utf-8")], csv).into_response(),
-            Err(e) => {
-                tracing::error!(error = format!("{e:#}"), "writing CSV failed");
-                (StatusCode::INTERNAL_SERVER_ERROR, "internal error").into_response()
-            }
-        },
-        Err(page) => page,
-    }
 }
