@@ -13,7 +13,7 @@ async fn start(backend: Backend, fake: &FakeGitHub) -> (TestApp, reqwest::Client
 }
 
 /// [`start`] with the App's GitHub (configs, roles) given.
-async fn start_with(
+pub async fn start_with(
     backend: Backend,
     fake: &FakeGitHub,
     github: std::sync::Arc<ScriptedGitHub>,
@@ -35,12 +35,12 @@ async fn start_with(
     (app, client)
 }
 
-fn location(r: &reqwest::Response) -> String {
+pub fn location(r: &reqwest::Response) -> String {
     r.headers().get(LOCATION).unwrap().to_str().unwrap().to_owned()
 }
 
 /// Signs in through the fake GitHub as it would go in a browser; returns the session cookie (`name=value`).
-async fn sign_in(app: &TestApp, client: &reqwest::Client, next: &str) -> (String, String) {
+pub async fn sign_in(app: &TestApp, client: &reqwest::Client, next: &str) -> (String, String) {
     let r = client.get(format!("{}/login?next={next}", app.base)).send().await.unwrap();
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
     let authorize = location(&r);

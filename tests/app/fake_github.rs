@@ -136,6 +136,8 @@ struct Data {
     delay: Option<Duration>,
     /// The login the browser is signed in to GitHub as (the authorize page signs it in at once).
     web_login: Option<String>,
+    /// Show the "Authorize" page instead of redirecting back at once (a user who has not authorized the App yet).
+    consent: bool,
     /// Authorization codes issued: code → (PKCE challenge, redirect_uri, login); each works once.
     codes: HashMap<String, (String, String, String)>,
     /// User-to-server tokens issued by the code exchange: token → login.
@@ -241,6 +243,12 @@ impl FakeGitHub {
     /// as GitHub does for a user who already authorized the App.
     pub fn sign_in_as(&self, login: &str) {
         self.data().web_login = Some(login.to_owned());
+    }
+
+    /// Makes the authorize step a page with an "Authorize" link (to the callback with the code and state), as GitHub
+    /// shows a user who has not authorized the App yet; a browser test can read the link, follow it, then replay it.
+    pub fn ask_before_authorizing(&self) {
+        self.data().consent = true;
     }
 
     /// Serves `text` as `path` of `repo`'s default branch.
@@ -583,8 +591,18 @@ fn web_sign_in(
             data.issued += 1;
             let code = format!("code{}", data.issued);
             let redirect = field("redirect_uri");
-            data.codes.insert(code.clone(), (field("code_challenge"), redirect.clone(), login));
+            data.codes
+                .insert(code.clone(), (field("code_challenge"), redirect.clone(), login.clone()));
             let to = format!("{redirect}?code={code}&state={}", encode_query(&field("state")));
+            if data.consent {
+                let to = to.replace('&', "&amp;");
+                let page = format!(
+                    "<!doctype html><html lang=\"en\"><head><title>Authorize application</title>\
+                     <link rel=\"icon\" href=\"data:,\"></head><body><main><h1>Authorize Mentor</h1>\
+                     <p>Signed in as @{login}.</p><a id=\"authorize\" href=\"{to}\">Authorize</a></main></body></html>"
+                );
+                return (axum::response::Html(page).into_response(), None);
+            }
             let mut r = StatusCode::FOUND.into_response();
             r.headers_mut().insert("location", HeaderValue::from_str(&to).unwrap());
             (r, None)

@@ -4,6 +4,8 @@
 
 /// Read API: tokens, roles, load, evidence, health.
 mod api;
+/// The dashboard in a real headless Chromium.
+mod browser;
 /// The binary: `deliveries`, `token`, `replay`, `demo`, kill -9 mid-stream.
 mod cli;
 /// `/mentor` commands against the fake GitHub.
@@ -22,6 +24,8 @@ mod journal;
 mod orgs;
 /// The outbox and the review guide against the fake GitHub.
 mod outbox;
+/// The mentee and mentor pages.
+mod pages;
 /// The app and the CLI agree on the same history.
 mod parity;
 /// Shared fixtures.
