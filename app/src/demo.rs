@@ -456,10 +456,16 @@ pub async fn cmd_demo(args: DemoArgs, out: &mut dyn Write) -> anyhow::Result<()>
     )?;
     writeln!(
         out,
-        "The dashboard, without a GitHub account (sign in as a manager, a mentor, a mentee):"
+        "The dashboard, without a GitHub account (each link signs you in as that person):"
     )?;
-    writeln!(out, "  {base}/demo/login?as=mona   then {base}/orgs/{org}/load")?;
-    writeln!(out, "  {base}/demo/login?as=bob    {base}/demo/login?as=alice")?;
+    for (who, login, page) in [
+        ("a manager", "mona", format!("/orgs/{org}/load")),
+        ("a mentor ", "bob", format!("/orgs/{org}/mentors/bob")),
+        ("a mentee ", "alice", format!("/orgs/{org}/mentees/alice")),
+        ("an admin ", "omar", "/me".to_owned()),
+    ] {
+        writeln!(out, "  {who}: {base}/demo/login?as={login}&next={page}")?;
+    }
     writeln!(out, "The org's installation, repositories and config problems:")?;
     writeln!(out, "  mentor-app --database-url {} orgs list", args.db.display())?;
     writeln!(out)?;

@@ -352,7 +352,8 @@ async fn demo_seeds_an_overloaded_mentor_and_a_stale_pair() {
     let app =
         // The demo seeds the sprint of the wall clock, so this server reads it on the wall clock too.
         TestApp::start_on(test_db, Arc::new(mentor_app::demo::DemoGitHub::default()), |s| {
-            s.now = None
+            s.now = None;
+            s.demo = true;
         })
         .await;
     let report: mentor_core::LoadReport =
@@ -374,5 +375,24 @@ async fn demo_seeds_an_overloaded_mentor_and_a_stale_pair() {
         app.get("/api/v1/mentees/alice/evidence", Some(&mentee)).await.json().await.unwrap();
     let first = evidence.milestones.iter().find(|m| m.id == "first-pr").unwrap();
     assert_eq!(first.status, mentor_core::MilestoneStatus::Met, "{evidence:#?}");
+
+    // The printed dashboard link for the mentee signs in as alice and shows that milestone met.
+    let link = "/demo/login?as=alice&next=/orgs/acme/mentees/alice";
+    assert!(out.contains(link), "{out}");
+    let client =
+        reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
+    let r = client.get(format!("{}{link}", app.base)).send().await.unwrap();
+    let cookie = r.headers()["set-cookie"].to_str().unwrap().split(';').next().unwrap().to_owned();
+    let html = client
+        .get(format!("{}/orgs/acme/mentees/alice", app.base))
+        .header("cookie", cookie)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let headings = crate::html::texts(&html, ".milestone h4");
+    assert!(headings.contains(&format!("{} met", first.title)), "{headings:?}");
     app.stop().await;
 }

@@ -319,7 +319,11 @@ async fn the_demo_signs_in_without_github_and_only_there() {
     let client =
         reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
     let home = client.get(format!("{}/", app.base)).send().await.unwrap().text().await.unwrap();
-    assert!(home.contains(r#"href="/demo/login?as=mona""#), "{home}");
+    assert_eq!(
+        crate::html::links(&home, "mona"),
+        ["/demo/login?as=mona&next=/orgs/acme/load"],
+        "{home}"
+    );
     let as_ = |login: &'static str| {
         let (client, base) = (client.clone(), app.base.clone());
         async move {
@@ -350,6 +354,22 @@ async fn the_demo_signs_in_without_github_and_only_there() {
         "a manager sees every mentor: {mentors:?}"
     );
     assert_eq!(load(as_("alice").await).await.status(), StatusCode::FORBIDDEN);
+    // Each printed link lands on that person's page: the mentee's growth has the demo's evidence.
+    let r = client.get(format!("{}/demo/login?as=alice&next=/orgs/acme/mentees/alice", app.base));
+    let r = r.send().await.unwrap();
+    assert_eq!(location(&r), "/orgs/acme/mentees/alice");
+    let cookie = r.headers().get(SET_COOKIE).unwrap().to_str().unwrap().split(';').next().unwrap();
+    let page = client
+        .get(format!("{}/orgs/acme/mentees/alice", app.base))
+        .header(COOKIE, cookie)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(page.status(), StatusCode::OK);
+    let html = page.text().await.unwrap();
+    assert!(!crate::html::texts(&html, ".milestone h4").is_empty(), "{html}");
+    let r = client.get(format!("{}/demo/login?as=bob&next=//evil.example", app.base));
+    assert_eq!(location(&r.send().await.unwrap()), "/", "next stays on this site");
     app.stop().await;
 
     // Not a demo: the route is not there.

@@ -126,9 +126,11 @@ pub fn router() -> Router<Arc<AppState>> {
 struct DemoQuery {
     #[serde(rename = "as")]
     login: Option<String>,
+    /// Where to go once signed in (a path of this site; `/me` by default).
+    next: Option<String>,
 }
 
-/// `GET /demo/login?as=<login>`: in `mentor-app demo` only, starts a session as `login` without GitHub, so a
+/// `GET /demo/login?as=<login>[&next=/path]`: in `mentor-app demo` only, starts a session as `login` without GitHub, so a
 /// newcomer can see each role's pages; anywhere else it is not found.
 async fn demo_login(
     State(state): State<Arc<AppState>>,
@@ -165,7 +167,11 @@ async fn demo_login(
         .http_only(true)
         .same_site(cookie::SameSite::Lax)
         .build();
-    with_cookie(Redirect::to("/me").into_response(), &cookie)
+    let next = match query.next.as_deref() {
+        Some(next) => local_path(Some(next)),
+        None => "/me".to_owned(),
+    };
+    with_cookie(Redirect::to(&next).into_response(), &cookie)
 }
 
 /// Returns true when a demo request comes from the demo's own pages: `Sec-Fetch-Site: same-origin`, or an `Origin`

@@ -73,7 +73,12 @@ async fn index(State(state): State<Arc<AppState>>, viewer: Viewer) -> Response {
     state.pages.render(
         StatusCode::OK,
         "index.html",
-        context! { viewer => viewer.login(), sign_in, demo },
+        context! {
+            viewer => viewer.login(),
+            sign_in,
+            demo,
+            demo_org => crate::demo::DEMO_REPO.split('/').next(),
+        },
     )
 }
 
