@@ -3,7 +3,8 @@
 //!
 //! Seeds the database directly (the schema the server migrates to), serves each org's config from an offline
 //! GitHub on loopback, starts `mentor-app serve`, then times `REQUESTS` sequential reads of one sprint's load per
-//! org (current, previous, and a date a year back, in turn) and reports p50/p95/max and the server's peak RSS.
+//! org (current, previous, and a date a year back, in turn) and reports p50/p95/max and the server's peak RSS; then
+//! the same for the dashboard's load page (`/orgs/{org}/load`, a manager signed in) with its page weight.
 //! Every request is bounded and goes to 127.0.0.1 only.
 //!
 //! Usage: `cargo run --release -p mentor-app --example loadread -- [sqlite|postgres://…] [TOUCHPOINTS] [REQUESTS]`
@@ -42,6 +43,7 @@ fn org_config() -> String {
             ));
         }
     }
+    text.push_str("privacy: { managers: [boss] }\n");
     text.push_str(
         "tracks:\n  backend:\n    milestones:\n      - { id: first-pr, title: Ship a first change, stage: discovery }\n",
     );
@@ -228,6 +230,48 @@ async fn run(
         rows_seen += v["mentors"].as_array().map_or(0, Vec::len);
         bytes += body.len();
     }
+    // The dashboard's load page, as a manager signed in (a session made in the database), for the same sprints:
+    // server time (loopback latency), page weight as sent with gzip and unpacked.
+    let store = mentor_app::store::Store::connect(db_url).await?;
+    let session = "loadread-session";
+    store.create_session(&mentor_app::token::token_hash(session), "boss", now).await?;
+    store.close().await;
+    let cookie = format!("mentor_session={session}");
+    let mut page_latencies = Vec::with_capacity(requests);
+    let (mut gzip_bytes, mut html_bytes) = (0usize, 0usize);
+    for i in 0..requests + ORGS.len() {
+        let org = ORGS[i % ORGS.len()];
+        let sprint = sprints[(i / ORGS.len()) % sprints.len()];
+        let url = format!("http://{addr}/orgs/{org}/load?sprint={sprint}");
+        let t = Instant::now();
+        let r = client
+            .get(&url)
+            .header("cookie", &cookie)
+            .header("accept-encoding", "gzip")
+            .send()
+            .await?;
+        let status = r.status();
+        let encoding = r.headers().get("content-encoding").cloned();
+        let body = r.bytes().await?;
+        let elapsed = t.elapsed();
+        anyhow::ensure!(status == 200, "page {org}: {status}");
+        anyhow::ensure!(encoding.is_some_and(|e| e == "gzip"), "the page was not compressed");
+        // The first request per org warms its role cache (one GitHub round trip), as a returning visitor has.
+        if i >= ORGS.len() {
+            page_latencies.push(elapsed);
+            gzip_bytes += body.len();
+        }
+        if i == ORGS.len() {
+            let plain = client.get(&url).header("cookie", &cookie).send().await?.bytes().await?;
+            html_bytes = plain.len();
+        }
+    }
+    page_latencies.sort_unstable();
+    let page_pct = |p: f64| {
+        let i = ((page_latencies.len() as f64 * p).ceil() as usize).clamp(1, page_latencies.len()) - 1;
+        page_latencies[i].as_secs_f64() * 1000.0
+    };
+
     let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
     let hwm = status.lines().find(|l| l.starts_with("VmHWM")).unwrap_or("VmHWM: ?").to_string();
     latencies.sort_unstable();
@@ -254,6 +298,21 @@ async fn run(
         bytes as f64 / requests as f64 / 1024.0
     );
     println!("latency p50/p95/max: {:.2} / {:.2} / {:.2} ms", pct(0.50), pct(0.95), pct(1.0));
+    println!(
+        "load page:          {requests} sequential GET /orgs/{{org}}/load as a manager ({} mentors, 6-sprint trend)",
+        MENTORS_PER_ORG
+    );
+    println!(
+        "page p50/p95/max:   {:.2} / {:.2} / {:.2} ms",
+        page_pct(0.50),
+        page_pct(0.95),
+        page_pct(1.0)
+    );
+    println!(
+        "page weight:        {:.1} KB sent (gzip), {:.1} KB of HTML",
+        gzip_bytes as f64 / requests as f64 / 1024.0,
+        html_bytes as f64 / 1024.0
+    );
     println!(
         "server peak RSS:    {}",
         hwm.split_whitespace().skip(1).collect::<Vec<_>>().join(" ")

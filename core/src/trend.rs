@@ -61,20 +61,38 @@ pub fn of_mentor(
     sprints: &[Sprint],
     per_sprint: &[BTreeMap<Login, SprintTotal>],
 ) -> Vec<SprintLoad> {
-    let capacity = config.effective_capacity(mentor);
-    sprints
+    of_mentors(config, std::slice::from_ref(mentor), sprints, per_sprint).pop().unwrap_or_default()
+}
+
+/// Returns each of `mentors`' rows (in the order given) in each of `sprints`, as [`of_mentor`] does for one;
+/// the pairs in effect are counted once per sprint, not once per mentor.
+pub fn of_mentors(
+    config: &Config,
+    mentors: &[Login],
+    sprints: &[Sprint],
+    per_sprint: &[BTreeMap<Login, SprintTotal>],
+) -> Vec<Vec<SprintLoad>> {
+    let pairs: Vec<BTreeMap<Login, u32>> = sprints.iter().map(|s| active_pairs(config, s)).collect();
+    mentors
         .iter()
-        .zip(per_sprint)
-        .map(|(sprint, totals)| {
-            let total = totals.get(mentor).copied().unwrap_or_default();
-            let pairs = active_pairs(config, sprint).get(mentor).copied().unwrap_or(0);
-            SprintLoad {
-                sprint: sprint.id,
-                touchpoints: total.touchpoints,
-                minutes: total.minutes,
-                capacity_minutes: capacity.minutes_per_sprint,
-                status: status_of(capacity, total.minutes, pairs),
-            }
+        .map(|mentor| {
+            let capacity = config.effective_capacity(mentor);
+            sprints
+                .iter()
+                .zip(per_sprint)
+                .zip(&pairs)
+                .map(|((sprint, totals), pairs)| {
+                    let total = totals.get(mentor).copied().unwrap_or_default();
+                    let pairs = pairs.get(mentor).copied().unwrap_or(0);
+                    SprintLoad {
+                        sprint: sprint.id,
+                        touchpoints: total.touchpoints,
+                        minutes: total.minutes,
+                        capacity_minutes: capacity.minutes_per_sprint,
+                        status: status_of(capacity, total.minutes, pairs),
+                    }
+                })
+                .collect()
         })
         .collect()
 }

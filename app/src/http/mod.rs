@@ -16,6 +16,7 @@ use axum::Router;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::routing::get;
+use tower_http::compression::CompressionLayer;
 use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::TraceLayer;
 
@@ -61,6 +62,9 @@ pub fn router(state: Arc<AppState>, max_body: usize, timeout: Duration) -> Route
         .merge(dashboard::router())
         .with_state(state)
         .layer(TimeoutLayer::with_status_code(StatusCode::REQUEST_TIMEOUT, timeout))
+        // Pages and reports are repetitive text: gzip when the client asks (a load page of 200 mentors shrinks
+        // several times over).
+        .layer(CompressionLayer::new())
         .layer(TraceLayer::new_for_http())
 }
 

@@ -53,7 +53,7 @@ impl Store {
         end: DateTime<Utc>,
     ) -> anyhow::Result<BTreeMap<Login, SprintTotal>> {
         let rows = on_reader!(self, p => sqlx::query(
-            "SELECT mentor, COUNT(*) AS n, SUM(minutes) AS minutes FROM touchpoints \
+            "SELECT mentor, COUNT(*) AS n, CAST(SUM(minutes) AS BIGINT) AS minutes FROM touchpoints \
              WHERE org = $1 AND at >= $2 AND at < $3 GROUP BY mentor",
         )
         .bind(org)

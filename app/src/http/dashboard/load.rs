@@ -147,11 +147,13 @@ pub(super) async fn page(
         .unwrap_or(1)
         .max(1) as f64;
     let width = |v: u32| ((f64::from(v) / scale) * 380.0).round() as u32;
+    let logins: Vec<Login> = report.mentors.iter().map(|m| m.login.clone()).collect();
+    let histories = trend::of_mentors(&access.config, &logins, &sprints, &totals);
     let mentors: Vec<minijinja::Value> = report
         .mentors
         .iter()
-        .map(|m| {
-            let history = trend::of_mentor(&access.config, &m.login, &sprints, &totals);
+        .zip(&histories)
+        .map(|(m, history)| {
             context! {
                 login => m.login.as_str(),
                 touchpoints => m.touchpoints,
@@ -161,7 +163,7 @@ pub(super) async fn page(
                 status => status_word(m.status),
                 bar => width(m.minutes),
                 cap => m.capacity_minutes.map(width),
-                trend => trend_bars(&history),
+                trend => trend_bars(history),
             }
         })
         .collect();
