@@ -268,7 +268,8 @@ async fn run(
     }
     page_latencies.sort_unstable();
     let page_pct = |p: f64| {
-        let i = ((page_latencies.len() as f64 * p).ceil() as usize).clamp(1, page_latencies.len()) - 1;
+        let i =
+            ((page_latencies.len() as f64 * p).ceil() as usize).clamp(1, page_latencies.len()) - 1;
         page_latencies[i].as_secs_f64() * 1000.0
     };
 

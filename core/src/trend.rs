@@ -72,7 +72,8 @@ pub fn of_mentors(
     sprints: &[Sprint],
     per_sprint: &[BTreeMap<Login, SprintTotal>],
 ) -> Vec<Vec<SprintLoad>> {
-    let pairs: Vec<BTreeMap<Login, u32>> = sprints.iter().map(|s| active_pairs(config, s)).collect();
+    let pairs: Vec<BTreeMap<Login, u32>> =
+        sprints.iter().map(|s| active_pairs(config, s)).collect();
     mentors
         .iter()
         .map(|mentor| {
