@@ -17,6 +17,7 @@ pub mod guide;
 pub mod http;
 pub mod inbox;
 pub mod normalize;
+pub mod nudges;
 pub mod outbox;
 pub mod payload;
 pub mod respond;
@@ -63,7 +64,7 @@ pub fn run() -> ExitCode {
 async fn dispatch(cli: Cli) -> anyhow::Result<()> {
     let mut out = std::io::stdout();
     match cli.command {
-        Command::Serve(args) => commands::cmd_serve(args, &cli.database_url).await,
+        Command::Serve(args) => commands::cmd_serve(*args, &cli.database_url).await,
         Command::Deliveries(cmd) => {
             commands::cmd_deliveries(cmd, &cli.database_url, &mut out).await
         }

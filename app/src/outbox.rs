@@ -58,6 +58,14 @@ pub enum Write {
         /// `+1`, `eyes`, …
         content: String,
     },
+    /// A comment on the growth journal issue whose marker is `journal` (written by an [`Write::Issue`] planned
+    /// before it): the issue's number is known only once that issue exists, so this waits for it.
+    JournalComment {
+        /// The journal issue's marker (`journal:<mentor>/<mentee>`).
+        journal: String,
+        /// The whole text, marker included.
+        body: String,
+    },
     /// An issue (the growth journal) with `title` and `body`; only ever written into a private repository.
     Issue {
         /// Title.
@@ -229,6 +237,30 @@ impl Sender {
                     ReactionTarget::IssueComment(id) | ReactionTarget::ReviewComment(id) => *id,
                 };
                 Ok((id, content.clone()))
+            }
+            Write::JournalComment { journal, body } => {
+                let number = match self.store.written(journal).await.map_err(store_err)? {
+                    Some((number, _)) => number,
+                    None => {
+                        let line = marker_line(journal);
+                        let found = self
+                            .github
+                            .own_issues(inst, repo)
+                            .await?
+                            .into_iter()
+                            .find(|i| i.body.contains(&line));
+                        match found {
+                            Some(issue) => issue.id,
+                            None => {
+                                return Err(Failure::Transient(format!(
+                                    "the growth journal issue ({journal}) is not written yet; this comment waits for it"
+                                )));
+                            }
+                        }
+                    }
+                };
+                let comment = Write::Comment { number, body: body.clone() };
+                Box::pin(self.carry_out(claim, &comment)).await
             }
             Write::Comment { number, body } | Write::Review { number, body } => {
                 let review = matches!(write, Write::Review { .. });

@@ -38,6 +38,8 @@ pub struct Response {
     pub problem: Option<String>,
     /// Conventional Comments counts (FeedbackMix JSON) for touchpoints, by key.
     pub feedback: Vec<(String, String)>,
+    /// Pairs whose reminders were paused.
+    pub snoozes: Vec<crate::store::Snooze>,
 }
 
 /// What planning a response needs, handed in explicitly (the worker builds one per delivery; tests build their
@@ -299,6 +301,16 @@ async fn commands(
             }
             Decision::Evidence { evidence, reply } => {
                 response.evidence.push(evidence);
+                replies.push(reply);
+            }
+            Decision::Snooze { pairs, until, reply } => {
+                response.snoozes.extend(
+                    pairs.into_iter().map(|(mentor, mentee)| crate::store::Snooze {
+                        mentor,
+                        mentee,
+                        until,
+                    }),
+                );
                 replies.push(reply);
             }
             Decision::Touchpoint { activity, .. } => {

@@ -32,6 +32,7 @@ pub struct App {
     worker: Arc<Worker>,
     workers: u16,
     sender: Arc<crate::outbox::Sender>,
+    scheduler: Arc<crate::nudges::Scheduler>,
     inbox_task: tokio::task::JoinHandle<()>,
     /// Keeps the writer thread's runtime alive as long as the app.
     _writer: WriterThread,
@@ -149,6 +150,13 @@ pub async fn build_with(
         retry_base: Duration::from_millis(settings.retry_base_ms),
         wake: Arc::new(Notify::new()),
     });
+    let scheduler = Arc::new(crate::nudges::Scheduler {
+        store: store.clone(),
+        configs: configs.clone(),
+        clock,
+        wake: sender.wake.clone(),
+        every: Duration::from_secs(settings.nudge_every_secs),
+    });
     let worker = Arc::new(Worker {
         store: store.clone(),
         configs,
@@ -170,6 +178,7 @@ pub async fn build_with(
         worker,
         workers: settings.workers,
         sender,
+        scheduler,
         inbox_task,
         _writer: writer,
     })
@@ -205,6 +214,7 @@ impl App {
             workers.spawn(self.worker.clone().run(i, stop_rx.clone()));
         }
         workers.spawn(self.sender.clone().run(stop_rx.clone()));
+        workers.spawn(self.scheduler.clone().run(stop_rx.clone()));
         let checkpoints = {
             let store = self.store.clone();
             let mut stop = stop_rx.clone();

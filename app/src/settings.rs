@@ -39,7 +39,7 @@ pub enum LogFormat {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Run the webhook receiver, the worker and the read API.
-    Serve(ServeArgs),
+    Serve(Box<ServeArgs>),
     /// Inspect and retry webhook deliveries.
     #[command(subcommand)]
     Deliveries(DeliveriesCommand),
@@ -244,6 +244,9 @@ pub struct ServeArgs {
     /// an unreachable GitHub is remembered).
     #[arg(long, env = "MENTOR_RETRY_BASE_MS", default_value_t = 10_000)]
     pub retry_base_ms: u64,
+    /// Seconds between two ticks of the nudge scheduler (reminders and escalations for quiet pairs).
+    #[arg(long, env = "MENTOR_NUDGE_EVERY_SECS", default_value_t = 60, value_parser = clap::value_parser!(u64).range(1..))]
+    pub nudge_every_secs: u64,
     /// Seconds a worker's claim on a delivery lasts; after that another worker or replica (PostgreSQL) takes it
     /// over, as when the claiming process died.
     #[arg(long, env = "MENTOR_CLAIM_LEASE_SECS", default_value_t = 300, value_parser = clap::value_parser!(u64).range(1..))]
@@ -301,6 +304,7 @@ impl ServeArgs {
             workers: 2,
             max_attempts: 5,
             retry_base_ms: 10_000,
+            nudge_every_secs: 60,
             claim_lease_secs: 300,
             request_timeout_secs: 30,
             outbox_max_attempts: 10,

@@ -281,6 +281,7 @@ impl Worker {
         outcome.evidence.extend(response.evidence);
         outcome.touchpoints.extend(response.touchpoints);
         outcome.feedback.extend(response.feedback);
+        outcome.snoozes.extend(response.snoozes);
         if let Some(problem) = response.problem {
             outcome.note = Some(match outcome.note.take() {
                 Some(note) => format!("{note}; {problem}"),

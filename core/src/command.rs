@@ -29,6 +29,9 @@ pub const PREFIX: &str = "/mentor";
 /// The longest check-in one command may log; anything longer is almost certainly a typo (`30h` for `30m`).
 pub const MAX_CHECKIN: Duration = Duration::from_seconds(8 * 3_600);
 
+/// The longest pause `/mentor snooze` may ask for; longer, the pair should be paused in the config instead.
+pub const MAX_SNOOZE: Duration = Duration::from_days(90);
+
 /// One parsed command and the line it was on.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Command {
@@ -70,6 +73,11 @@ pub enum Action {
         /// How long; `None` credits the configured `touchpoints.minutes.checkin`.
         duration: Option<Duration>,
     },
+    /// `/mentor snooze <duration>`: pause reminders (nudges) for the actor's pair.
+    Snooze {
+        /// How long, from 1h to [`MAX_SNOOZE`].
+        duration: Duration,
+    },
 }
 
 impl Action {
@@ -82,6 +90,7 @@ impl Action {
             Action::Confirm { .. } => Verb::Confirm,
             Action::Reject { .. } => Verb::Reject,
             Action::Checkin { .. } => Verb::Checkin,
+            Action::Snooze { .. } => Verb::Snooze,
         }
     }
 }
@@ -101,12 +110,21 @@ pub enum Verb {
     Reject,
     /// `checkin`.
     Checkin,
+    /// `snooze`.
+    Snooze,
 }
 
 impl Verb {
     /// Every verb, in the order help lists them.
-    pub const ALL: [Verb; 6] =
-        [Verb::Help, Verb::Template, Verb::Evidence, Verb::Confirm, Verb::Reject, Verb::Checkin];
+    pub const ALL: [Verb; 7] = [
+        Verb::Help,
+        Verb::Template,
+        Verb::Evidence,
+        Verb::Confirm,
+        Verb::Reject,
+        Verb::Checkin,
+        Verb::Snooze,
+    ];
 
     /// Returns the word as typed after `/mentor`.
     pub fn name(self) -> &'static str {
@@ -117,6 +135,7 @@ impl Verb {
             Verb::Confirm => "confirm",
             Verb::Reject => "reject",
             Verb::Checkin => "checkin",
+            Verb::Snooze => "snooze",
         }
     }
 
@@ -129,6 +148,7 @@ impl Verb {
             Verb::Confirm => "/mentor confirm <milestone>",
             Verb::Reject => "/mentor reject <milestone> [reason…]",
             Verb::Checkin => "/mentor checkin [duration] [note…]",
+            Verb::Snooze => "/mentor snooze <duration>",
         }
     }
 
@@ -144,6 +164,9 @@ impl Verb {
             Verb::Reject => "reject the author's claim, saying why (the author's mentor)",
             Verb::Checkin => {
                 "log a check-in between the pair, like `/mentor checkin 30m` (either of the pair)"
+            }
+            Verb::Snooze => {
+                "pause reminders for your pair, like `/mentor snooze 7d` (either of the pair)"
             }
         }
     }
@@ -379,6 +402,24 @@ fn parse_line(rest: &str) -> Result<Action, CommandErrorKind> {
             }
             Ok(Action::Checkin { duration: Some(duration) })
         }
+        Verb::Snooze => {
+            let what = "a duration from 1h to 90d, like `7d` or `2w`";
+            let Some((word, rest)) = next_word(rest) else {
+                return Err(CommandErrorKind::MissingArgument { verb, what });
+            };
+            let duration: Duration = unquote(word).parse().map_err(|_| {
+                CommandErrorKind::InvalidArgument { verb, value: word.to_string(), what }
+            })?;
+            if duration.seconds() < 3_600 || duration > MAX_SNOOZE {
+                return Err(CommandErrorKind::InvalidArgument {
+                    verb,
+                    value: word.to_string(),
+                    what,
+                });
+            }
+            no_more(rest)?;
+            Ok(Action::Snooze { duration })
+        }
     }
 }
 
@@ -449,6 +490,15 @@ pub enum Decision {
         /// A short acknowledgement to post.
         reply: String,
     },
+    /// Pause reminders for these (mentor, mentee) pairs until `until`, and post the reply.
+    Snooze {
+        /// The pairs paused.
+        pairs: Vec<(Login, Login)>,
+        /// Until when.
+        until: DateTime<Utc>,
+        /// A short acknowledgement to post.
+        reply: String,
+    },
     /// The actor may not run this command here; post the reason.
     Denied(String),
     /// The command names something that does not exist (milestone, template, pair); post the reason.
@@ -464,6 +514,8 @@ pub enum Decision {
 /// - `evidence`: only the pull request's author, who must be a mentee with that milestone on their track.
 /// - `confirm`, `reject`: only the author's mentor, for a milestone on the author's track.
 /// - `checkin`: either member of a pair, on the other member's pull request.
+/// - `snooze`: either member of a pair: on the other member's pull request that pair, on their own pull request
+///   every pair they are in.
 ///
 /// Pairs count when they cover today (in the sprint calendar's zone) and have not ended.
 pub fn decide(command: &Command, ctx: &CommandContext<'_>) -> Decision {
@@ -586,6 +638,45 @@ pub fn decide(command: &Command, ctx: &CommandContext<'_>) -> Decision {
                 )
             };
             Decision::Evidence { evidence: row, reply }
+        }
+        Action::Snooze { duration } => {
+            let pairs: Vec<(Login, Login)> = ctx
+                .config
+                .pairs
+                .iter()
+                .filter(running)
+                .filter(|p| {
+                    let other = if &p.mentor == ctx.actor {
+                        &p.mentee
+                    } else if &p.mentee == ctx.actor {
+                        &p.mentor
+                    } else {
+                        return false;
+                    };
+                    ctx.actor == author || other == author
+                })
+                .map(|p| (p.mentor.clone(), p.mentee.clone()))
+                .collect();
+            if pairs.is_empty() {
+                return Decision::Denied(format!(
+                    "@{} is not in a mentoring pair {}, so there are no reminders to pause\n\nReminders are paused by the mentor or the mentee of a pair.",
+                    ctx.actor,
+                    if ctx.actor == author {
+                        "right now".to_owned()
+                    } else {
+                        format!("with @{author}")
+                    }
+                ));
+            }
+            let until = ctx.now + duration.to_chrono();
+            let names: Vec<String> = pairs.iter().map(|(m, e)| format!("@{m} and @{e}")).collect();
+            let day = ctx.config.sprints.local_date(until);
+            let reply = if ctx.public_repo {
+                format!("Reminders for your pair are paused until {day} ({duration}).")
+            } else {
+                format!("Reminders for {} are paused until {day} ({duration}).", names.join(", "))
+            };
+            Decision::Snooze { pairs, until, reply }
         }
         Action::Checkin { duration } => {
             if ctx.actor == author {

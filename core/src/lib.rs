@@ -15,6 +15,7 @@ pub mod history;
 pub mod identity;
 pub mod load;
 pub mod login;
+pub mod nudge;
 pub mod sprint;
 pub mod template;
 pub mod touchpoint;

@@ -328,3 +328,47 @@ fn review_guide_renders_for_the_pair_from_github_json() {
     assert!(guide.contains("It is still a draft"), "{guide}");
     assert!(guide.contains("- `first-pr` Ship a first change (discovery): counts when merged: it changes `src/retry.rs` (matches `src/**`)"), "{guide}");
 }
+
+#[test]
+fn snooze_pauses_the_actors_pair_and_names_it_only_in_private() {
+    let config = config();
+    let templates = template::resolve(template::builtin(), Vec::new());
+    let call = Call { config: &config, templates: &templates, public: false, maintainer: false };
+    let pair = (Login::new("bob"), Login::new("alice"));
+    // The mentor on the mentee's PR, and the mentee on her own PR: the same pair, paused for a week.
+    for (actor, author) in [("bob", "alice"), ("alice", "alice")] {
+        match call.run(actor, author, "/mentor snooze 7d") {
+            Decision::Snooze { pairs, until, reply } => {
+                assert_eq!(pairs, vec![pair.clone()], "{actor}");
+                assert_eq!(until, now() + chrono::Duration::days(7));
+                assert_eq!(
+                    reply,
+                    "Reminders for @bob and @alice are paused until 2026-11-12 (1w)."
+                );
+            }
+            other => panic!("{actor}: {other:?}"),
+        }
+    }
+    // Someone outside the pair, or a pair that ended, cannot.
+    assert!(
+        matches!(call.run("mei", "alice", "/mentor snooze 7d"), Decision::Denied(t) if t.starts_with("@mei is not in a mentoring pair with @alice"))
+    );
+    assert!(matches!(call.run("bob", "carlos", "/mentor snooze 7d"), Decision::Denied(_)));
+    // A public repository names no pair.
+    let public = Call { public: true, ..call };
+    assert!(
+        matches!(public.run("bob", "alice", "/mentor snooze 2w"), Decision::Snooze { reply, .. } if reply == "Reminders for your pair are paused until 2026-11-19 (2w).")
+    );
+    // Durations outside 1h..90d, or none, are refused with the usage.
+    for line in
+        ["/mentor snooze", "/mentor snooze 10m", "/mentor snooze 100d", "/mentor snooze soon"]
+    {
+        let parsed = command::parse_commands(line);
+        let err = parsed[0].clone().unwrap_err().to_string();
+        assert!(err.ends_with("Usage: `/mentor snooze <duration>`"), "{line}: {err}");
+    }
+    assert!(matches!(
+        command::parse_commands("/mentor snooze `3d`")[0].clone().unwrap().action,
+        Action::Snooze { .. }
+    ));
+}

@@ -20,6 +20,8 @@ mod github;
 mod html;
 /// The growth journal against the fake GitHub.
 mod journal;
+/// Reminders and escalations for quiet pairs.
+mod nudges;
 /// Organizations are the boundary: two orgs, shared logins, scoped tokens, installation lifecycle.
 mod orgs;
 /// The outbox and the review guide against the fake GitHub.

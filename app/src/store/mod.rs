@@ -60,6 +60,7 @@ macro_rules! on_reader {
 
 mod feedback;
 mod inbox;
+mod nudges;
 mod orgs;
 mod outbox;
 mod reads;
@@ -71,6 +72,7 @@ use inbox::pack_body;
 pub use inbox::{ClaimedDelivery, DeliveryRow, NewDelivery};
 #[cfg(test)]
 use inbox::{PACKED, unpack_body};
+pub use nudges::Snooze;
 pub use orgs::OrgRow;
 pub use outbox::{ClaimedWrite, OutboxRow, PLAN_SQL, PlannedWrite, WriteResult};
 pub use results::{Finished, Outcome};

@@ -48,6 +48,8 @@ pub struct Outcome {
     pub writes: Vec<PlannedWrite>,
     /// Feedback counts (FeedbackMix JSON) to store on touchpoints, by touchpoint key.
     pub feedback: Vec<(String, String)>,
+    /// Pairs whose reminders `/mentor snooze` paused.
+    pub snoozes: Vec<super::Snooze>,
 }
 
 /// A delivery's touchpoints and evidence with their JSON, encoded before the transaction opens.
@@ -180,6 +182,18 @@ impl Store {
                         .bind(&claim.id)
                         .bind(data)
                         .bind(org)
+                        .execute(&mut *tx)
+                        .await?;
+                    }
+                    for z in &outcome.snoozes {
+                        sqlx::query(
+                            "INSERT INTO snoozes (org, mentor, mentee, until_at) VALUES ($1, $2, $3, $4) \
+                             ON CONFLICT (org, mentor, mentee) DO UPDATE SET until_at = excluded.until_at",
+                        )
+                        .bind(org)
+                        .bind(z.mentor.as_str())
+                        .bind(z.mentee.as_str())
+                        .bind(ms(z.until))
                         .execute(&mut *tx)
                         .await?;
                     }

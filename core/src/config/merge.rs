@@ -1,7 +1,7 @@
 //! An org's program from several files: the org `.github` repository's config merged with every repository's.
 //!
 //! People merge by login, pairs by (mentor, mentee, track), tracks by id and their milestones by id; org-wide
-//! sections (`sprints`, `touchpoints`, `privacy`, `pairing`, `tiers`) are taken from the file that writes them.
+//! sections (`sprints`, `touchpoints`, `privacy`, `pairing`, `tiers`, `nudges`, `checkins`) are taken from the file that writes them.
 //! The same key defined the same way twice is one key (a repository that `_extends` the org file repeats it);
 //! defined differently, it is a [`ConfigError`] naming both places, never a silent pick. `templates` are
 //! repository-scoped: the merged config keeps the first file's, and callers overlay a repository's own.
@@ -14,7 +14,8 @@ use super::{Config, ConfigError, ConfigErrors, Pair, Person, Place};
 use crate::login::Login;
 
 /// Org-wide sections: written in one file, they hold for the whole org.
-const ORG_SECTIONS: [&str; 5] = ["sprints", "touchpoints", "privacy", "pairing", "tiers"];
+const ORG_SECTIONS: [&str; 7] =
+    ["sprints", "touchpoints", "privacy", "pairing", "tiers", "nudges", "checkins"];
 
 /// Merges `files` (the org `.github` file first if there is one, then the others in a stable order) into one
 /// program, or returns every conflict between them.
@@ -199,6 +200,8 @@ fn merge_sections(merged: &mut Config, other: &Config, errors: &mut Vec<ConfigEr
             "touchpoints" => merged.touchpoints == other.touchpoints,
             "privacy" => merged.privacy == other.privacy,
             "pairing" => merged.pairing == other.pairing,
+            "nudges" => merged.nudges == other.nudges,
+            "checkins" => merged.checkins == other.checkins,
             _ => merged.tiers == other.tiers,
         };
         match merged.origins.sections.get(section) {
@@ -213,6 +216,8 @@ fn merge_sections(merged: &mut Config, other: &Config, errors: &mut Vec<ConfigEr
                     "touchpoints" => merged.touchpoints = other.touchpoints.clone(),
                     "privacy" => merged.privacy = other.privacy.clone(),
                     "pairing" => merged.pairing = other.pairing.clone(),
+                    "nudges" => merged.nudges = other.nudges.clone(),
+                    "checkins" => merged.checkins = other.checkins.clone(),
                     _ => merged.tiers = other.tiers,
                 }
                 merged.origins.sections.insert(section.to_string(), here.clone());

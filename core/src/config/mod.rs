@@ -7,6 +7,7 @@
 pub mod extends;
 mod merge;
 mod parse;
+pub mod reminders;
 
 use std::collections::BTreeMap;
 use std::fmt;
@@ -21,6 +22,7 @@ use crate::sprint::SprintCalendar;
 
 pub use merge::merge_org;
 pub use parse::parse;
+pub use reminders::{CheckinSettings, NudgeSettings};
 
 /// The whole mentorship program of an org or repository, validated.
 #[derive(Clone, Debug)]
@@ -45,6 +47,10 @@ pub struct Config {
     pub pairing: PairingSettings,
     /// Default capacity per tier (a person's own `capacity` overrides it field by field).
     pub tiers: TierDefaults,
+    /// Reminders for quiet pairs.
+    pub nudges: NudgeSettings,
+    /// The default check-in schedule of a pair, if any.
+    pub checkins: Option<CheckinSettings>,
     /// A stable hash of the file's text, used to key caches.
     pub hash: String,
     /// Where each person, pair, track, milestone and top-level section was written.
@@ -172,6 +178,8 @@ pub struct Pair {
     pub rationale: Option<String>,
     /// Whether the pair is running.
     pub status: PairStatus,
+    /// The pair's own check-in schedule (else the config's `checkins`).
+    pub checkins: Option<CheckinSettings>,
 }
 
 /// Lifecycle state of a pair.
@@ -489,6 +497,31 @@ impl Config {
     /// admin.
     pub fn may_see_load_of(&self, viewer: &Login, roles: Roles, mentor: &Login) -> bool {
         roles.admin || roles.manager || viewer == mentor
+    }
+
+    /// Returns how long a pair is quiet before it is nudged (`nudges.after`, else `touchpoints.stale_after`).
+    pub fn nudge_after(&self) -> Duration {
+        self.nudges.after.unwrap_or(self.touchpoints.stale_after)
+    }
+
+    /// Returns how long a pair is quiet before it is escalated (`nudges.escalate_after`, else twice
+    /// [`Config::nudge_after`]).
+    pub fn escalate_after(&self) -> Duration {
+        self.nudges.escalate_after.unwrap_or_else(|| {
+            Duration::from_seconds(self.nudge_after().seconds().saturating_mul(2))
+        })
+    }
+
+    /// Returns whom an escalation mentions: `nudges.to`, else `privacy.managers`, each as `@name`.
+    pub fn escalation_to(&self) -> Vec<String> {
+        let names =
+            if self.nudges.to.is_empty() { &self.privacy.managers } else { &self.nudges.to };
+        names.iter().map(|n| format!("@{}", n.trim().trim_start_matches('@'))).collect()
+    }
+
+    /// Returns the check-in schedule of `pair`: its own, else the config's default.
+    pub fn checkins_of<'a>(&'a self, pair: &'a Pair) -> Option<&'a CheckinSettings> {
+        pair.checkins.as_ref().or(self.checkins.as_ref())
     }
 
     /// Returns the manager teams of `privacy.managers` (`@org/team` → (org, team slug)).

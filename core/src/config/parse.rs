@@ -6,6 +6,7 @@
 //! into file order. Resolving `_extends` and reading files are left to the callers.
 
 mod raw;
+mod reminders;
 
 use std::collections::{BTreeMap, HashMap};
 
@@ -177,6 +178,8 @@ impl Check<'_> {
         let privacy = self.privacy(raw.privacy);
         let pairing = self.pairing(raw.pairing);
         let tiers = self.tiers(raw.tiers);
+        let nudges = self.nudges(raw.nudges);
+        let checkins = self.checkins(raw.checkins, "checkins");
         Config {
             extends,
             sprints,
@@ -188,6 +191,8 @@ impl Check<'_> {
             privacy,
             pairing,
             tiers,
+            nudges,
+            checkins,
             hash: hex::encode(Sha256::digest(text.as_bytes())),
             origins: self.section_origins(text),
         }
@@ -698,8 +703,10 @@ impl Check<'_> {
                 }
             },
         };
+        let has_checkins = raw.checkins.is_some();
+        let checkins = self.checkins(raw.checkins, "the pair's `checkins`");
         let ((mentor, _), (mentee, _)) = (mentor?, mentee?);
-        if mentor == mentee {
+        if mentor == mentee || (has_checkins && checkins.is_none()) {
             return None;
         }
         Some(Pair {
@@ -711,6 +718,7 @@ impl Check<'_> {
             objectives: raw.objectives.unwrap_or_default(),
             rationale: raw.rationale.map(|r| r.trim().to_string()).filter(|r| !r.is_empty()),
             status: status?,
+            checkins,
         })
     }
 

@@ -66,6 +66,8 @@ pub(super) struct RawConfig {
     pub privacy: Option<RawPrivacy>,
     pub pairing: Option<RawPairing>,
     pub tiers: Option<RawTiers>,
+    pub nudges: Option<Spanned<RawNudges>>,
+    pub checkins: Option<Spanned<RawCheckins>>,
 }
 
 /// `tiers:`: default capacity per tier.
@@ -124,6 +126,7 @@ pub(super) struct RawPair {
     pub objectives: Option<Vec<String>>,
     pub rationale: Option<String>,
     pub status: Option<Spanned<String>>,
+    pub checkins: Option<Spanned<RawCheckins>>,
 }
 
 /// `tracks.<id>`.
@@ -227,4 +230,72 @@ pub(super) struct RawPrivacy {
 pub(super) struct RawPairing {
     pub co_authored_by: Option<bool>,
     pub session: Option<Spanned<String>>,
+}
+
+/// `nudges:`: `off` (or `false`), `on` (or `true`) for the defaults, or the settings.
+pub(super) enum RawNudges {
+    /// A word or a boolean: `Ok(true)` on, `Ok(false)` off, `Err(word)` anything else.
+    Switch(Result<bool, String>),
+    /// A mapping.
+    Settings(RawNudgeSettings),
+}
+
+impl<'de> Deserialize<'de> for RawNudges {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct NudgesVisitor;
+
+        impl<'de> Visitor<'de> for NudgesVisitor {
+            type Value = RawNudges;
+
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("`off`, `on` or a mapping of nudge settings")
+            }
+
+            fn visit_bool<E: serde::de::Error>(self, v: bool) -> Result<RawNudges, E> {
+                Ok(RawNudges::Switch(Ok(v)))
+            }
+
+            fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<RawNudges, E> {
+                Ok(RawNudges::Switch(match v.trim() {
+                    "off" | "false" | "no" => Ok(false),
+                    "on" | "true" | "yes" => Ok(true),
+                    other => Err(other.to_owned()),
+                }))
+            }
+
+            fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<RawNudges, A::Error> {
+                RawNudgeSettings::deserialize(serde::de::value::MapAccessDeserializer::new(map))
+                    .map(RawNudges::Settings)
+            }
+        }
+
+        deserializer.deserialize_any(NudgesVisitor)
+    }
+}
+
+/// `nudges:` as a mapping.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RawNudgeSettings {
+    pub after: Option<Spanned<String>>,
+    pub escalate_after: Option<Spanned<String>>,
+    pub to: Option<Vec<Spanned<String>>>,
+    pub quiet: Option<RawQuiet>,
+}
+
+/// `nudges.quiet`.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RawQuiet {
+    pub days: Option<Vec<Spanned<String>>>,
+}
+
+/// `checkins:` (top level: the default; in a pair: that pair's).
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RawCheckins {
+    pub every: Option<Spanned<String>>,
+    pub length: Option<Spanned<String>>,
+    pub weekday: Option<Spanned<String>>,
+    pub time: Option<Spanned<String>>,
 }

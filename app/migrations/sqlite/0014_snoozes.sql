@@ -1,0 +1,9 @@
+-- Nudges: `/mentor snooze <duration>` pauses reminders for a pair until an instant (epoch milliseconds). One row per
+-- pair and org; a later snooze replaces an earlier one.
+CREATE TABLE snoozes (
+    org      TEXT NOT NULL,
+    mentor   TEXT NOT NULL,
+    mentee   TEXT NOT NULL,
+    until_at INTEGER NOT NULL,
+    PRIMARY KEY (org, mentor, mentee)
+);

@@ -1,0 +1,75 @@
+//! What the nudge scheduler reads and writes: the pairs' snoozes, and writes planned outside a delivery.
+
+use std::collections::BTreeMap;
+
+use chrono::{DateTime, Utc};
+use mentor_core::Login;
+use sqlx::Row;
+
+use super::{PLAN_SQL, PlannedWrite, Store, from_ms, ms};
+
+/// A pair's reminders paused until an instant (`/mentor snooze`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Snooze {
+    /// The pair's mentor.
+    pub mentor: Login,
+    /// The pair's mentee.
+    pub mentee: Login,
+    /// Until when.
+    pub until: DateTime<Utc>,
+}
+
+impl Store {
+    /// Returns the snoozes of `org` by (mentor, mentee).
+    pub async fn snoozes_of(
+        &self,
+        org: &str,
+    ) -> anyhow::Result<BTreeMap<(Login, Login), DateTime<Utc>>> {
+        let rows = on_reader!(self, p => sqlx::query(
+            "SELECT mentor, mentee, until_at FROM snoozes WHERE org = $1",
+        )
+        .bind(org)
+        .fetch_all(p)
+        .await?
+        .iter()
+        .map(|r| {
+            Ok::<_, sqlx::Error>((
+                (Login::new(r.try_get::<&str, _>("mentor")?), Login::new(r.try_get::<&str, _>("mentee")?)),
+                from_ms(r.try_get("until_at")?),
+            ))
+        })
+        .collect::<Result<BTreeMap<_, _>, _>>()?);
+        Ok(rows)
+    }
+
+    /// Plans `writes` for `org` in one transaction (the scheduler's; a delivery's are planned by
+    /// [`Store::finish`]). Planning the same op again changes nothing, so ticks that overlap, on one replica or
+    /// several, plan each write once.
+    pub async fn plan_writes(
+        &self,
+        org: &str,
+        writes: &[PlannedWrite],
+        now: DateTime<Utc>,
+    ) -> anyhow::Result<()> {
+        if writes.is_empty() {
+            return Ok(());
+        }
+        on_pool!(self, p => {
+            let mut tx = p.begin().await?;
+            for w in writes {
+                sqlx::query(PLAN_SQL)
+                    .bind(&w.marker)
+                    .bind(w.installation_id as i64)
+                    .bind(&w.repo)
+                    .bind(&w.op)
+                    .bind(ms(now))
+                    .bind(None::<String>)
+                    .bind(org)
+                    .execute(&mut *tx)
+                    .await?;
+            }
+            tx.commit().await
+        })?;
+        Ok(())
+    }
+}

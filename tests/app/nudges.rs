@@ -1,0 +1,173 @@
+//! Nudges against the fake GitHub: a quiet pair gets one reminder on its growth journal, edited while it stays
+//! quiet and never repeated by later ticks; an escalation after `escalate_after`; a touchpoint ends the episode;
+//! `/mentor snooze` pauses the pair. Time moves by restarting the server on the same database at a later
+//! domain instant (`MENTOR_NOW`).
+
+use std::time::Duration;
+
+use crate::fake_github::FakeGitHub;
+use crate::outbox::{live, settle};
+use crate::util::*;
+
+const REPO: &str = "Codertocat/Hello-World";
+const JOURNAL: &str = "Codertocat/journal";
+
+/// bob and alice paired on 2026-11-01 (quiet 16 days at the tests' NOW, past `after: 14d`); dave and erin on
+/// 2026-11-10 (7 days: not yet).
+const CONFIG: &str = "sprints: { length: 2w, start: 2026-01-05, timezone: UTC }
+people:
+  bob: {}
+  alice: {}
+  dave: {}
+  erin: {}
+pairs:
+  - { mentor: bob, mentee: alice, track: backend, since: 2026-11-01 }
+  - { mentor: dave, mentee: erin, track: backend, since: 2026-11-10 }
+tracks:
+  backend:
+    milestones:
+      - { id: first-pr, title: Ship a first change, stage: discovery, evidence: { merged_pr: {} } }
+privacy: { journal_repo: Codertocat/journal, managers: [mona] }
+nudges: { after: 14d, escalate_after: 28d, to: [\"@Codertocat/leads\"], quiet: { days: [] } }
+";
+
+async fn start_at(db: Option<TestDb>, fake: &FakeGitHub, days_later: i64) -> TestApp {
+    let github = live(fake);
+    let adjust = move |s: &mut mentor_app::settings::ServeArgs| {
+        s.now = Some(now() + chrono::Duration::days(days_later));
+        s.nudge_every_secs = 1;
+    };
+    let app = match db {
+        Some(db) => TestApp::start_on(db, github, adjust).await,
+        None => TestApp::start(Backend::Sqlite, github, adjust).await,
+    };
+    // The installation is known (as after its first delivery); the first tick ran at start, let a second run.
+    tokio::time::sleep(Duration::from_millis(1_300)).await;
+    settle(&app).await;
+    app
+}
+
+/// Comments on the journal issue of `mentee`, oldest first.
+fn journal_comments(fake: &FakeGitHub, mentee: &str) -> Vec<String> {
+    let issue = fake
+        .issues(JOURNAL)
+        .into_iter()
+        .find(|i| i.title == format!("Growth journal: @{mentee}"))
+        .unwrap_or_else(|| panic!("no journal for {mentee}: {:#?}", fake.issues(JOURNAL)));
+    fake.comments(JOURNAL, issue.number)
+}
+
+fn created_comments(fake: &FakeGitHub) -> usize {
+    fake.requests()
+        .iter()
+        .filter(|r| {
+            let path = r.path.to_ascii_lowercase();
+            r.method == "POST"
+                && path.starts_with("/repos/codertocat/journal/issues/")
+                && path.ends_with("/comments")
+        })
+        .count()
+}
+
+#[tokio::test]
+async fn a_quiet_pair_is_reminded_once_then_escalated_and_a_touchpoint_or_a_snooze_stops_it() {
+    for backend in backends() {
+        let fake = FakeGitHub::start().await;
+        fake.put_file(REPO, ".github/mentorship.yml", CONFIG);
+        fake.put_pr_files(REPO, 2, &[("src/lib.rs", 1, 1)]);
+        fake.put_pr_reviews(REPO, 2, &[]);
+        let db = TestDb::new(backend).await;
+        let app = TestApp::start_on(db, live(&fake), |s| s.nudge_every_secs = 1).await;
+        // Any delivery makes the org known; a ping carries the installation.
+        let ping = in_repo(&review("mona", "zed", &minutes_ago(60 * 24 * 30), 1), REPO, 1);
+        assert_eq!(app.deliver("pull_request_review", "p-1", &ping, SECRET).await.status(), 202);
+        app.wait_idle().await;
+        let db = app.stop().await;
+
+        // Day 0: bob and alice have been quiet for 16 days: one reminder, with a suggestion, no escalation.
+        let app = start_at(Some(db), &fake, 0).await;
+        let comments = journal_comments(&fake, "alice");
+        assert_eq!(comments.len(), 1, "{comments:#?}");
+        assert!(
+            comments[0].starts_with("@bob @alice: no mentoring touchpoint for **16 days** (none since the pair started on 2026-11-01)."),
+            "{}",
+            comments[0]
+        );
+        assert!(comments[0].contains("Suggestion: **Ship a first change** (discovery stage)"));
+        assert!(comments[0].contains("<!-- mentor:nudge:codertocat:bob/alice@"));
+        assert!(
+            fake.issues(JOURNAL).iter().all(|i| i.title != "Growth journal: @erin"),
+            "dave and erin are not quiet yet"
+        );
+        // More ticks write nothing new.
+        let before = created_comments(&fake);
+        assert_eq!(before, 1);
+        tokio::time::sleep(Duration::from_millis(2_200)).await;
+        settle(&app).await;
+        assert_eq!(created_comments(&fake), before, "ticks do not repeat a nudge");
+        let db = app.stop().await;
+
+        // 13 days later (29 quiet): the reminder is edited in place, one escalation names the leads.
+        let app = start_at(Some(db), &fake, 13).await;
+        let comments = journal_comments(&fake, "alice");
+        assert_eq!(comments.len(), 2, "{comments:#?}");
+        assert!(
+            comments[0].starts_with("@bob @alice: no mentoring touchpoint for **29 days**"),
+            "{}",
+            comments[0]
+        );
+        assert!(
+            comments[1].starts_with(
+                "@Codertocat/leads: @bob and @alice have had no mentoring touchpoint for **29 days**."
+            ),
+            "{}",
+            comments[1]
+        );
+        assert!(
+            !comments[1].contains("Ship a first change"),
+            "an escalation names people and days only"
+        );
+        assert_eq!(journal_comments(&fake, "erin").len(), 1, "dave and erin: 20 days, a reminder");
+
+        // erin pauses her pair for 30 days on dave's pull request; bob reviews alice's: both episodes end.
+        let snooze = rewrite(
+            fixture("issue_comment/created.with-installation.payload.json"),
+            &[
+                ("/comment/user/login", "erin".into()),
+                ("/comment/id", 77.into()),
+                ("/comment/body", "/mentor snooze 30d".into()),
+                ("/issue/user/login", "dave".into()),
+                ("/issue/number", 2.into()),
+                ("/issue/pull_request", serde_json::json!({"url": "x"})),
+                ("/repository/private", true.into()),
+            ],
+        );
+        assert_eq!(app.deliver("issue_comment", "s-1", &snooze, SECRET).await.status(), 202);
+        let at = (now() + chrono::Duration::days(13)).to_rfc3339();
+        let touch = in_repo(&review("bob", "alice", &at, 50), REPO, 1);
+        assert_eq!(app.deliver("pull_request_review", "t-1", &touch, SECRET).await.status(), 202);
+        settle(&app).await;
+        let reply = fake.comments(REPO, 2).join("\n");
+        assert!(
+            reply.contains("Reminders for @dave and @erin are paused until 2026-12-30 (30d)."),
+            "{reply}"
+        );
+        let db = app.stop().await;
+
+        // 15 more days: bob and alice are quiet again (a new episode: a new reminder); erin's pair is snoozed.
+        let created = created_comments(&fake);
+        let app = start_at(Some(db), &fake, 28).await;
+        let comments = journal_comments(&fake, "alice");
+        assert_eq!(comments.len(), 3, "{comments:#?}");
+        assert!(
+            comments[2].starts_with(
+                "@bob @alice: no mentoring touchpoint for **15 days** (the last was on 2026-11-30)."
+            ),
+            "{}",
+            comments[2]
+        );
+        assert_eq!(journal_comments(&fake, "erin").len(), 1, "snoozed: nothing new");
+        assert_eq!(created_comments(&fake), created + 1);
+        app.stop().await;
+    }
+}
