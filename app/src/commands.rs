@@ -157,7 +157,16 @@ pub async fn cmd_token(
     let token = create_token(&store, &org, &role).await?;
     store.close().await;
     writeln!(out, "Created a token for role {role} in org {org}. It is shown only once:")?;
-    writeln!(out, "{token}")?;
+    if matches!(role, Role::Calendar(_)) {
+        // The feed URL is what a calendar app subscribes to; the token is its last path segment.
+        let base = args.public_url.as_deref().unwrap_or("").trim_end_matches('/');
+        if base.is_empty() {
+            writeln!(out, "(set MENTOR_PUBLIC_URL or --public-url to print the whole address)")?;
+        }
+        writeln!(out, "{base}/orgs/{org}/calendar/{token}.ics")?;
+    } else {
+        writeln!(out, "{token}")?;
+    }
     Ok(())
 }
 

@@ -200,9 +200,12 @@ pub struct TokenCreateArgs {
     /// The org (installation account) the token belongs to; it reads only that org's data.
     #[arg(long)]
     pub org: String,
-    /// `admin`, `manager`, `mentee:<login>` or `mentor:<login>`.
+    /// `admin`, `manager`, `mentee:<login>`, `mentor:<login>` or `calendar:<login>` (a check-in calendar feed).
     #[arg(long)]
     pub role: String,
+    /// The server's external base URL, to print a calendar token's feed URL.
+    #[arg(long, env = "MENTOR_PUBLIC_URL")]
+    pub public_url: Option<String>,
 }
 
 /// Settings of `serve`.

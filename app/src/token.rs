@@ -24,6 +24,8 @@ pub enum Role {
     Mentor(Login),
     /// Their own evidence.
     Mentee(Login),
+    /// Nothing of the API: only their check-in calendar feed (`/orgs/{org}/calendar/{token}.ics`).
+    Calendar(Login),
 }
 
 impl Role {
@@ -34,11 +36,11 @@ impl Role {
             Role::Admin => true,
             Role::Mentee(me) => me == mentee,
             Role::Mentor(me) => config.pairs.iter().any(|p| &p.mentor == me && &p.mentee == mentee),
-            Role::Manager => false,
+            Role::Manager | Role::Calendar(_) => false,
         }
     }
 
-    /// Parses `admin`, `manager`, `mentor:<login>` or `mentee:<login>`.
+    /// Parses `admin`, `manager`, `mentor:<login>`, `mentee:<login>` or `calendar:<login>`.
     pub fn parse(text: &str) -> Result<Role, String> {
         let login = |l: &str| {
             let l = l.trim().trim_start_matches('@');
@@ -53,8 +55,9 @@ impl Role {
             None if text == "manager" => Ok(Role::Manager),
             Some(("mentor", l)) => Ok(Role::Mentor(login(l)?)),
             Some(("mentee", l)) => Ok(Role::Mentee(login(l)?)),
+            Some(("calendar", l)) => Ok(Role::Calendar(login(l)?)),
             _ => Err(format!(
-                "unknown role `{text}`\n\nUse one of: admin, manager, mentor:<login>, mentee:<login>."
+                "unknown role `{text}`\n\nUse one of: admin, manager, mentor:<login>, mentee:<login>, calendar:<login>."
             )),
         }
     }
@@ -67,6 +70,7 @@ impl fmt::Display for Role {
             Role::Manager => f.write_str("manager"),
             Role::Mentor(l) => write!(f, "mentor:{}", l.as_str()),
             Role::Mentee(l) => write!(f, "mentee:{}", l.as_str()),
+            Role::Calendar(l) => write!(f, "calendar:{}", l.as_str()),
         }
     }
 }

@@ -6,6 +6,7 @@
 //! online (app).
 
 pub mod activity;
+pub mod calendar;
 pub mod command;
 pub mod config;
 pub mod conventional;

@@ -6,6 +6,8 @@
 mod api;
 /// The dashboard in a real headless Chromium.
 mod browser;
+/// Check-in calendar feeds.
+mod calendar;
 /// The binary: `deliveries`, `token`, `replay`, `demo`, kill -9 mid-stream.
 mod cli;
 /// `/mentor` commands against the fake GitHub.

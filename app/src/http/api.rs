@@ -62,6 +62,11 @@ async fn authenticate(store: &Store, headers: &HeaderMap) -> Result<Grant, ApiEr
     }
     let role = Role::parse(&role)
         .map_err(|e| ApiError::Internal(anyhow::anyhow!("stored role is invalid: {e}")))?;
+    if matches!(role, Role::Calendar(_)) {
+        return Err(ApiError::Forbidden(
+            "a calendar token reads only its check-in feed (/orgs/{org}/calendar/{token}.ics), not the API".into(),
+        ));
+    }
     Ok(Grant { org, role })
 }
 

@@ -435,6 +435,28 @@ fn same_site(sign_in: &SignIn, headers: &HeaderMap) -> bool {
     }
 }
 
+/// Returns whether a state-changing request comes from this site ([`same_site`], or in the demo the browser's
+/// word), or `None` when the dashboard is off.
+pub(crate) fn from_this_site(state: &AppState, headers: &HeaderMap) -> Option<bool> {
+    match &state.sign_in {
+        Some(sign_in) => Some(same_site(sign_in, headers)),
+        None if state.demo => Some(demo_same_site(headers)),
+        None => None,
+    }
+}
+
+/// Returns this site's external base URL: the public URL, or in the demo the `Host` the browser used.
+pub(crate) fn base_url(state: &AppState, headers: &HeaderMap) -> String {
+    match &state.sign_in {
+        Some(sign_in) => sign_in.public_url.trim_end_matches('/').to_owned(),
+        None => {
+            let host =
+                headers.get(header::HOST).and_then(|v| v.to_str().ok()).unwrap_or("127.0.0.1");
+            format!("http://{host}")
+        }
+    }
+}
+
 /// `POST /logout`: ends the session (from this site only) and goes back to `/`.
 async fn logout(
     State(state): State<Arc<AppState>>,

@@ -5,6 +5,7 @@
 
 pub mod api;
 pub mod auth;
+pub mod calendar;
 pub mod dashboard;
 pub mod pages;
 pub mod webhook;
@@ -60,6 +61,7 @@ pub fn router(state: Arc<AppState>, max_body: usize, timeout: Duration) -> Route
         .merge(auth::router())
         .merge(pages::router())
         .merge(dashboard::router())
+        .merge(calendar::router())
         .with_state(state)
         .layer(TimeoutLayer::with_status_code(StatusCode::REQUEST_TIMEOUT, timeout))
         // Pages and reports are repetitive text: gzip when the client asks (a load page of 200 mentors shrinks

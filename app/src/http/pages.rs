@@ -29,6 +29,7 @@ impl Pages {
             ("load.html", include_str!("../../templates/load.html")),
             ("mentee.html", include_str!("../../templates/mentee.html")),
             ("mentor.html", include_str!("../../templates/mentor.html")),
+            ("calendar.html", include_str!("../../templates/calendar.html")),
             ("message.html", include_str!("../../templates/message.html")),
         ] {
             env.add_template(name, text)?;

@@ -8,6 +8,7 @@
 //! [`mentor`] (`/orgs/{org}/mentors/{login}`). Who may see what is decided by core rules
 //! ([`Config::may_see_growth`], [`Config::may_see_load_of`]); the numbers are the JSON API's.
 
+mod calendar;
 mod load;
 mod mentee;
 mod mentor;
@@ -41,6 +42,7 @@ pub fn router() -> Router<Arc<AppState>> {
         .route("/orgs/{org}/load.csv", get(load::csv))
         .route("/orgs/{org}/mentees/{login}", get(mentee::page))
         .route("/orgs/{org}/mentors/{login}", get(mentor::page))
+        .route("/orgs/{org}/calendar", axum::routing::post(calendar::create))
 }
 
 /// Who is looking at an org's pages: their login, roles, and the org's config.
