@@ -23,6 +23,7 @@ pub mod payload;
 pub mod respond;
 pub mod server;
 pub mod settings;
+pub mod setup;
 pub mod store;
 pub mod telemetry;
 pub mod token;
@@ -37,7 +38,12 @@ use crate::settings::{Cli, Command};
 
 /// Parses the command line, runs the command and returns the exit code (0 ok, 1 failure, 2 bad command line).
 pub fn run() -> ExitCode {
-    let cli = match Cli::try_parse() {
+    let args: Vec<std::ffi::OsString> = std::env::args_os().collect();
+    if let Err(e) = load_env_file(&args) {
+        eprintln!("error: {e}");
+        return ExitCode::from(2);
+    }
+    let cli = match Cli::try_parse_from(&args) {
         Ok(cli) => cli,
         Err(e) => {
             let _ = e.print();
@@ -61,6 +67,36 @@ pub fn run() -> ExitCode {
     }
 }
 
+/// Loads `serve`'s env file into the environment before the command line is parsed (clap reads the environment
+/// while parsing): the file `--env-file` names, else `mentor.env` in the working directory when there is one.
+/// Variables already set win, so a deployment can override one setting without editing the file.
+fn load_env_file(args: &[std::ffi::OsString]) -> Result<(), String> {
+    let words: Vec<String> = args.iter().map(|a| a.to_string_lossy().into_owned()).collect();
+    if !words.iter().skip(1).any(|w| w == "serve") {
+        return Ok(());
+    }
+    let named = words.iter().enumerate().find_map(|(i, w)| {
+        if w == "--env-file" {
+            words.get(i + 1).cloned()
+        } else {
+            w.strip_prefix("--env-file=").map(str::to_owned)
+        }
+    });
+    let (path, required) = match named {
+        Some(p) => (std::path::PathBuf::from(p), true),
+        None => (std::path::PathBuf::from("mentor.env"), false),
+    };
+    if !required && !path.exists() {
+        return Ok(());
+    }
+    dotenvy::from_path(&path).map_err(|e| {
+        format!(
+            "--env-file: cannot read {}: {e}\n\nWrite it with `mentor-app setup`, or point --env-file at it.",
+            path.display()
+        )
+    })
+}
+
 async fn dispatch(cli: Cli) -> anyhow::Result<()> {
     let mut out = std::io::stdout();
     match cli.command {
@@ -73,5 +109,6 @@ async fn dispatch(cli: Cli) -> anyhow::Result<()> {
         Command::Demo(args) => demo::cmd_demo(args, &mut out).await,
         Command::Outbox(cmd) => commands::cmd_outbox(cmd, &cli.database_url, &mut out).await,
         Command::Orgs(cmd) => commands::cmd_orgs(cmd, &cli.database_url, &mut out).await,
+        Command::Setup(args) => setup::cmd_setup(args, &mut out).await,
     }
 }

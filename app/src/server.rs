@@ -85,11 +85,16 @@ pub async fn build(settings: &ServeArgs, database_url: &str) -> anyhow::Result<A
     let app_id = settings.app_id.context(
         "MENTOR_APP_ID is not set\n\nSet MENTOR_APP_ID (or --app-id) to the id shown on the GitHub App's settings page.",
     )?;
-    let key_path = settings.private_key_file.as_ref().context(
-        "MENTOR_PRIVATE_KEY_FILE is not set\n\nSet it to the path of the App's private key (.pem) downloaded from GitHub.",
-    )?;
-    let private_key_pem = std::fs::read_to_string(key_path)
-        .with_context(|| format!("MENTOR_PRIVATE_KEY_FILE: cannot read {}", key_path.display()))?;
+    let private_key_pem = match (&settings.private_key, &settings.private_key_file) {
+        (Some(pem), _) => pem.expose().to_owned(),
+        (None, Some(key_path)) => std::fs::read_to_string(key_path).with_context(|| {
+            format!("MENTOR_PRIVATE_KEY_FILE: cannot read {}", key_path.display())
+        })?,
+        (None, None) => anyhow::bail!(
+            "MENTOR_PRIVATE_KEY_FILE is not set\n\nSet it to the path of the App's private key (.pem) downloaded from \
+             GitHub (or MENTOR_PRIVATE_KEY to the key itself; `mentor-app setup` writes it to mentor.env)."
+        ),
+    };
     let github = LiveGitHub::new(GitHubSettings {
         api_url: settings.github_api_url.clone(),
         app_id,

@@ -50,6 +50,9 @@ pub enum Command {
     Demo(DemoArgs),
     /// Sign a saved webhook payload with the configured secret and POST it to a running server.
     Replay(ReplayArgs),
+    /// Register Mentor as a GitHub App through GitHub's manifest flow (or `--import` one made by hand) and write
+    /// its credentials to an env file for `serve --env-file`.
+    Setup(SetupArgs),
     /// Inspect and retry the writes Mentor makes to GitHub (comments, reactions, journal issues).
     #[command(subcommand)]
     Outbox(OutboxCommand),
@@ -231,6 +234,18 @@ pub struct ServeArgs {
     /// The GitHub App's private key (PEM file).
     #[arg(long, env = "MENTOR_PRIVATE_KEY_FILE")]
     pub private_key_file: Option<PathBuf>,
+    /// The GitHub App's private key itself (PEM text, as `mentor-app setup` writes it), instead of a file.
+    #[arg(
+        long,
+        env = "MENTOR_PRIVATE_KEY",
+        hide_env_values = true,
+        conflicts_with = "private_key_file"
+    )]
+    pub private_key: Option<Secret>,
+    /// An env file to read settings from (`mentor-app setup` writes one); `mentor.env` is read when present.
+    /// Variables already set in the environment win.
+    #[arg(long)]
+    pub env_file: Option<PathBuf>,
     /// GitHub REST API base URL.
     #[arg(long, env = "MENTOR_GITHUB_API_URL", default_value = "https://api.github.com")]
     pub github_api_url: String,
@@ -302,6 +317,8 @@ impl ServeArgs {
             webhook_secret_file: None,
             app_id: None,
             private_key_file: None,
+            private_key: None,
+            env_file: None,
             github_api_url: "https://api.github.com".into(),
             max_body: 25 * 1024 * 1024,
             workers: 2,
@@ -424,6 +441,55 @@ pub struct ReplayArgs {
     /// The webhook secret to sign with (the first one, if several are given).
     #[arg(long, env = "MENTOR_WEBHOOK_SECRET", hide_env_values = true)]
     pub webhook_secret: Secret,
+}
+
+/// `setup`.
+#[derive(Debug, Args)]
+pub struct SetupArgs {
+    /// Mentor's external base URL: GitHub sends webhooks to `{URL}/webhook` and signs people in through
+    /// `{URL}/auth/github/callback`. It must be reachable from GitHub (not localhost).
+    #[arg(long, env = "MENTOR_PUBLIC_URL")]
+    pub public_url: String,
+    /// Register the App under this organization (else under your own account).
+    #[arg(long)]
+    pub org: Option<String>,
+    /// GitHub's web address (GitHub Enterprise Server: `https://host`).
+    #[arg(long, env = "MENTOR_GITHUB_URL", default_value = "https://github.com")]
+    pub github_url: String,
+    /// GitHub's REST API address; by default `https://api.github.com` for github.com, else `{github-url}/api/v3`.
+    #[arg(long, env = "MENTOR_GITHUB_API_URL")]
+    pub github_api_url: Option<String>,
+    /// The env file to write (mode 0600).
+    #[arg(long, default_value = "mentor.env")]
+    pub out: PathBuf,
+    /// Address of the local setup page (port 0 picks a free port).
+    #[arg(long, default_value = "127.0.0.1:0")]
+    pub listen: SocketAddr,
+    /// Overwrite existing credentials in `--out`.
+    #[arg(long)]
+    pub force: bool,
+    /// The App's name on GitHub (names are unique across GitHub).
+    #[arg(long)]
+    pub name: Option<String>,
+    /// Take the credentials of an App made by hand instead (with `--app-id`, `--private-key-file`,
+    /// `--webhook-secret`, `--client-id`, `--client-secret`).
+    #[arg(long, requires_all = ["app_id", "private_key_file", "webhook_secret", "client_id", "client_secret"])]
+    pub import: bool,
+    /// With `--import`: the App's id.
+    #[arg(long)]
+    pub app_id: Option<u64>,
+    /// With `--import`: the App's private key (PEM file downloaded from its settings page).
+    #[arg(long)]
+    pub private_key_file: Option<PathBuf>,
+    /// With `--import`: the App's webhook secret.
+    #[arg(long, hide_env_values = true)]
+    pub webhook_secret: Option<Secret>,
+    /// With `--import`: the App's client id.
+    #[arg(long)]
+    pub client_id: Option<String>,
+    /// With `--import`: the App's client secret.
+    #[arg(long)]
+    pub client_secret: Option<Secret>,
 }
 
 /// A secret value whose `Debug` and `Display` never show it.

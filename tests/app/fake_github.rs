@@ -138,6 +138,10 @@ struct Data {
     web_login: Option<String>,
     /// Show the "Authorize" page instead of redirecting back at once (a user who has not authorized the App yet).
     consent: bool,
+    /// Apps registered through the manifest flow whose code was not converted yet, by code.
+    manifest_codes: HashMap<String, Value>,
+    /// Every App registered through the manifest flow, as the conversion answers it.
+    apps: Vec<Value>,
     /// Authorization codes issued: code → (PKCE challenge, redirect_uri, login); each works once.
     codes: HashMap<String, (String, String, String)>,
     /// User-to-server tokens issued by the code exchange: token → login.
@@ -243,6 +247,12 @@ impl FakeGitHub {
     /// as GitHub does for a user who already authorized the App.
     pub fn sign_in_as(&self, login: &str) {
         self.data().web_login = Some(login.to_owned());
+    }
+
+    /// Returns the Apps registered through the manifest flow (what `POST /app-manifests/{code}/conversions`
+    /// answered or would answer).
+    pub fn registered_apps(&self) -> Vec<Value> {
+        self.data().apps.clone()
     }
 
     /// Makes the authorize step a page with an "Authorize" link (to the callback with the code and state), as GitHub
@@ -754,7 +764,12 @@ fn answer(
     body: &[u8],
 ) -> (Response, Option<String>) {
     let reject = |status: StatusCode, why: String| (message(status, &why), Some(why));
-    // GitHub's web sign-in endpoints live on the web host, not under the API.
+    // GitHub's web pages (App registration from a manifest, sign-in) live on the web host, not under the API.
+    if path == "/settings/apps/new"
+        || (path.starts_with("/organizations/") && path.ends_with("/settings/apps/new"))
+    {
+        return web_manifest(shared, method, path, query, body);
+    }
     if let Some(web) = path.strip_prefix("/login/oauth/") {
         return web_sign_in(shared, method, web, query, body);
     }
@@ -790,6 +805,18 @@ fn answer(
         return reject(StatusCode::BAD_REQUEST, "no Accept header".to_owned());
     }
     let mut data = shared.data.lock().unwrap();
+    // The manifest conversion takes no credentials: the code is the secret, and works once.
+    if let Some(code) =
+        api_path.strip_prefix("/app-manifests/").and_then(|r| r.strip_suffix("/conversions"))
+    {
+        return match data.manifest_codes.remove(code) {
+            Some(app) => ((StatusCode::CREATED, axum::Json(app)).into_response(), None),
+            None => (
+                message(StatusCode::NOT_FOUND, "Not Found"),
+                Some(format!("unknown manifest code {code}")),
+            ),
+        };
+    }
     let credentials = if api_path.starts_with("/app/") {
         checked_jwt(headers)
     } else if api_path == "/user" {
@@ -1211,4 +1238,106 @@ fn page_of(
         links.push(link(page - 1, "prev"));
     }
     (slice, (!links.is_empty()).then(|| HeaderValue::from_str(&links.join(", ")).unwrap()))
+}
+
+/// `POST /settings/apps/new?state=…` and `POST /organizations/{org}/settings/apps/new?state=…` with a `manifest`
+/// form field: checks the manifest as GitHub does (the fields it requires, known permissions and events), registers
+/// the App for the signed-in user (or the org) and sends the browser to the manifest's `redirect_url` with a
+/// one-time code and the state.
+fn web_manifest(
+    shared: &Shared,
+    method: &Method,
+    path: &str,
+    query: Option<&str>,
+    body: &[u8],
+) -> (Response, Option<String>) {
+    let reject = |status: StatusCode, why: String| (message(status, &why), Some(why));
+    if method != Method::POST {
+        return reject(
+            StatusCode::METHOD_NOT_ALLOWED,
+            format!("{method} {path}: the manifest is POSTed"),
+        );
+    }
+    let form: HashMap<String, String> =
+        url_pairs(std::str::from_utf8(body).unwrap_or_default()).into_iter().collect();
+    let state: HashMap<String, String> = url_pairs(query.unwrap_or_default()).into_iter().collect();
+    let Some(manifest) = form.get("manifest").and_then(|m| serde_json::from_str::<Value>(m).ok())
+    else {
+        return reject(StatusCode::UNPROCESSABLE_ENTITY, "no JSON `manifest` form field".into());
+    };
+    for field in
+        ["url", "hook_attributes", "redirect_url", "default_permissions", "default_events", "name"]
+    {
+        if manifest.get(field).is_none() {
+            return reject(StatusCode::UNPROCESSABLE_ENTITY, format!("manifest without `{field}`"));
+        }
+    }
+    const PERMISSIONS: [&str; 6] =
+        ["metadata", "contents", "pull_requests", "issues", "members", "checks"];
+    for (key, level) in manifest["default_permissions"].as_object().into_iter().flatten() {
+        if !PERMISSIONS.contains(&key.as_str())
+            || !["read", "write"].contains(&level.as_str().unwrap_or_default())
+        {
+            return reject(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                format!("permission {key}: {level} is not one GitHub knows"),
+            );
+        }
+    }
+    let events = std::fs::read_dir(fixture("webhooks"))
+        .unwrap()
+        .filter_map(|e| e.ok())
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .collect::<Vec<_>>();
+    for event in manifest["default_events"].as_array().into_iter().flatten() {
+        let event = event.as_str().unwrap_or_default();
+        if !events.iter().any(|e| e == event) {
+            return reject(StatusCode::UNPROCESSABLE_ENTITY, format!("unknown event {event}"));
+        }
+    }
+    let hook = manifest["hook_attributes"]["url"].as_str().unwrap_or_default();
+    if !hook.starts_with("https://") && !hook.starts_with("http://") {
+        return reject(StatusCode::UNPROCESSABLE_ENTITY, format!("hook url {hook:?} is not a URL"));
+    }
+    let mut data = shared.data.lock().unwrap();
+    let Some(user) = data.web_login.clone() else {
+        let why = "nobody is signed in to the fake GitHub (call sign_in_as)".to_owned();
+        return (message(StatusCode::UNAUTHORIZED, &why), Some(why));
+    };
+    let (owner, kind) = match path.strip_prefix("/organizations/").and_then(|r| r.split('/').next())
+    {
+        Some(org) => (org.to_owned(), "Organization"),
+        None => (user, "User"),
+    };
+    data.issued += 1;
+    let id = 1000 + data.issued;
+    let name = manifest["name"].as_str().unwrap_or("app").to_owned();
+    let slug: String = name
+        .to_ascii_lowercase()
+        .chars()
+        .map(|c| if c.is_ascii_alphanumeric() { c } else { '-' })
+        .collect();
+    let pem = std::fs::read_to_string(fixture("github-app-test-key.pem")).unwrap();
+    let app = serde_json::json!({
+        "id": id, "slug": slug, "node_id": format!("A_{id}"), "name": name,
+        "owner": {"login": owner, "id": 1, "type": kind},
+        "description": manifest["description"], "external_url": manifest["url"],
+        "html_url": format!("https://github.com/apps/{slug}"),
+        "created_at": "2026-11-17T12:00:00Z", "updated_at": "2026-11-17T12:00:00Z",
+        "permissions": manifest["default_permissions"], "events": manifest["default_events"],
+        "client_id": format!("Iv1.fake{id}"), "client_secret": format!("secret{id}"),
+        "webhook_secret": format!("whsec{id}"), "pem": pem,
+        "manifest": manifest,
+    });
+    data.apps.push(app.clone());
+    let code = format!("mcode{id}");
+    data.manifest_codes.insert(code.clone(), app);
+    let redirect = manifest["redirect_url"].as_str().unwrap_or_default();
+    let to = format!(
+        "{redirect}?code={code}&state={}",
+        encode_query(state.get("state").map(String::as_str).unwrap_or_default())
+    );
+    let mut r = StatusCode::FOUND.into_response();
+    r.headers_mut().insert("location", HeaderValue::from_str(&to).unwrap());
+    (r, None)
 }

@@ -32,6 +32,8 @@ mod outbox;
 mod pages;
 /// The app and the CLI agree on the same history.
 mod parity;
+/// `mentor-app setup`: the manifest flow against the fake GitHub.
+mod setup;
 /// Shared fixtures.
 mod util;
 /// `POST /webhook`.
