@@ -1,95 +1,21 @@
-//! The nudge scheduler: once a minute, every active org's quiet pairs get their reminder and escalation planned
-//! as comments on their growth journal (core's [`mentor_core::nudge`] decides what and when).
+//! Nudges: each quiet pair's reminder and escalation, planned as comments on its growth journal (core's
+//! [`mentor_core::nudge`] decides what and when; the [`crate::scheduler`] asks every tick).
 //!
-//! A tick only *plans* writes into the outbox, keyed by markers that name the org, the pair and the quiet episode:
-//! planning the same text again changes nothing, so a tick is idempotent, and several replicas ticking at once on
-//! one PostgreSQL plan each nudge once (the outbox's unique marker) and send it once (the sender's lease). The
+//! Markers name the org, the pair and the quiet episode, so planning the same text again changes nothing; the
 //! text changes once a day (the day count), which edits the same comment. Nudges need `privacy.journal_repo`:
 //! without a journal there is nowhere private to write them, and the org's pairs are skipped.
 
-use std::sync::Arc;
-use std::time::Duration;
-
+use crate::outbox::{self, Write};
+use crate::respond::journal_body;
+use crate::store::{PlannedWrite, Store};
 use chrono::{DateTime, Utc};
 use mentor_core::config::PairStatus;
 use mentor_core::evidence::Vantage;
 use mentor_core::nudge::{self, PairState};
 use mentor_core::{Config, Login};
-use tokio::sync::{Notify, watch};
-
-use crate::clock::Clock;
-use crate::config_source::ConfigSource;
-use crate::outbox::{self, Write};
-use crate::respond::journal_body;
-use crate::store::{PlannedWrite, Store};
-
-/// How often the scheduler ticks.
-pub const TICK: Duration = Duration::from_secs(60);
-
-/// The scheduler task.
-pub struct Scheduler {
-    /// The database.
-    pub store: Store,
-    /// The orgs' configs.
-    pub configs: Arc<ConfigSource>,
-    /// The domain clock.
-    pub clock: Clock,
-    /// Wakes the outbox sender when something was planned.
-    pub wake: Arc<Notify>,
-    /// Time between ticks.
-    pub every: Duration,
-}
-
-impl Scheduler {
-    /// Ticks at start and then every [`Scheduler::every`] until `shutdown` turns true.
-    pub async fn run(self: Arc<Self>, mut shutdown: watch::Receiver<bool>) -> anyhow::Result<()> {
-        tracing::info!(every_s = self.every.as_secs(), "nudge scheduler started");
-        loop {
-            match tick(&self.store, &self.configs, self.clock.now()).await {
-                Ok(0) => {}
-                Ok(planned) => {
-                    tracing::info!(planned, "nudges planned");
-                    self.wake.notify_one();
-                }
-                Err(e) => tracing::warn!(error = format!("{e:#}"), "nudge tick failed"),
-            }
-            tokio::select! {
-                _ = tokio::time::sleep(self.every) => {}
-                _ = shutdown.changed() => break,
-            }
-        }
-        tracing::info!("nudge scheduler stopped");
-        Ok(())
-    }
-}
-
-/// Plans the nudges every active org calls for at `now`; returns how many writes it planned (writes already
-/// planned with the same text are counted but change nothing).
-pub async fn tick(
-    store: &Store,
-    configs: &ConfigSource,
-    now: DateTime<Utc>,
-) -> anyhow::Result<usize> {
-    let mut planned = 0;
-    for row in store.orgs().await?.into_iter().filter(|r| r.status == "active") {
-        let config = match configs.org_config(row.installation_id, &row.org).await {
-            Ok(Some(c)) => Arc::clone(&c.config),
-            Ok(None) => continue,
-            Err(e) => {
-                tracing::debug!(org = %row.org, error = %e, "no usable config: no nudges");
-                continue;
-            }
-        };
-        let writes = org_writes(store, &row.org, row.installation_id, &config, now).await?;
-        planned += writes.len();
-        // Queue times are the wall clock's (the sender compares them with it); `now` is domain time.
-        store.plan_writes(&row.org, &writes, Utc::now()).await?;
-    }
-    Ok(planned)
-}
 
 /// Returns the writes the nudges of one org call for.
-async fn org_writes(
+pub async fn org_writes(
     store: &Store,
     org: &str,
     installation_id: u64,

@@ -32,7 +32,7 @@ pub struct App {
     worker: Arc<Worker>,
     workers: u16,
     sender: Arc<crate::outbox::Sender>,
-    scheduler: Arc<crate::nudges::Scheduler>,
+    scheduler: Arc<crate::scheduler::Scheduler>,
     inbox_task: tokio::task::JoinHandle<()>,
     /// Keeps the writer thread's runtime alive as long as the app.
     _writer: WriterThread,
@@ -155,7 +155,7 @@ pub async fn build_with(
         retry_base: Duration::from_millis(settings.retry_base_ms),
         wake: Arc::new(Notify::new()),
     });
-    let scheduler = Arc::new(crate::nudges::Scheduler {
+    let scheduler = Arc::new(crate::scheduler::Scheduler {
         store: store.clone(),
         configs: configs.clone(),
         clock,

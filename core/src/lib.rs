@@ -10,6 +10,7 @@ pub mod calendar;
 pub mod command;
 pub mod config;
 pub mod conventional;
+pub mod digest;
 pub mod duration;
 pub mod evidence;
 pub mod history;

@@ -1,4 +1,4 @@
-//! Nudges against the fake GitHub: a quiet pair gets one reminder on its growth journal, edited while it stays
+//! Nudges and the weekly digest against the fake GitHub: a quiet pair gets one reminder on its growth journal, edited while it stays
 //! quiet and never repeated by later ticks; an escalation after `escalate_after`; a touchpoint ends the episode;
 //! `/mentor snooze` pauses the pair. Time moves by restarting the server on the same database at a later
 //! domain instant (`MENTOR_NOW`).
@@ -57,6 +57,16 @@ fn journal_comments(fake: &FakeGitHub, mentee: &str) -> Vec<String> {
     fake.comments(JOURNAL, issue.number)
 }
 
+fn digests(fake: &FakeGitHub) -> Vec<crate::fake_github::FakeIssue> {
+    let mut digests: Vec<_> = fake
+        .issues(JOURNAL)
+        .into_iter()
+        .filter(|i| i.title.starts_with("Mentorship digest"))
+        .collect();
+    digests.sort_by(|a, b| a.title.cmp(&b.title));
+    digests
+}
+
 fn created_comments(fake: &FakeGitHub) -> usize {
     fake.requests()
         .iter()
@@ -99,6 +109,20 @@ async fn a_quiet_pair_is_reminded_once_then_escalated_and_a_touchpoint_or_a_snoo
             fake.issues(JOURNAL).iter().all(|i| i.title != "Growth journal: @erin"),
             "dave and erin are not quiet yet"
         );
+        // The managers' weekly digest: one issue for the week, counts only.
+        let digests = self::digests(&fake);
+        assert_eq!(digests.len(), 1, "{digests:#?}");
+        assert_eq!(digests[0].title, "Mentorship digest: week of 2026-11-16");
+        assert!(
+            digests[0].body.contains("- @bob and @alice: 16 days without a touchpoint\n"),
+            "{}",
+            digests[0].body
+        );
+        assert!(
+            digests[0]
+                .body
+                .contains("| backend | fewer than 5 | fewer than 5 mentees: not shown |")
+        );
         // More ticks write nothing new.
         let before = created_comments(&fake);
         assert_eq!(before, 1);
@@ -128,6 +152,16 @@ async fn a_quiet_pair_is_reminded_once_then_escalated_and_a_touchpoint_or_a_snoo
             "an escalation names people and days only"
         );
         assert_eq!(journal_comments(&fake, "erin").len(), 1, "dave and erin: 20 days, a reminder");
+        let digests = self::digests(&fake);
+        assert_eq!(digests.len(), 2, "a new week, a new digest");
+        assert_eq!(digests[1].title, "Mentorship digest: week of 2026-11-30");
+        assert!(
+            digests[1]
+                .body
+                .contains("- @bob and @alice: 29 days without a touchpoint (escalated)\n"),
+            "{}",
+            digests[1].body
+        );
 
         // erin pauses her pair for 30 days on dave's pull request; bob reviews alice's: both episodes end.
         let snooze = rewrite(

@@ -140,8 +140,7 @@ pub async fn org_load(
     load_of(&state, grant, query).await
 }
 
-/// Returns the load report of `org` for the sprint `selector` names (`current`, `previous`, a date) as of
-/// `now`, read from that org's touchpoints inside the sprint and its pairs' last touchpoints only.
+/// Returns the load report of `org` for the sprint `selector` names, as of `now` (see [`crate::reports`]).
 pub async fn load_report(
     store: &Store,
     org: &str,
@@ -149,30 +148,12 @@ pub async fn load_report(
     selector: &str,
     now: chrono::DateTime<Utc>,
 ) -> Result<LoadReport, ApiError> {
-    let sprint = config
-        .sprints
-        .select(selector, now)
-        .map_err(|e| ApiError::BadRequest(format!("invalid sprint: {e}")))?;
-    let start = sprint.start.with_timezone(&Utc);
-    let end = sprint.end.with_timezone(&Utc);
-    // One range read covers the sprint and the staleness window before `as_of`: every pair with a touchpoint in
-    // that window is not stale, and its last touchpoint is known. Only the others (stale, or never met) need a
-    // look further back, one index seek each.
-    let as_of = mentor_core::load::stale_as_of(&sprint, now);
-    let stale_from = as_of - config.touchpoints.stale_after.to_chrono();
-    let credits = store.credits_between(org, start.min(stale_from), end).await?;
-    let mut last: std::collections::BTreeMap<(Login, Login), chrono::DateTime<Utc>> =
-        std::collections::BTreeMap::new();
-    for c in credits.iter().filter(|c| c.at >= stale_from && c.at <= as_of) {
-        let slot = last.entry((c.mentor.clone(), c.mentee.clone())).or_insert(c.at);
-        *slot = (*slot).max(c.at);
-    }
-    let quiet: Vec<(Login, Login)> = mentor_core::load::stale_candidates(config, &sprint, now)
-        .into_iter()
-        .filter(|pair| !last.contains_key(pair))
-        .collect();
-    last.extend(store.last_touchpoints(org, &quiet, as_of).await?);
-    Ok(mentor_core::load::report_from(config, &sprint, &credits, &last, now))
+    crate::reports::load_report(store, org, config, selector, now).await.map_err(|e| match e {
+        crate::reports::ReportError::Sprint(e) => {
+            ApiError::BadRequest(format!("invalid sprint: {e}"))
+        }
+        crate::reports::ReportError::Store(e) => ApiError::Internal(e),
+    })
 }
 
 async fn load_of(state: &AppState, grant: Grant, query: LoadQuery) -> Result<Response, ApiError> {

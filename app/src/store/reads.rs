@@ -130,6 +130,17 @@ impl Store {
         Ok(out)
     }
 
+    /// Returns the evidence of every mentee in `org`, oldest first (the weekly digest's read).
+    pub async fn evidence_of_org(&self, org: &str) -> anyhow::Result<Vec<Evidence>> {
+        let rows: Vec<String> = on_reader!(self, p => sqlx::query_scalar(
+            "SELECT data FROM evidence WHERE org = $1 ORDER BY at, key",
+        )
+        .bind(org)
+        .fetch_all(p)
+        .await?);
+        rows.iter().map(|d| serde_json::from_str(d).context("decoding stored evidence")).collect()
+    }
+
     /// Returns the evidence of `mentee` in `org`, oldest first.
     pub async fn evidence_of(&self, org: &str, mentee: &str) -> anyhow::Result<Vec<Evidence>> {
         let rows: Vec<String> = on_reader!(self, p => sqlx::query_scalar(

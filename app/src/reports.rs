@@ -1,0 +1,52 @@
+//! Reports read from the store for one org, shared by the API, the pages and the scheduler: the load of a sprint.
+
+use std::collections::BTreeMap;
+
+use chrono::{DateTime, Utc};
+use mentor_core::load::LoadReport;
+use mentor_core::sprint::SprintError;
+use mentor_core::{Config, Login};
+
+use crate::store::Store;
+
+/// Why a report could not be made.
+#[derive(Debug, thiserror::Error)]
+pub enum ReportError {
+    /// The sprint selector is not `current`, `previous` or a date.
+    #[error(transparent)]
+    Sprint(#[from] SprintError),
+    /// The database failed.
+    #[error(transparent)]
+    Store(#[from] anyhow::Error),
+}
+
+/// Returns the load report of `org` for the sprint `selector` names (`current`, `previous`, a date) as of
+/// `now`, read from that org's touchpoints inside the sprint and its pairs' last touchpoints only.
+pub async fn load_report(
+    store: &Store,
+    org: &str,
+    config: &Config,
+    selector: &str,
+    now: DateTime<Utc>,
+) -> Result<LoadReport, ReportError> {
+    let sprint = config.sprints.select(selector, now)?;
+    let start = sprint.start.with_timezone(&Utc);
+    let end = sprint.end.with_timezone(&Utc);
+    // One range read covers the sprint and the staleness window before `as_of`: every pair with a touchpoint in
+    // that window is not stale, and its last touchpoint is known. Only the others (stale, or never met) need a
+    // look further back, one index seek each.
+    let as_of = mentor_core::load::stale_as_of(&sprint, now);
+    let stale_from = as_of - config.touchpoints.stale_after.to_chrono();
+    let credits = store.credits_between(org, start.min(stale_from), end).await?;
+    let mut last: BTreeMap<(Login, Login), DateTime<Utc>> = BTreeMap::new();
+    for c in credits.iter().filter(|c| c.at >= stale_from && c.at <= as_of) {
+        let slot = last.entry((c.mentor.clone(), c.mentee.clone())).or_insert(c.at);
+        *slot = (*slot).max(c.at);
+    }
+    let quiet: Vec<(Login, Login)> = mentor_core::load::stale_candidates(config, &sprint, now)
+        .into_iter()
+        .filter(|pair| !last.contains_key(pair))
+        .collect();
+    last.extend(store.last_touchpoints(org, &quiet, as_of).await?);
+    Ok(mentor_core::load::report_from(config, &sprint, &credits, &last, now))
+}

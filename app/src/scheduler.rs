@@ -1,0 +1,85 @@
+//! The scheduler inside the server: once a minute, every active org's nudges ([`crate::nudges`]) and weekly
+//! digest ([`crate::digest`]) are planned in the outbox.
+//!
+//! A tick only *plans* writes, keyed by markers: planning the same text again changes nothing, so a tick is
+//! idempotent, and several replicas ticking at once on one PostgreSQL plan each write once (the outbox's unique
+//! marker) and send it once (the sender's lease).
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use tokio::sync::{Notify, watch};
+
+use crate::clock::Clock;
+use crate::config_source::ConfigSource;
+use crate::store::Store;
+
+/// How often the scheduler ticks.
+pub const TICK: Duration = Duration::from_secs(60);
+
+/// The scheduler task.
+pub struct Scheduler {
+    /// The database.
+    pub store: Store,
+    /// The orgs' configs.
+    pub configs: Arc<ConfigSource>,
+    /// The domain clock.
+    pub clock: Clock,
+    /// Wakes the outbox sender when something was planned.
+    pub wake: Arc<Notify>,
+    /// Time between ticks.
+    pub every: Duration,
+}
+
+impl Scheduler {
+    /// Ticks at start and then every [`Scheduler::every`] until `shutdown` turns true.
+    pub async fn run(self: Arc<Self>, mut shutdown: watch::Receiver<bool>) -> anyhow::Result<()> {
+        tracing::info!(every_s = self.every.as_secs(), "nudge scheduler started");
+        loop {
+            match tick(&self.store, &self.configs, self.clock.now()).await {
+                Ok(0) => {}
+                Ok(planned) => {
+                    tracing::info!(planned, "nudges planned");
+                    self.wake.notify_one();
+                }
+                Err(e) => tracing::warn!(error = format!("{e:#}"), "nudge tick failed"),
+            }
+            tokio::select! {
+                _ = tokio::time::sleep(self.every) => {}
+                _ = shutdown.changed() => break,
+            }
+        }
+        tracing::info!("nudge scheduler stopped");
+        Ok(())
+    }
+}
+
+/// Plans the nudges every active org calls for at `now`; returns how many writes it planned (writes already
+/// planned with the same text are counted but change nothing).
+pub async fn tick(
+    store: &Store,
+    configs: &ConfigSource,
+    now: DateTime<Utc>,
+) -> anyhow::Result<usize> {
+    let mut planned = 0;
+    for row in store.orgs().await?.into_iter().filter(|r| r.status == "active") {
+        let config = match configs.org_config(row.installation_id, &row.org).await {
+            Ok(Some(c)) => Arc::clone(&c.config),
+            Ok(None) => continue,
+            Err(e) => {
+                tracing::debug!(org = %row.org, error = %e, "no usable config: no nudges");
+                continue;
+            }
+        };
+        let mut writes =
+            crate::nudges::org_writes(store, &row.org, row.installation_id, &config, now).await?;
+        writes.extend(
+            crate::digest::org_writes(store, &row.org, row.installation_id, &config, now).await?,
+        );
+        planned += writes.len();
+        // Queue times are the wall clock's (the sender compares them with it); `now` is domain time.
+        store.plan_writes(&row.org, &writes, Utc::now()).await?;
+    }
+    Ok(planned)
+}
