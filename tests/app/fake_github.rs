@@ -110,6 +110,10 @@ struct Data {
     files: HashMap<(String, String), String>,
     /// (repo lowercased, PR number) → file objects.
     pr_files: HashMap<(String, u64), Vec<Value>>,
+    /// Merged pull requests served over GraphQL, by repository (lowercase).
+    pulls: HashMap<String, Vec<crate::fake_graphql::FakePull>>,
+    /// GraphQL points left (each query costs 1 here).
+    graphql_remaining: i64,
     /// (repo lowercased, PR number) → review objects.
     pr_reviews: HashMap<(String, u64), Vec<Value>>,
     /// (repo lowercased, sha) → commit message.
@@ -247,6 +251,11 @@ impl FakeGitHub {
     /// as GitHub does for a user who already authorized the App.
     pub fn sign_in_as(&self, login: &str) {
         self.data().web_login = Some(login.to_owned());
+    }
+
+    /// Serves `pull` as a merged pull request of `repo` over GraphQL.
+    pub fn add_merged_pull(&self, repo: &str, pull: crate::fake_graphql::FakePull) {
+        self.data().pulls.entry(repo.to_ascii_lowercase()).or_default().push(pull);
     }
 
     /// Returns the Apps registered through the manifest flow (what `POST /app-manifests/{code}/conversions`
@@ -780,6 +789,25 @@ fn answer(
             format!("{path} is outside the API prefix {:?}", shared.prefix),
         );
     };
+    // GraphQL is not part of the REST description: its queries are checked against GitHub's schema instead.
+    if api_path == "/graphql" && *method == Method::POST {
+        if headers.get("user-agent").is_none() {
+            return reject(
+                StatusCode::FORBIDDEN,
+                "requests without a User-Agent are rejected".to_owned(),
+            );
+        }
+        let mut data = shared.data.lock().unwrap();
+        if let Err(why) = checked_token(&data, headers) {
+            return reject(StatusCode::UNAUTHORIZED, why);
+        }
+        if data.graphql_remaining == 0 {
+            data.graphql_remaining = 5000;
+        }
+        let Data { pulls, graphql_remaining, .. } = &mut *data;
+        let (reply, rejected) = crate::fake_graphql::answer(body, pulls, graphql_remaining);
+        return (axum::Json(reply).into_response(), rejected);
+    }
     match match_openapi(method, api_path) {
         None => {
             return reject(

@@ -4,6 +4,8 @@
 
 /// Read API: tokens, roles, load, evidence, health.
 mod api;
+/// History over GitHub's GraphQL API.
+mod backfill;
 /// The dashboard in a real headless Chromium.
 mod browser;
 /// Check-in calendar feeds.
@@ -16,6 +18,8 @@ mod commands;
 mod dashboard;
 /// A strict fake GitHub REST API on loopback.
 mod fake_github;
+/// The fake GitHub's GraphQL endpoint, checked against GitHub's schema.
+mod fake_graphql;
 /// The GitHub client, the config source and enrichment against the fake GitHub.
 mod github;
 /// Reading rendered pages: tables by caption.

@@ -5,6 +5,7 @@
 //! through lists, and waits out rate limits; tests point it at a fake GitHub on loopback. Deciding what to fetch
 //! is left to the callers (`config_source`).
 
+pub mod graphql;
 mod live;
 
 use std::fmt;
@@ -70,6 +71,21 @@ pub trait GitHubApi: Send + Sync + 'static {
         &'a self,
         installation_id: u64,
     ) -> BoxFuture<'a, Result<Vec<String>, GitHubError>>;
+
+    /// Returns a page (`first` of them, after cursor `after`) of `repo`'s merged pull requests, newest update
+    /// first, with their reviews, comments, labels, files and landed commit (GraphQL).
+    fn merged_pulls<'a>(
+        &'a self,
+        installation_id: u64,
+        repo: &'a str,
+        first: u32,
+        after: Option<String>,
+    ) -> BoxFuture<'a, Result<graphql::merged_pulls::ResponseData, GitHubError>> {
+        let _ = (installation_id, first, after);
+        Box::pin(async move {
+            Err(GitHubError::Permanent(format!("{repo}: this GitHub does not answer GraphQL")))
+        })
+    }
 
     /// Returns the role (`admin` or `member`) of `user` in `org`, or None when they are not an active member.
     fn org_role<'a>(

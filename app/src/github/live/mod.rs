@@ -55,6 +55,7 @@ use tower::ServiceExt as _;
 use tower::util::BoxCloneSyncService;
 
 mod auth;
+mod graphql;
 mod issues;
 mod members;
 mod pulls;
@@ -499,6 +500,17 @@ impl GitHubApi for LiveGitHub {
         path: &'a str,
     ) -> BoxFuture<'a, Result<Option<String>, GitHubError>> {
         Box::pin(self.contents(installation_id, repo, path))
+    }
+
+    fn merged_pulls<'a>(
+        &'a self,
+        installation_id: u64,
+        repo: &'a str,
+        first: u32,
+        after: Option<String>,
+    ) -> BoxFuture<'a, Result<crate::github::graphql::merged_pulls::ResponseData, GitHubError>>
+    {
+        Box::pin(self.merged_pulls(installation_id, repo, first, after))
     }
 
     fn org_role<'a>(
