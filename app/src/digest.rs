@@ -3,7 +3,6 @@
 //! (`privacy.managers`): with none, nobody would read it.
 
 use chrono::{DateTime, Utc};
-use mentor_core::config::PairStatus;
 use mentor_core::digest::{self, QuietPair};
 use mentor_core::evidence::Vantage;
 use mentor_core::nudge::{PairState, episode_start};
@@ -26,11 +25,7 @@ pub async fn org_writes(
     }
     let load = crate::reports::load_report(store, org, config, "current", now).await?;
     let today = config.sprints.local_date(now);
-    let active: Vec<_> =
-        config.pairs.iter().filter(|p| p.status == PairStatus::Active && p.covers(today)).collect();
-    let keys: Vec<(Login, Login)> =
-        active.iter().map(|p| (p.mentor.clone(), p.mentee.clone())).collect();
-    let last = store.last_touchpoints(org, &keys, now).await?;
+    let (active, last) = crate::reports::active_pairs_with_last(store, org, config, now).await?;
     let stale_after = config.touchpoints.stale_after.to_chrono();
     let escalate_after = config.escalate_after().to_chrono();
     let mut quiet = Vec::new();

@@ -9,10 +9,9 @@ use crate::outbox::{self, Write};
 use crate::respond::journal_body;
 use crate::store::{PlannedWrite, Store};
 use chrono::{DateTime, Utc};
-use mentor_core::config::PairStatus;
+use mentor_core::Config;
 use mentor_core::evidence::Vantage;
 use mentor_core::nudge::{self, PairState};
-use mentor_core::{Config, Login};
 
 /// Returns the writes the nudges of one org call for.
 pub async fn org_writes(
@@ -26,12 +25,7 @@ pub async fn org_writes(
     if !config.nudges.enabled {
         return Ok(Vec::new());
     }
-    let today = config.sprints.local_date(now);
-    let pairs: Vec<_> =
-        config.pairs.iter().filter(|p| p.status == PairStatus::Active && p.covers(today)).collect();
-    let keys: Vec<(Login, Login)> =
-        pairs.iter().map(|p| (p.mentor.clone(), p.mentee.clone())).collect();
-    let last = store.last_touchpoints(org, &keys, now).await?;
+    let (pairs, last) = crate::reports::active_pairs_with_last(store, org, config, now).await?;
     let snoozes = store.snoozes_of(org).await?;
     let mut writes = Vec::new();
     for pair in pairs {

@@ -223,6 +223,22 @@ impl Sender {
         chrono::Duration::from_std(base + jitter).unwrap_or(chrono::Duration::MAX)
     }
 
+    /// Finds the issue Mentor wrote into `repo` under `marker`, by the hidden marker line in its body.
+    async fn own_issue(
+        &self,
+        installation_id: u64,
+        repo: &str,
+        marker: &str,
+    ) -> Result<Option<PostedText>, Failure> {
+        let line = marker_line(marker);
+        Ok(self
+            .github
+            .own_issues(installation_id, repo)
+            .await?
+            .into_iter()
+            .find(|i| i.body.contains(&line)))
+    }
+
     async fn carry_out(
         &self,
         claim: &ClaimedWrite,
@@ -241,23 +257,14 @@ impl Sender {
             Write::JournalComment { journal, body } => {
                 let number = match self.store.written(journal).await.map_err(store_err)? {
                     Some((number, _)) => number,
-                    None => {
-                        let line = marker_line(journal);
-                        let found = self
-                            .github
-                            .own_issues(inst, repo)
-                            .await?
-                            .into_iter()
-                            .find(|i| i.body.contains(&line));
-                        match found {
-                            Some(issue) => issue.id,
-                            None => {
-                                return Err(Failure::Transient(format!(
-                                    "the growth journal issue ({journal}) is not written yet; this comment waits for it"
-                                )));
-                            }
+                    None => match self.own_issue(inst, repo, journal).await? {
+                        Some(issue) => issue.id,
+                        None => {
+                            return Err(Failure::Transient(format!(
+                                "the growth journal issue ({journal}) is not written yet; this comment waits for it"
+                            )));
                         }
-                    }
+                    },
                 };
                 let comment = Write::Comment { number, body: body.clone() };
                 Box::pin(self.carry_out(claim, &comment)).await
@@ -324,13 +331,7 @@ impl Sender {
                 let existing = match known {
                     Some((id, sent)) => Some(PostedText { id, body: sent }),
                     None => {
-                        let line = marker_line(&claim.marker);
-                        let found = self
-                            .github
-                            .own_issues(inst, repo)
-                            .await?
-                            .into_iter()
-                            .find(|i| i.body.contains(&line));
+                        let found = self.own_issue(inst, repo, &claim.marker).await?;
                         if let Some(found) = &found {
                             self.store
                                 .record_written(

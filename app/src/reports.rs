@@ -3,6 +3,7 @@
 use std::collections::BTreeMap;
 
 use chrono::{DateTime, Utc};
+use mentor_core::config::{Pair, PairStatus};
 use mentor_core::load::LoadReport;
 use mentor_core::sprint::SprintError;
 use mentor_core::{Config, Login};
@@ -18,6 +19,23 @@ pub enum ReportError {
     /// The database failed.
     #[error(transparent)]
     Store(#[from] anyhow::Error),
+}
+
+/// Returns the active pairs of `config` in force on `now`'s day, with the last touchpoint of each that has one
+/// (the nudges' and the digest's read).
+pub async fn active_pairs_with_last<'a>(
+    store: &Store,
+    org: &str,
+    config: &'a Config,
+    now: DateTime<Utc>,
+) -> anyhow::Result<(Vec<&'a Pair>, BTreeMap<(Login, Login), DateTime<Utc>>)> {
+    let today = config.sprints.local_date(now);
+    let pairs: Vec<&Pair> =
+        config.pairs.iter().filter(|p| p.status == PairStatus::Active && p.covers(today)).collect();
+    let keys: Vec<(Login, Login)> =
+        pairs.iter().map(|p| (p.mentor.clone(), p.mentee.clone())).collect();
+    let last = store.last_touchpoints(org, &keys, now).await?;
+    Ok((pairs, last))
 }
 
 /// Returns the load report of `org` for the sprint `selector` names (`current`, `previous`, a date) as of

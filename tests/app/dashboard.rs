@@ -35,6 +35,24 @@ pub async fn start_with(
     (app, client)
 }
 
+/// Returns the load table's rows as the page should show them for the API's `report`.
+pub fn load_rows(report: &mentor_core::LoadReport) -> Vec<Vec<String>> {
+    report
+        .mentors
+        .iter()
+        .map(|m| {
+            vec![
+                format!("@{}", m.login.as_str()),
+                m.touchpoints.to_string(),
+                m.minutes.to_string(),
+                m.capacity_minutes.map_or("none set".into(), |c| c.to_string()),
+                m.mentees.to_string(),
+                serde_json::to_value(m.status).unwrap().as_str().unwrap().to_owned(),
+            ]
+        })
+        .collect()
+}
+
 pub fn location(r: &reqwest::Response) -> String {
     r.headers().get(LOCATION).unwrap().to_str().unwrap().to_owned()
 }
@@ -235,20 +253,7 @@ async fn the_load_page_shows_each_role_what_it_may_see_with_the_apis_numbers() {
         let _ = std::fs::write(root().join("target/dashboard-load.html"), &html);
         // The table has the API's numbers, row for row.
         let rows = crate::html::table(&html, "Load per mentor");
-        let expected: Vec<Vec<String>> = api
-            .mentors
-            .iter()
-            .map(|m| {
-                vec![
-                    format!("@{}", m.login.as_str()),
-                    m.touchpoints.to_string(),
-                    m.minutes.to_string(),
-                    m.capacity_minutes.map_or("none set".into(), |c| c.to_string()),
-                    m.mentees.to_string(),
-                    serde_json::to_value(m.status).unwrap().as_str().unwrap().to_owned(),
-                ]
-            })
-            .collect();
+        let expected = load_rows(&api);
         assert_eq!(rows, expected);
         assert!(
             html.contains(r#"<svg role="img""#) && html.contains("<title id=\"load-title\">"),
