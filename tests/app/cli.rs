@@ -348,7 +348,7 @@ async fn demo_seeds_an_overloaded_mentor_and_a_stale_pair() {
     let mentee = token_of("mentee token (alice):");
     assert_eq!(out.lines().last().unwrap().trim(), format!("mentee token (alice): {mentee}"));
 
-    let test_db = TestDb { url: db.to_string_lossy().into_owned(), dir };
+    let test_db = TestDb { url: db.to_string_lossy().into_owned(), dir, made: None };
     let app =
         // The demo seeds the sprint of the wall clock, so this server reads it on the wall clock too.
         TestApp::start_on(test_db, Arc::new(mentor_app::demo::DemoGitHub::default()), |s| {

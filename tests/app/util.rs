@@ -50,11 +50,37 @@ pub fn backends() -> Vec<Backend> {
 pub struct TestDb {
     pub url: String,
     pub dir: tempfile::TempDir,
+    /// A PostgreSQL database this test made: (server URL, name), dropped with the value.
+    pub made: Option<(String, String)>,
+}
+
+impl Drop for TestDb {
+    /// Drops the PostgreSQL database the test made (its connections are ended first), so test runs leave
+    /// nothing behind; a SQLite file goes with its temp dir.
+    fn drop(&mut self) {
+        let Some((base, name)) = self.made.take() else { return };
+        // Drop runs inside the tests' async runtime: the database is dropped from a thread with its own.
+        let _ = std::thread::spawn(move || {
+            let runtime =
+                tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+            runtime.block_on(async {
+                if let Ok(mut conn) = <sqlx::PgConnection as sqlx::Connection>::connect(&base).await
+                {
+                    let sql = format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)");
+                    if let Err(e) = sqlx::Executor::execute(&mut conn, sql.as_str()).await {
+                        eprintln!("could not drop test database {name}: {e}");
+                    }
+                }
+            });
+        })
+        .join();
+    }
 }
 
 impl TestDb {
     pub async fn new(backend: Backend) -> TestDb {
         let dir = tempfile::Builder::new().prefix("mentor-app-test").tempdir().unwrap();
+        let mut made = None;
         let url = match backend {
             Backend::Sqlite => dir.path().join("mentor.db").to_string_lossy().into_owned(),
             Backend::Postgres => {
@@ -66,10 +92,12 @@ impl TestDb {
                     .await
                     .unwrap();
                 let (prefix, _) = base.rsplit_once('/').unwrap();
-                format!("{prefix}/{name}")
+                let url = format!("{prefix}/{name}");
+                made = Some((base, name));
+                url
             }
         };
-        TestDb { url, dir }
+        TestDb { url, dir, made }
     }
 }
 
