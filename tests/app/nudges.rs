@@ -205,3 +205,41 @@ async fn a_quiet_pair_is_reminded_once_then_escalated_and_a_touchpoint_or_a_snoo
         app.stop().await;
     }
 }
+
+/// Three replicas on one PostgreSQL database tick together, each with its own outbox sender: every nudge is still
+/// written once.
+#[tokio::test]
+async fn replicas_on_one_postgresql_write_each_nudge_once() {
+    if !backends().iter().any(|b| matches!(b, Backend::Postgres)) {
+        return; // backends() has said loudly that PostgreSQL is skipped.
+    }
+    let fake = FakeGitHub::start().await;
+    fake.put_file(REPO, ".github/mentorship.yml", CONFIG);
+    fake.put_pr_reviews(REPO, 2, &[]);
+    let db = TestDb::new(Backend::Postgres).await;
+    let url = db.url.clone();
+    let first = TestApp::start_on(db, live(&fake), |s| s.nudge_every_secs = 1).await;
+    let ping = in_repo(&review("mona", "zed", &minutes_ago(60 * 24 * 30), 1), REPO, 1);
+    assert_eq!(first.deliver("pull_request_review", "p-1", &ping, SECRET).await.status(), 202);
+    first.wait_idle().await;
+    // Two more servers on the same database (the first owns it and drops it at the end).
+    let mut replicas = Vec::new();
+    for _ in 0..2 {
+        let shared = TestDb { url: url.clone(), dir: tempfile::tempdir().unwrap(), made: None };
+        replicas.push(TestApp::start_on(shared, live(&fake), |s| s.nudge_every_secs = 1).await);
+    }
+    // Several ticks each.
+    tokio::time::sleep(Duration::from_millis(3_500)).await;
+    settle(&first).await;
+    let comments = journal_comments(&fake, "alice");
+    assert_eq!(comments.len(), 1, "{comments:#?}");
+    assert_eq!(created_comments(&fake), 1);
+    let journals =
+        fake.issues(JOURNAL).iter().filter(|i| i.title.starts_with("Growth journal")).count();
+    assert_eq!(journals, 1, "one journal issue");
+    assert_eq!(digests(&fake).len(), 1, "one digest");
+    for r in replicas {
+        r.stop().await;
+    }
+    first.stop().await;
+}
