@@ -43,7 +43,7 @@ pub async fn org_writes(
         let rows = store.evidence_of(org, pair.mentee.as_str()).await?;
         let report = mentor_core::evidence::report(config, pair, &rows, Vantage::GitHub, now);
         state.milestones = Some(&report);
-        let journal = format!("journal:{}/{}", pair.mentor, pair.mentee);
+        let journal = outbox::journal_marker(org, pair.mentor.as_str(), pair.mentee.as_str());
         if !store.outbox_has(&journal).await? {
             // The journal a nudge comments on is written first.
             let body = outbox::with_marker(&journal_body(config, pair, &rows, now), &journal);

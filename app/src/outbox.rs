@@ -75,6 +75,20 @@ pub enum Write {
     },
 }
 
+/// Returns the marker of the growth journal of `mentor` and `mentee` in `org`: the org is part of it, since the
+/// same two logins may pair in two orgs.
+pub fn journal_marker(org: &str, mentor: &str, mentee: &str) -> String {
+    format!("journal:{org}:{mentor}/{mentee}")
+}
+
+/// Returns the marker a journal carried before markers named the org (`journal:<mentor>/<mentee>`), for
+/// `marker` of [`journal_marker`]'s form.
+fn legacy_journal_marker(marker: &str) -> Option<String> {
+    let rest = marker.strip_prefix("journal:")?;
+    let (_, pair) = rest.split_once(':')?;
+    Some(format!("journal:{pair}"))
+}
+
 /// Returns the hidden marker line of `marker` (`<kind>:<key>`).
 pub fn marker_line(marker: &str) -> String {
     format!("<!-- mentor:{marker} -->")
@@ -331,7 +345,14 @@ impl Sender {
                 let existing = match known {
                     Some((id, sent)) => Some(PostedText { id, body: sent }),
                     None => {
-                        let found = self.own_issue(inst, repo, &claim.marker).await?;
+                        let mut found = self.own_issue(inst, repo, &claim.marker).await?;
+                        if found.is_none()
+                            && let Some(old) = legacy_journal_marker(&claim.marker)
+                        {
+                            // A journal written before markers named the org: adopt it (the edit below puts the
+                            // new marker in) instead of opening a second one.
+                            found = self.own_issue(inst, repo, &old).await?;
+                        }
                         if let Some(found) = &found {
                             self.store
                                 .record_written(

@@ -137,7 +137,11 @@ pub async fn plan(
                 rows.push(new.clone());
             }
             for pair in config.pairs_of_mentee(mentee) {
-                let marker = format!("journal:{}/{}", pair.mentor, pair.mentee);
+                let marker = outbox::journal_marker(
+                    &crate::config_source::org_of(repo).unwrap_or_default(),
+                    pair.mentor.as_str(),
+                    pair.mentee.as_str(),
+                );
                 let body = outbox::with_marker(&journal_body(&config, pair, &rows, now), &marker);
                 let write =
                     Write::Issue { title: format!("Growth journal: @{}", pair.mentee), body };

@@ -352,6 +352,15 @@ impl FakeGitHub {
         self.data().comments.clone()
     }
 
+    /// Adds an issue written earlier by the App to `repo`; returns its number.
+    pub fn add_issue(&self, repo: &str, title: &str, body: &str) -> u64 {
+        let mut data = self.data();
+        let repo = repo.to_ascii_lowercase();
+        let number = data.issues.iter().filter(|i| i.repo == repo).count() as u64 + 1;
+        data.issues.push(FakeIssue { repo, number, title: title.into(), body: body.into() });
+        number
+    }
+
     /// Adds a comment as `user` (a mentor, or the App itself to play a write whose answer was lost); returns its id.
     pub fn add_comment(&self, repo: &str, number: u64, user: &str, body: &str) -> u64 {
         let mut data = self.data();

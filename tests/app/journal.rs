@@ -37,7 +37,7 @@ async fn journal_is_one_issue_per_pair_edited_when_evidence_changes() {
              | Ship a first change (`first-pr`) | discovery | met | 2019-01-15 | [Codertocat/Hello-World#2 (2026-11-20)]({url}) |\n\
              | Give two reviews (`reviewer`) | feedback | open | – | – |\n\
              \nKept up to date by Mentor from the program's evidence; edits here are overwritten.\n\n\
-             <!-- mentor:journal:bob/alice -->\n"
+             <!-- mentor:journal:codertocat:bob/alice -->\n"
         );
         assert_eq!(issues[0].body, want);
         // A claim by comment changes the journal: the same issue is edited.
@@ -99,4 +99,28 @@ async fn journal_is_refused_in_a_public_repository() {
         assert!(fake.requests().iter().all(|r| r.method == "GET" || !r.path.contains("journal")));
         app.stop().await;
     }
+}
+
+/// A journal written before markers named the org (`journal:<mentor>/<mentee>`) is adopted and edited, not
+/// written again: the edit puts the org's marker in.
+#[tokio::test]
+async fn a_journal_with_the_old_marker_is_adopted_not_duplicated() {
+    let (fake, app) = start(Backend::Sqlite).await;
+    let old = fake.add_issue(
+        JOURNAL,
+        "Growth journal: @alice",
+        "Old text\n\n<!-- mentor:journal:bob/alice -->\n",
+    );
+    let merged = merged_pr("alice", "2026-11-20T10:00:00Z", 2);
+    assert_eq!(app.deliver("pull_request", "j-old", &merged, SECRET).await.status(), 202);
+    settle(&app).await;
+    let issues = fake.issues(JOURNAL);
+    assert_eq!(issues.len(), 1, "{issues:#?}");
+    assert_eq!(issues[0].number, old);
+    assert!(
+        issues[0].body.ends_with("<!-- mentor:journal:codertocat:bob/alice -->\n"),
+        "{}",
+        issues[0].body
+    );
+    app.stop().await;
 }
