@@ -81,6 +81,17 @@ pub fn journal_marker(org: &str, mentor: &str, mentee: &str) -> String {
     format!("journal:{org}:{mentor}/{mentee}")
 }
 
+/// Returns the (mentor, mentee) a growth journal's `body` names in its marker, if it is a journal.
+pub fn journal_pair(body: &str) -> Option<(mentor_core::Login, mentor_core::Login)> {
+    let start = body.find("<!-- mentor:journal:")? + "<!-- mentor:journal:".len();
+    let rest = &body[start..];
+    let key = rest[..rest.find(" -->")?].trim();
+    // `<org>:<mentor>/<mentee>`, or `<mentor>/<mentee>` in journals written before markers named the org.
+    let pair = key.rsplit_once(':').map_or(key, |(_, pair)| pair);
+    let (mentor, mentee) = pair.split_once('/')?;
+    Some((mentor_core::Login::new(mentor), mentor_core::Login::new(mentee)))
+}
+
 /// Returns the marker a journal carried before markers named the org (`journal:<mentor>/<mentee>`), for
 /// `marker` of [`journal_marker`]'s form.
 fn legacy_journal_marker(marker: &str) -> Option<String> {

@@ -232,6 +232,9 @@ pub struct Issue {
     /// Web link.
     #[serde(default)]
     pub html_url: Option<String>,
+    /// Text (a growth journal's carries its marker, naming the pair).
+    #[serde(default)]
+    pub body: Option<String>,
     /// Present (non-null) when the issue is a pull request.
     #[serde(default)]
     pub pull_request: Option<serde::de::IgnoredAny>,

@@ -226,8 +226,28 @@ async fn commands(
     if parsed.is_empty() {
         return Ok(());
     }
-    // The pull request commented on: the issue of a conversation comment (the PR itself), else the PR.
-    let (kind, reaction, number, author, title, labels, pr_url) = if event == "issue_comment" {
+    // The pull request commented on: the issue of a conversation comment (the PR itself), else the PR. On a growth
+    // journal (an issue whose marker names the pair) the pair's mentee stands for the author, and only the
+    // commands that make sense there run: a nudge there suggests `/mentor snooze`.
+    let journal = payload
+        .issue
+        .as_ref()
+        .filter(|i| event == "issue_comment" && !i.is_pull_request())
+        .and_then(|i| crate::outbox::journal_pair(i.body.as_deref().unwrap_or_default()));
+    let (kind, reaction, number, author, title, labels, pr_url) = if let Some((_, mentee)) =
+        &journal
+        && let Some(issue) = payload.issue.as_ref()
+    {
+        (
+            "comment",
+            ReactionTarget::IssueComment(comment_id),
+            issue.number,
+            mentee.clone(),
+            issue.title.clone(),
+            None,
+            issue.html_url.as_deref(),
+        )
+    } else if event == "issue_comment" {
         let Some(issue) = payload.issue.as_ref().filter(|i| i.is_pull_request()) else {
             return Ok(());
         };
@@ -294,6 +314,19 @@ async fn commands(
         let decision = match result {
             Err(e) => {
                 replies.push(e.to_string());
+                continue;
+            }
+            Ok(cmd)
+                if journal.is_some()
+                    && !matches!(
+                        cmd.action,
+                        command::Action::Help | command::Action::Snooze { .. }
+                    ) =>
+            {
+                replies.push(format!(
+                    "`/mentor {}` works on pull requests; on a growth journal you can use `/mentor snooze <duration>` and `/mentor help`.",
+                    cmd.action.verb()
+                ));
                 continue;
             }
             Ok(cmd) => command::decide(&cmd, &ctx),

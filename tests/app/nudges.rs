@@ -243,3 +243,53 @@ async fn replicas_on_one_postgresql_write_each_nudge_once() {
     }
     first.stop().await;
 }
+
+/// Either member answers a nudge where it appears: `/mentor snooze` on the growth journal pauses the pair; other
+/// commands there are pointed to pull requests.
+#[tokio::test]
+async fn snooze_on_the_growth_journal_pauses_the_pair() {
+    let fake = FakeGitHub::start().await;
+    fake.put_file(REPO, ".github/mentorship.yml", CONFIG);
+    fake.put_pr_reviews(REPO, 2, &[]);
+    let app = start_at(None, &fake, 0).await;
+    let ping = in_repo(&review("mona", "zed", &minutes_ago(60 * 24 * 30), 1), REPO, 1);
+    assert_eq!(app.deliver("pull_request_review", "p-1", &ping, SECRET).await.status(), 202);
+    tokio::time::sleep(Duration::from_millis(1_300)).await;
+    settle(&app).await;
+    let journal = fake
+        .issues(JOURNAL)
+        .into_iter()
+        .find(|i| i.title == "Growth journal: @alice")
+        .expect("the quiet pair's journal");
+    let on_journal = |id: u64, who: &str, body: &str| {
+        rewrite(
+            fixture("issue_comment/created.with-installation.payload.json"),
+            &[
+                ("/comment/user/login", who.into()),
+                ("/comment/id", id.into()),
+                ("/comment/body", body.into()),
+                ("/issue/user/login", "mentor-app[bot]".into()),
+                ("/issue/number", journal.number.into()),
+                ("/issue/body", journal.body.clone().into()),
+                ("/issue/pull_request", serde_json::Value::Null),
+                ("/repository/full_name", JOURNAL.into()),
+                ("/repository/name", "journal".into()),
+                ("/repository/private", true.into()),
+            ],
+        )
+    };
+    let snooze = on_journal(81, "alice", "/mentor snooze 2w");
+    assert_eq!(app.deliver("issue_comment", "j-s", &snooze, SECRET).await.status(), 202);
+    let claim = on_journal(82, "alice", "/mentor evidence first-pr");
+    assert_eq!(app.deliver("issue_comment", "j-e", &claim, SECRET).await.status(), 202);
+    settle(&app).await;
+    let replies = fake.comments(JOURNAL, journal.number).join("\n");
+    assert!(
+        replies.contains("Reminders for @bob and @alice are paused until 2026-12-01 (2w)."),
+        "{replies}"
+    );
+    assert!(replies.contains("`/mentor evidence` works on pull requests"), "{replies}");
+    let snoozes = app.store.snoozes_of("codertocat").await.unwrap();
+    assert_eq!(snoozes.len(), 1, "{snoozes:?}");
+    app.stop().await;
+}
