@@ -2,8 +2,8 @@
 //! digest ([`crate::digest`]) are planned in the outbox.
 //!
 //! A tick only *plans* writes, keyed by markers: planning the same text again changes nothing, so a tick is
-//! idempotent, and several replicas ticking at once on one PostgreSQL plan each write once (the outbox's unique
-//! marker) and send it once (the sender's lease).
+//! idempotent; of several replicas on one PostgreSQL only the holder of the `scheduler` lease ticks, and should two
+//! ever overlap, each write is still planned once (the outbox's unique marker) and sent once (the sender's lease).
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -14,6 +14,9 @@ use tokio::sync::{Notify, watch};
 use crate::clock::Clock;
 use crate::config_source::ConfigSource;
 use crate::store::Store;
+
+/// The name of the scheduler's lease.
+const LEASE: &str = "scheduler";
 
 /// How often the scheduler ticks.
 pub const TICK: Duration = Duration::from_secs(60);
@@ -33,11 +36,23 @@ pub struct Scheduler {
 }
 
 impl Scheduler {
-    /// Ticks at start and then every [`Scheduler::every`] until `shutdown` turns true.
+    /// Ticks at start and then every [`Scheduler::every`] until `shutdown` turns true. Of several replicas, the
+    /// one holding the scheduler lease ticks; the others take it over within [`Scheduler::lease_ttl`] when it stops.
     pub async fn run(self: Arc<Self>, mut shutdown: watch::Receiver<bool>) -> anyhow::Result<()> {
-        tracing::info!(every_s = self.every.as_secs(), "nudge scheduler started");
+        tracing::info!(every_s = self.every.as_secs(), "scheduler started");
+        let holder = hex::encode(rand::random::<[u8; 8]>());
         loop {
-            match tick(&self.store, &self.configs, self.clock.now()).await {
+            let held = self
+                .store
+                .acquire_lease(LEASE, &holder, Utc::now(), self.lease_ttl())
+                .await
+                .unwrap_or_else(|e| {
+                    tracing::warn!(error = format!("{e:#}"), "taking the scheduler lease failed");
+                    false
+                });
+            let result =
+                if held { tick(&self.store, &self.configs, self.clock.now()).await } else { Ok(0) };
+            match result {
                 Ok(0) => {}
                 Ok(planned) => {
                     tracing::info!(planned, "nudges planned");
@@ -50,8 +65,16 @@ impl Scheduler {
                 _ = shutdown.changed() => break,
             }
         }
-        tracing::info!("nudge scheduler stopped");
+        if let Err(e) = self.store.release_lease(LEASE, &holder).await {
+            tracing::warn!(error = format!("{e:#}"), "giving the scheduler lease up failed");
+        }
+        tracing::info!("scheduler stopped");
         Ok(())
+    }
+
+    /// How long a tick's lease lasts: a little over one interval, renewed by the next tick.
+    pub fn lease_ttl(&self) -> Duration {
+        self.every + Duration::from_secs(5)
     }
 }
 

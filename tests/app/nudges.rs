@@ -293,3 +293,55 @@ async fn snooze_on_the_growth_journal_pauses_the_pair() {
     assert_eq!(snoozes.len(), 1, "{snoozes:?}");
     app.stop().await;
 }
+
+/// The scheduler's lease: one holder at a time; it is renewed by its holder, taken over once it runs out, and
+/// free at once when given up.
+#[tokio::test]
+async fn one_replica_at_a_time_holds_the_scheduler_lease() {
+    for backend in backends() {
+        let db = TestDb::new(backend).await;
+        let store = mentor_app::store::Store::connect(&db.url).await.unwrap();
+        let t0 = chrono::Utc::now();
+        let ttl = Duration::from_secs(10);
+        assert!(store.acquire_lease("scheduler", "a", t0, ttl).await.unwrap());
+        assert!(!store.acquire_lease("scheduler", "b", t0, ttl).await.unwrap(), "held by a");
+        assert!(
+            store
+                .acquire_lease("scheduler", "a", t0 + chrono::Duration::seconds(5), ttl)
+                .await
+                .unwrap(),
+            "renewed"
+        );
+        assert!(
+            !store
+                .acquire_lease("scheduler", "b", t0 + chrono::Duration::seconds(12), ttl)
+                .await
+                .unwrap(),
+            "a renewed it"
+        );
+        assert!(
+            store
+                .acquire_lease("scheduler", "b", t0 + chrono::Duration::seconds(16), ttl)
+                .await
+                .unwrap(),
+            "ran out"
+        );
+        store.release_lease("scheduler", "a").await.unwrap();
+        assert!(
+            !store
+                .acquire_lease("scheduler", "a", t0 + chrono::Duration::seconds(17), ttl)
+                .await
+                .unwrap(),
+            "only b may give it up"
+        );
+        store.release_lease("scheduler", "b").await.unwrap();
+        assert!(
+            store
+                .acquire_lease("scheduler", "a", t0 + chrono::Duration::seconds(17), ttl)
+                .await
+                .unwrap(),
+            "given up"
+        );
+        store.close().await;
+    }
+}

@@ -1,4 +1,5 @@
-//! What the nudge scheduler reads and writes: the pairs' snoozes, and writes planned outside a delivery.
+//! What the scheduler reads and writes: the pairs' snoozes, writes planned outside a delivery, and the lease that
+//! lets one replica at a time tick.
 
 use std::collections::BTreeMap;
 
@@ -70,6 +71,44 @@ impl Store {
             }
             tx.commit().await
         })?;
+        Ok(())
+    }
+}
+
+impl Store {
+    /// Takes (or renews) lease `name` for `holder` until `now + ttl` when it is free, run out, or already
+    /// `holder`'s; returns whether `holder` has it. One statement, so two replicas never both get it.
+    pub async fn acquire_lease(
+        &self,
+        name: &str,
+        holder: &str,
+        now: DateTime<Utc>,
+        ttl: std::time::Duration,
+    ) -> anyhow::Result<bool> {
+        let until = now + chrono::Duration::from_std(ttl).unwrap_or(chrono::Duration::MAX);
+        let taken = on_pool!(self, p => sqlx::query(
+            "INSERT INTO leases (name, holder, until_at) VALUES ($1, $2, $3) \
+             ON CONFLICT (name) DO UPDATE SET holder = excluded.holder, until_at = excluded.until_at \
+             WHERE leases.until_at < $4 OR leases.holder = excluded.holder",
+        )
+        .bind(name)
+        .bind(holder)
+        .bind(ms(until))
+        .bind(ms(now))
+        .execute(p)
+        .await?
+        .rows_affected());
+        Ok(taken == 1)
+    }
+
+    /// Gives lease `name` up if `holder` has it (a replica shutting down), so another takes it at once.
+    pub async fn release_lease(&self, name: &str, holder: &str) -> anyhow::Result<()> {
+        on_pool!(self, p => sqlx::query("UPDATE leases SET until_at = 0 WHERE name = $1 AND holder = $2")
+            .bind(name)
+            .bind(holder)
+            .execute(p)
+            .await
+            .map(drop))?;
         Ok(())
     }
 }
