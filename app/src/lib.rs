@@ -17,6 +17,7 @@ pub mod github;
 pub mod guide;
 pub mod http;
 pub mod inbox;
+pub mod metrics;
 pub mod normalize;
 pub mod nudges;
 pub mod outbox;

@@ -131,6 +131,7 @@ pub async fn build_with(
     let configs = Arc::new(ConfigSource::new(github.clone()));
     let clock = settings.now.map(Clock::starting_at).unwrap_or_default();
     let sign_in = settings.sign_in()?.map(Arc::new);
+    let metrics = Arc::new(crate::metrics::Metrics::new()?);
     let state = Arc::new(AppState {
         store: store.clone(),
         secrets,
@@ -142,6 +143,8 @@ pub async fn build_with(
         demo: settings.demo,
         github: github.clone(),
         roles: crate::http::dashboard::RoleCache::default(),
+        metrics: metrics.clone(),
+        metrics_token: settings.metrics_token.clone(),
     });
     let router =
         router(state, settings.max_body, Duration::from_secs(settings.request_timeout_secs));
@@ -175,6 +178,7 @@ pub async fn build_with(
         recorded_problems: std::sync::Mutex::new(None),
         clock,
         guides: crate::guide::Guides::default(),
+        metrics,
     });
     Ok(App {
         listener,

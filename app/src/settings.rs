@@ -262,6 +262,9 @@ pub struct ServeArgs {
     /// an unreachable GitHub is remembered).
     #[arg(long, env = "MENTOR_RETRY_BASE_MS", default_value_t = 10_000)]
     pub retry_base_ms: u64,
+    /// A bearer token `GET /metrics` requires (Prometheus' `authorization` setting); unset, /metrics is open.
+    #[arg(long, env = "MENTOR_METRICS_TOKEN", hide_env_values = true)]
+    pub metrics_token: Option<Secret>,
     /// Seconds between two ticks of the nudge scheduler (reminders and escalations for quiet pairs).
     #[arg(long, env = "MENTOR_NUDGE_EVERY_SECS", default_value_t = 60, value_parser = clap::value_parser!(u64).range(1..))]
     pub nudge_every_secs: u64,
@@ -325,6 +328,7 @@ impl ServeArgs {
             max_attempts: 5,
             retry_base_ms: 10_000,
             nudge_every_secs: 60,
+            metrics_token: None,
             claim_lease_secs: 300,
             request_timeout_secs: 30,
             outbox_max_attempts: 10,

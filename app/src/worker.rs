@@ -68,6 +68,8 @@ pub struct Worker {
     pub clock: crate::clock::Clock,
     /// Template sets for review guides.
     pub guides: crate::guide::Guides,
+    /// Counts deliveries and their processing time.
+    pub metrics: Arc<crate::metrics::Metrics>,
 }
 
 impl Worker {
@@ -150,7 +152,18 @@ impl Worker {
         let mut results = Vec::with_capacity(batch.len());
         for mut claim in batch {
             let span = tracing::info_span!("delivery", id = %claim.id, event = %claim.event, attempt = claim.attempts);
+            let started = std::time::Instant::now();
             let finished = self.decide(&claim).instrument(span).await;
+            let status = match &finished {
+                Finished::Done(_) => "done",
+                Finished::Retry { .. } => "retry",
+                Finished::Failed { .. } => "failed",
+            };
+            self.metrics.deliveries.with_label_values(&[claim.event.as_str(), status]).inc();
+            self.metrics
+                .processing
+                .with_label_values(&[claim.event.as_str()])
+                .observe(started.elapsed().as_secs_f64());
             // The payload (tens of kilobytes) is not needed any more while the rest of the batch is processed.
             claim.payload = None;
             claim.packed = None;

@@ -26,6 +26,8 @@ mod github;
 mod html;
 /// The growth journal against the fake GitHub.
 mod journal;
+/// Prometheus metrics.
+mod metrics;
 /// Reminders and escalations for quiet pairs.
 mod nudges;
 /// Organizations are the boundary: two orgs, shared logins, scoped tokens, installation lifecycle.

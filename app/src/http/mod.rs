@@ -49,6 +49,10 @@ pub struct AppState {
     pub github: Arc<dyn crate::github::GitHubApi>,
     /// Roles per org and person, cached.
     pub roles: dashboard::RoleCache,
+    /// Counters for `/metrics`.
+    pub metrics: Arc<crate::metrics::Metrics>,
+    /// The bearer token `/metrics` requires, if any.
+    pub metrics_token: Option<Secret>,
 }
 
 /// Returns the router with every route and the shared layers.
@@ -56,18 +60,75 @@ pub fn router(state: Arc<AppState>, max_body: usize, timeout: Duration) -> Route
     Router::new()
         .route("/healthz", get(|| async { "ok" }))
         .route("/readyz", get(readyz))
+        .route("/metrics", get(metrics))
         .merge(webhook::router(max_body))
         .merge(api::router())
         .merge(auth::router())
         .merge(pages::router())
         .merge(dashboard::router())
         .merge(calendar::router())
+        .layer(axum::middleware::from_fn_with_state(state.clone(), count_request))
         .with_state(state)
         .layer(TimeoutLayer::with_status_code(StatusCode::REQUEST_TIMEOUT, timeout))
         // Pages and reports are repetitive text: gzip when the client asks (a load page of 200 mentors shrinks
         // several times over).
         .layer(CompressionLayer::new())
         .layer(TraceLayer::new_for_http())
+}
+
+/// Counts each answered request by its route pattern (not its path: ids would make a series each).
+async fn count_request(
+    State(state): State<Arc<AppState>>,
+    request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
+    let route = request
+        .extensions()
+        .get::<axum::extract::MatchedPath>()
+        .map_or("unmatched", |p| p.as_str())
+        .to_owned();
+    let method = request.method().as_str().to_owned();
+    let response = next.run(request).await;
+    state
+        .metrics
+        .http
+        .with_label_values(&[route.as_str(), method.as_str(), response.status().as_str()])
+        .inc();
+    response
+}
+
+/// `GET /metrics`: Prometheus' text format; with `MENTOR_METRICS_TOKEN` set, only for that bearer token.
+async fn metrics(
+    State(state): State<Arc<AppState>>,
+    headers: axum::http::HeaderMap,
+) -> axum::response::Response {
+    use axum::response::IntoResponse as _;
+    if let Some(token) = &state.metrics_token {
+        let given = headers
+            .get(axum::http::header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.strip_prefix("Bearer "))
+            .unwrap_or_default();
+        let same: bool =
+            subtle::ConstantTimeEq::ct_eq(given.as_bytes(), token.expose().as_bytes()).into();
+        if !same {
+            return (
+                StatusCode::UNAUTHORIZED,
+                "missing or wrong bearer token (MENTOR_METRICS_TOKEN)",
+            )
+                .into_response();
+        }
+    }
+    match state.metrics.render(&state.store).await {
+        Ok(text) => {
+            ([(axum::http::header::CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8")], text)
+                .into_response()
+        }
+        Err(e) => {
+            tracing::warn!(error = format!("{e:#}"), "rendering metrics failed");
+            (StatusCode::SERVICE_UNAVAILABLE, "database unreachable").into_response()
+        }
+    }
 }
 
 async fn readyz(State(state): State<Arc<AppState>>) -> (StatusCode, &'static str) {

@@ -112,3 +112,26 @@ impl Store {
         Ok(())
     }
 }
+
+impl Store {
+    /// Returns how many outbox writes there are in each status.
+    pub async fn outbox_counts(&self) -> anyhow::Result<Vec<(String, i64)>> {
+        let rows = on_reader!(self, p => sqlx::query("SELECT status, COUNT(*) AS n FROM outbox GROUP BY status ORDER BY status")
+            .fetch_all(p)
+            .await?
+            .iter()
+            .map(|r| Ok::<_, sqlx::Error>((r.try_get::<String, _>("status")?, r.try_get::<i64, _>("n")?)))
+            .collect::<Result<Vec<_>, _>>()?);
+        Ok(rows)
+    }
+
+    /// Returns how many seconds the oldest delivery still to process (pending or processing) has waited at `now`.
+    pub async fn oldest_waiting_age_secs(&self, now: DateTime<Utc>) -> anyhow::Result<i64> {
+        let oldest: Option<i64> = on_reader!(self, p => sqlx::query_scalar(
+            "SELECT MIN(received_at) FROM deliveries WHERE status IN ('pending', 'processing')",
+        )
+        .fetch_one(p)
+        .await?);
+        Ok(oldest.map_or(0, |at| (now - from_ms(at)).num_seconds().max(0)))
+    }
+}

@@ -1,0 +1,87 @@
+//! `GET /metrics` in Prometheus' text format: what the worker and the HTTP layer count as they go, and what the
+//! database holds at scrape time (inbox and outbox depth by status, how long the oldest waiting delivery has
+//! waited). Each app has its own registry, so several servers in one process (tests) keep their counts apart.
+
+use prometheus::{
+    Encoder, HistogramOpts, HistogramVec, IntCounterVec, IntGaugeVec, Opts, Registry, TextEncoder,
+};
+
+use crate::store::Store;
+
+/// The counters of one app.
+pub struct Metrics {
+    registry: Registry,
+    /// Deliveries processed, by event and outcome (`done`, `retry`, `failed`).
+    pub deliveries: IntCounterVec,
+    /// Time to process one delivery (decode, derive, plan), by event.
+    pub processing: HistogramVec,
+    /// HTTP requests answered, by route (the matched pattern), method and status.
+    pub http: IntCounterVec,
+}
+
+impl Metrics {
+    /// Returns a fresh set of counters.
+    pub fn new() -> anyhow::Result<Metrics> {
+        let registry = Registry::new();
+        let deliveries = IntCounterVec::new(
+            Opts::new(
+                "mentor_deliveries_total",
+                "Webhook deliveries processed, by event and outcome.",
+            ),
+            &["event", "status"],
+        )?;
+        let processing = HistogramVec::new(
+            HistogramOpts::new(
+                "mentor_delivery_processing_seconds",
+                "Time to process one delivery, by event.",
+            )
+            .buckets(vec![
+                0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0,
+            ]),
+            &["event"],
+        )?;
+        let http = IntCounterVec::new(
+            Opts::new(
+                "mentor_http_requests_total",
+                "HTTP requests answered, by route, method and status.",
+            ),
+            &["route", "method", "status"],
+        )?;
+        registry.register(Box::new(deliveries.clone()))?;
+        registry.register(Box::new(processing.clone()))?;
+        registry.register(Box::new(http.clone()))?;
+        Ok(Metrics { registry, deliveries, processing, http })
+    }
+
+    /// Returns every metric in Prometheus' text format, with the database's gauges read now.
+    pub async fn render(&self, store: &Store) -> anyhow::Result<String> {
+        let scrape = Registry::new();
+        let inbox = IntGaugeVec::new(
+            Opts::new("mentor_inbox_deliveries", "Deliveries in the inbox, by status."),
+            &["status"],
+        )?;
+        for (status, n) in store.count_by_status().await? {
+            inbox.with_label_values(&[status.as_str()]).set(n);
+        }
+        let outbox = IntGaugeVec::new(
+            Opts::new("mentor_outbox_writes", "Planned GitHub writes, by status."),
+            &["status"],
+        )?;
+        for (status, n) in store.outbox_counts().await? {
+            outbox.with_label_values(&[status.as_str()]).set(n);
+        }
+        let lag = prometheus::IntGauge::new(
+            "mentor_worker_lag_seconds",
+            "How long the oldest delivery not processed yet has waited (0 when none waits).",
+        )?;
+        lag.set(store.oldest_waiting_age_secs(chrono::Utc::now()).await?);
+        scrape.register(Box::new(inbox))?;
+        scrape.register(Box::new(outbox))?;
+        scrape.register(Box::new(lag))?;
+        let mut families = self.registry.gather();
+        families.extend(scrape.gather());
+        let mut out = Vec::new();
+        TextEncoder::new().encode(&families, &mut out)?;
+        Ok(String::from_utf8(out)?)
+    }
+}

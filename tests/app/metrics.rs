@@ -1,0 +1,52 @@
+//! `GET /metrics`: Prometheus' text format with the worker's and the HTTP layer's counts and the database's depths,
+//! behind `MENTOR_METRICS_TOKEN` when set.
+
+use crate::util::*;
+
+#[tokio::test]
+async fn metrics_count_deliveries_requests_and_depths_behind_their_token() {
+    for backend in backends() {
+        let app = TestApp::start(backend, ScriptedGitHub::with_config("acme/api"), |s| {
+            s.metrics_token = Some("scrape-me".parse().unwrap());
+        })
+        .await;
+        for i in 0..2u64 {
+            let body = in_repo(
+                &review("bob", "alice", &minutes_ago(60 - i as i64), 10 + i),
+                "acme/api",
+                1,
+            );
+            let r = app.deliver("pull_request_review", &format!("m-{i}"), &body, SECRET).await;
+            assert_eq!(r.status(), 202);
+        }
+        app.wait_idle().await;
+        assert_eq!(app.get("/metrics", None).await.status(), 401);
+        assert_eq!(app.get("/metrics", Some("wrong")).await.status(), 401);
+        let r = app.get("/metrics", Some("scrape-me")).await;
+        assert_eq!(r.status(), 200);
+        assert!(
+            r.headers()["content-type"].to_str().unwrap().starts_with("text/plain; version=0.0.4")
+        );
+        let text = r.text().await.unwrap();
+        for line in [
+            "mentor_deliveries_total{event=\"pull_request_review\",status=\"done\"} 2",
+            "mentor_delivery_processing_seconds_count{event=\"pull_request_review\"} 2",
+            "mentor_http_requests_total{method=\"POST\",route=\"/webhook\",status=\"202\"} 2",
+            "mentor_inbox_deliveries{status=\"done\"} 2",
+            "mentor_worker_lag_seconds 0",
+        ] {
+            assert!(text.lines().any(|l| l == line), "{line} in\n{text}");
+        }
+        // Refused scrapes are counted under their route too; an unknown path under one label, not its own.
+        assert!(
+            text.contains(
+                "mentor_http_requests_total{method=\"GET\",route=\"/metrics\",status=\"401\"} 2"
+            ),
+            "{text}"
+        );
+        app.get("/nope/123", None).await;
+        let text = app.get("/metrics", Some("scrape-me")).await.text().await.unwrap();
+        assert!(text.contains("route=\"unmatched\",status=\"404\"} 1"), "{text}");
+        app.stop().await;
+    }
+}
