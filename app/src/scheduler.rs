@@ -18,6 +18,9 @@ use crate::store::Store;
 /// The name of the scheduler's lease.
 const LEASE: &str = "scheduler";
 
+/// How often an org's weekly digest is refreshed at most.
+pub const DIGEST_EVERY: Duration = Duration::from_secs(15 * 60);
+
 /// How often the scheduler ticks.
 pub const TICK: Duration = Duration::from_secs(60);
 
@@ -33,6 +36,8 @@ pub struct Scheduler {
     pub wake: Arc<Notify>,
     /// Time between ticks.
     pub every: Duration,
+    /// When each org's digest was last refreshed by this replica.
+    pub digested: std::sync::Mutex<std::collections::HashMap<String, std::time::Instant>>,
 }
 
 impl Scheduler {
@@ -50,8 +55,7 @@ impl Scheduler {
                     tracing::warn!(error = format!("{e:#}"), "taking the scheduler lease failed");
                     false
                 });
-            let result =
-                if held { tick(&self.store, &self.configs, self.clock.now()).await } else { Ok(0) };
+            let result = if held { self.tick(self.clock.now()).await } else { Ok(0) };
             match result {
                 Ok(0) => {}
                 Ok(planned) => {
@@ -78,31 +82,48 @@ impl Scheduler {
     }
 }
 
-/// Plans the nudges every active org calls for at `now`; returns how many writes it planned (writes already
-/// planned with the same text are counted but change nothing).
-pub async fn tick(
-    store: &Store,
-    configs: &ConfigSource,
-    now: DateTime<Utc>,
-) -> anyhow::Result<usize> {
-    let mut planned = 0;
-    for row in store.orgs().await?.into_iter().filter(|r| r.status == "active") {
-        let config = match configs.org_config(row.installation_id, &row.org).await {
-            Ok(Some(c)) => Arc::clone(&c.config),
-            Ok(None) => continue,
-            Err(e) => {
-                tracing::debug!(org = %row.org, error = %e, "no usable config: no nudges");
-                continue;
+impl Scheduler {
+    /// Plans the nudges every active org calls for at `now`, and refreshes each org's digest when
+    /// [`DIGEST_EVERY`] has passed since this replica last did (a digest reads the whole org's load and
+    /// evidence, and nobody needs it fresher); returns how many writes it planned (writes already planned with the
+    /// same text are counted but change nothing).
+    pub async fn tick(&self, now: DateTime<Utc>) -> anyhow::Result<usize> {
+        let (store, configs) = (&self.store, &*self.configs);
+        let mut planned = 0;
+        for row in store.orgs().await?.into_iter().filter(|r| r.status == "active") {
+            let config = match configs.org_config(row.installation_id, &row.org).await {
+                Ok(Some(c)) => Arc::clone(&c.config),
+                Ok(None) => continue,
+                Err(e) => {
+                    tracing::debug!(org = %row.org, error = %e, "no usable config: no nudges");
+                    continue;
+                }
+            };
+            let mut writes =
+                crate::nudges::org_writes(store, &row.org, row.installation_id, &config, now)
+                    .await?;
+            let digest_due = self
+                .digested
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .get(&row.org)
+                .is_none_or(|at| at.elapsed() >= DIGEST_EVERY);
+            if digest_due {
+                writes.extend(
+                    crate::digest::org_writes(store, &row.org, row.installation_id, &config, now)
+                        .await?,
+                );
             }
-        };
-        let mut writes =
-            crate::nudges::org_writes(store, &row.org, row.installation_id, &config, now).await?;
-        writes.extend(
-            crate::digest::org_writes(store, &row.org, row.installation_id, &config, now).await?,
-        );
-        planned += writes.len();
-        // Queue times are the wall clock's (the sender compares them with it); `now` is domain time.
-        store.plan_writes(&row.org, &writes, Utc::now()).await?;
+            planned += writes.len();
+            // Queue times are the wall clock's (the sender compares them with it); `now` is domain time.
+            store.plan_writes(&row.org, &writes, Utc::now()).await?;
+            if digest_due {
+                self.digested
+                    .lock()
+                    .unwrap_or_else(|p| p.into_inner())
+                    .insert(row.org.clone(), std::time::Instant::now());
+            }
+        }
+        Ok(planned)
     }
-    Ok(planned)
 }

@@ -164,6 +164,7 @@ pub async fn build_with(
         clock,
         wake: sender.wake.clone(),
         every: Duration::from_secs(settings.nudge_every_secs),
+        digested: std::sync::Mutex::new(std::collections::HashMap::new()),
     });
     let worker = Arc::new(Worker {
         store: store.clone(),

@@ -157,24 +157,18 @@ pub async fn cmd_setup(args: SetupArgs, out: &mut dyn std::io::Write) -> anyhow:
 
 /// Refuses a public URL GitHub cannot reach.
 fn check_public_url(url: &str) -> anyhow::Result<()> {
-    let Some(rest) = url.strip_prefix("https://").or_else(|| url.strip_prefix("http://")) else {
+    let parsed = reqwest::Url::parse(url).ok().filter(|u| matches!(u.scheme(), "http" | "https"));
+    let Some(host) = parsed.as_ref().and_then(|u| u.host_str()).map(str::to_ascii_lowercase) else {
         anyhow::bail!(
             "--public-url {url:?} is not an http(s) URL\n\nUse Mentor's external address, like https://mentor.example.com."
         );
     };
-    let authority = rest.split('/').next().unwrap_or_default();
-    let host = match authority.strip_prefix('[') {
-        Some(v6) => v6.split(']').next().unwrap_or_default(),
-        None => authority.rsplit_once(':').map_or(authority, |(h, _)| h),
-    }
-    .to_ascii_lowercase();
-    let local = host == "localhost"
-        || host.ends_with(".localhost")
-        || host.ends_with(".local")
-        || host == "::1"
-        || host == "0.0.0.0"
-        || host.starts_with("127.");
-    if local || host.is_empty() {
+    let local = match host.trim_start_matches('[').trim_end_matches(']').parse::<std::net::IpAddr>()
+    {
+        Ok(ip) => ip.is_loopback() || ip.is_unspecified(),
+        Err(_) => host == "localhost" || host.ends_with(".localhost") || host.ends_with(".local"),
+    };
+    if local {
         anyhow::bail!(
             "--public-url {url} is only reachable from this machine, so GitHub could not deliver webhooks to it\n\n\
              Use an address GitHub can reach: the server's public URL, or a tunnel to `mentor-app serve` \

@@ -88,9 +88,8 @@ pub fn body(
         out.push_str("| Mentor | Touchpoints | Minutes | Capacity (minutes) | Status |\n|---|---|---|---|---|\n");
         for m in &load.mentors {
             let status = match m.status {
-                LoadStatus::Ok => "ok",
-                LoadStatus::High => "high",
                 LoadStatus::Over => "**over**",
+                other => other.as_str(),
             };
             out.push_str(&format!(
                 "| @{} | {} | {} | {} | {status} |\n",

@@ -93,6 +93,18 @@ pub enum MilestoneStatus {
     Undecided,
 }
 
+impl MilestoneStatus {
+    /// Returns the status as written in JSON and pages: `met`, `open`, `overdue` or `undecided`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            MilestoneStatus::Met => "met",
+            MilestoneStatus::Open => "open",
+            MilestoneStatus::Overdue => "overdue",
+            MilestoneStatus::Undecided => "undecided",
+        }
+    }
+}
+
 /// A mentee's milestones with their evidence (the `--json` shape of `mentor evidence` and the API).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct EvidenceReport {

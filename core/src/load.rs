@@ -67,6 +67,17 @@ pub enum LoadStatus {
     Over,
 }
 
+impl LoadStatus {
+    /// Returns the status as written in JSON, CSV and pages: `ok`, `high` or `over`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            LoadStatus::Ok => "ok",
+            LoadStatus::High => "high",
+            LoadStatus::Over => "over",
+        }
+    }
+}
+
 /// A pair with no recent touchpoint.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct StalePair {

@@ -100,7 +100,7 @@ pub fn nudges(config: &Config, state: &PairState<'_>, now: DateTime<Utc>) -> Vec
             format!(
                 "Suggestion: **{}** ({} stage{due}) is next: {}.",
                 m.title,
-                stage_word(m.stage),
+                m.stage.as_str(),
                 stage_hint(m.stage, pair)
             )
         }
@@ -143,15 +143,6 @@ fn plural(n: i64) -> &'static str {
     if n == 1 { "" } else { "s" }
 }
 
-fn stage_word(stage: Stage) -> &'static str {
-    match stage {
-        Stage::Discovery => "discovery",
-        Stage::Practice => "practice",
-        Stage::Feedback => "feedback",
-        Stage::Mastery => "mastery",
-    }
-}
-
 /// One concrete thing the pair can do next for a milestone of `stage`.
 fn stage_hint(stage: Stage, pair: &Pair) -> String {
     let (mentor, mentee) = (&pair.mentor, &pair.mentee);
@@ -174,7 +165,6 @@ fn stage_hint(stage: Stage, pair: &Pair) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::login::Login;
 
     fn config(extra: &str) -> Config {
         crate::config::parse(
@@ -275,7 +265,6 @@ mod tests {
             "@mona: @bob and @alice have had no mentoring touchpoint for **12 days**."
         );
         assert_eq!(config.escalation_to(), ["@mona"]);
-        let _ = Login::new("x");
     }
 
     #[test]

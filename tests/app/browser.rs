@@ -223,6 +223,15 @@ async fn a_manager_a_mentor_and_a_mentee_each_see_what_their_role_allows_in_chro
     check_page(&mona, "mentor-as-manager").await;
     // Logging out ends the session: the same browser is signed out afterwards.
     mona.find(Locator::Css("header form button")).await.unwrap().click().await.unwrap();
+    // The click returns before the form's navigation ends: wait for logout's redirect to the start page.
+    for _ in 0..100 {
+        let url = mona.current_url().await.unwrap();
+        let source = mona.source().await.unwrap();
+        if url.as_str() == format!("{base}/") && !source.contains("Signed in as") {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
     let (_, h1) = open(&mona, &base, "/me").await;
     assert_eq!(h1, "Sign in first");
     mona.close().await.unwrap();

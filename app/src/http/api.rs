@@ -13,7 +13,7 @@ use axum::routing::get;
 use axum::{Json, Router};
 use chrono::Utc;
 use mentor_core::evidence::Vantage;
-use mentor_core::load::{LoadReport, LoadStatus};
+use mentor_core::load::LoadReport;
 use mentor_core::{Config, Login};
 use serde::Deserialize;
 
@@ -196,11 +196,6 @@ pub fn load_csv(report: &LoadReport) -> anyhow::Result<String> {
         "status",
     ])?;
     for m in &report.mentors {
-        let status = match m.status {
-            LoadStatus::Ok => "ok",
-            LoadStatus::High => "high",
-            LoadStatus::Over => "over",
-        };
         out.write_record([
             report.sprint.id.to_string(),
             m.login.as_str().to_owned(),
@@ -208,7 +203,7 @@ pub fn load_csv(report: &LoadReport) -> anyhow::Result<String> {
             m.minutes.to_string(),
             m.mentees.to_string(),
             m.capacity_minutes.map(|c| c.to_string()).unwrap_or_default(),
-            status.to_owned(),
+            m.status.as_str().to_owned(),
         ])?;
     }
     Ok(String::from_utf8(out.into_inner()?)?)

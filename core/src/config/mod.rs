@@ -233,6 +233,22 @@ pub enum Stage {
     Mastery,
 }
 
+impl Stage {
+    /// Every stage, in the order a track moves through them.
+    pub const ALL: [Stage; 4] =
+        [Stage::Discovery, Stage::Practice, Stage::Feedback, Stage::Mastery];
+
+    /// Returns the stage as written in the config and JSON: `discovery`, `practice`, `feedback` or `mastery`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Stage::Discovery => "discovery",
+            Stage::Practice => "practice",
+            Stage::Feedback => "feedback",
+            Stage::Mastery => "mastery",
+        }
+    }
+}
+
 /// The evidence rules of a milestone; each present rule is an alternative way to meet it.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct EvidenceRules {

@@ -14,7 +14,7 @@ use mentor_core::{Login, Sprint};
 use minijinja::context;
 use serde::Deserialize;
 
-use super::{Access, AppState, access, status_word};
+use super::{Access, AppState, access};
 use crate::http::api::{self, LoadQuery};
 use crate::http::auth::Viewer;
 
@@ -101,7 +101,7 @@ pub(super) fn trend_bars(rows: &[SprintLoad]) -> Vec<minijinja::Value> {
                 sprint => r.sprint.to_string(),
                 minutes => r.minutes,
                 touchpoints => r.touchpoints,
-                status => status_word(r.status),
+                status => r.status.as_str(),
                 x => i * 14,
                 y => 30 - height,
                 height,
@@ -160,7 +160,7 @@ pub(super) async fn page(
                 minutes => m.minutes,
                 mentees => m.mentees,
                 capacity => m.capacity_minutes,
-                status => status_word(m.status),
+                status => m.status.as_str(),
                 bar => width(m.minutes),
                 cap => m.capacity_minutes.map(width),
                 trend => trend_bars(history),

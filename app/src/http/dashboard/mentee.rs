@@ -17,23 +17,6 @@ use minijinja::context;
 use super::{AppState, access};
 use crate::http::auth::Viewer;
 
-/// The stages in the order a track moves through them, with the word a page shows.
-const STAGES: [(Stage, &str); 4] = [
-    (Stage::Discovery, "Discovery"),
-    (Stage::Practice, "Practice"),
-    (Stage::Feedback, "Feedback"),
-    (Stage::Mastery, "Mastery"),
-];
-
-fn milestone_word(status: MilestoneStatus) -> &'static str {
-    match status {
-        MilestoneStatus::Met => "met",
-        MilestoneStatus::Open => "open",
-        MilestoneStatus::Overdue => "overdue",
-        MilestoneStatus::Undecided => "undecided",
-    }
-}
-
 fn evidence_word(status: EvidenceStatus) -> &'static str {
     match status {
         EvidenceStatus::Auto => "matched",
@@ -102,9 +85,9 @@ pub(super) async fn page(
         }
     };
     let report = mentor_core::evidence::report(&config, pair, &rows, Vantage::GitHub, now);
-    let stages: Vec<minijinja::Value> = STAGES
+    let stages: Vec<minijinja::Value> = Stage::ALL
         .iter()
-        .filter_map(|(stage, name)| {
+        .filter_map(|stage| {
             let milestones: Vec<minijinja::Value> = report
                 .milestones
                 .iter()
@@ -127,12 +110,12 @@ pub(super) async fn page(
                         id => m.id,
                         title => m.title,
                         due => m.due.map(|d| d.to_string()),
-                        status => milestone_word(m.status),
+                        status => m.status.as_str(),
                         evidence,
                     }
                 })
                 .collect();
-            (!milestones.is_empty()).then(|| context! { name, milestones })
+            (!milestones.is_empty()).then(|| context! { name => stage.as_str(), milestones })
         })
         .collect();
     let met = report.milestones.iter().filter(|m| m.status == MilestoneStatus::Met).count();

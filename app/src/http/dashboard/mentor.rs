@@ -11,7 +11,7 @@ use mentor_core::config::PairStatus;
 use minijinja::context;
 
 use super::load::{recent_totals, trend_bars};
-use super::{AppState, access, status_word};
+use super::{AppState, access};
 use crate::http::auth::Viewer;
 
 /// `GET /orgs/{org}/mentors/{login}`.
@@ -64,7 +64,7 @@ pub(super) async fn page(
                 touchpoints => r.touchpoints,
                 minutes => r.minutes,
                 capacity => r.capacity_minutes,
-                status => status_word(r.status),
+                status => r.status.as_str(),
             }
         })
         .collect();

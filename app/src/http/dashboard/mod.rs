@@ -22,7 +22,6 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::get;
 use mentor_core::config::Roles;
-use mentor_core::load::LoadStatus;
 use mentor_core::{Config, Login};
 
 use super::AppState;
@@ -148,15 +147,6 @@ impl Access {
             &format!("@{login} is not {what} in {}.", self.org),
             "People and pairs come from the org's mentorship config.",
         )
-    }
-}
-
-/// Returns the word a page shows for a load status (always beside its colour).
-fn status_word(status: LoadStatus) -> &'static str {
-    match status {
-        LoadStatus::Ok => "ok",
-        LoadStatus::High => "high",
-        LoadStatus::Over => "over",
     }
 }
 
