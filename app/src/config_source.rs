@@ -306,7 +306,10 @@ impl ConfigSource {
                     // problem to show, and the listing is asked again sooner than a good one would be.
                     let error = ConfigSourceError::Unreachable {
                         repo: org.clone(),
-                        transient: matches!(e, GitHubError::Transient(_)),
+                        transient: matches!(
+                            e,
+                            GitHubError::Transient(_) | GitHubError::Overloaded(_)
+                        ),
                         message: format!(
                             "cannot list the installation's repositories ({e}); using the repositories seen in \
                              deliveries"
@@ -549,7 +552,7 @@ impl ConfigSource {
     ) -> Result<Option<Config>, ConfigSourceError> {
         let unreachable = |e: GitHubError| ConfigSourceError::Unreachable {
             repo: repo.to_owned(),
-            transient: matches!(e, GitHubError::Transient(_)),
+            transient: matches!(e, GitHubError::Transient(_) | GitHubError::Overloaded(_)),
             message: e.to_string(),
         };
         let invalid = |errors: String| ConfigSourceError::Invalid { repo: repo.to_owned(), errors };

@@ -40,7 +40,9 @@ impl std::fmt::Display for Failure {
 impl From<GitHubError> for Failure {
     fn from(e: GitHubError) -> Failure {
         match e {
-            GitHubError::Transient(m) => Failure::Transient(format!("github: {m}")),
+            GitHubError::Transient(m) | GitHubError::Overloaded(m) => {
+                Failure::Transient(format!("github: {m}"))
+            }
             GitHubError::Permanent(m) => Failure::Permanent(format!("github: {m}")),
         }
     }

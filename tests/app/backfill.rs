@@ -53,8 +53,14 @@ async fn merged_pulls_pages_through_a_repositorys_history_over_graphql() {
         fake.add_merged_pull("acme/api", pull(n, at));
     }
     let github = live(&fake);
-    use mentor_app::github::GitHubApi as _;
-    let first = github.merged_pulls(1, "acme/api", 2, None).await.unwrap();
+    use mentor_app::github::graphql::{MergedPulls, merged_pulls, query};
+    let vars = |name: &str, first: i64, after: Option<String>| merged_pulls::Variables {
+        owner: "acme".into(),
+        name: name.into(),
+        first,
+        after,
+    };
+    let first = query::<MergedPulls>(&*github, 1, vars("api", 2, None)).await.unwrap();
     let repo = first.repository.unwrap();
     let page = repo.pull_requests;
     let nodes: Vec<_> = page.nodes.unwrap().into_iter().flatten().collect();
@@ -68,7 +74,8 @@ async fn merged_pulls_pages_through_a_repositorys_history_over_graphql() {
     assert!(p.merge_commit.as_ref().unwrap().message.contains("Mentored-by: bob"));
     assert_eq!(first.rate_limit.unwrap().cost, 1);
 
-    let second = github.merged_pulls(1, "acme/api", 2, page.page_info.end_cursor).await.unwrap();
+    let second =
+        query::<MergedPulls>(&*github, 1, vars("api", 2, page.page_info.end_cursor)).await.unwrap();
     let page = second.repository.unwrap().pull_requests;
     assert_eq!(
         page.nodes.unwrap().into_iter().flatten().map(|p| p.number).collect::<Vec<_>>(),
@@ -79,8 +86,8 @@ async fn merged_pulls_pages_through_a_repositorys_history_over_graphql() {
     assert!(fake.requests().iter().all(|r| r.rejected.is_none()), "{:#?}", fake.requests());
 
     // GitHub's errors come back as errors: a repository the installation cannot see, too big a page.
-    let missing = github.merged_pulls(1, "acme/nope", 2, None).await.unwrap_err();
+    let missing = query::<MergedPulls>(&*github, 1, vars("nope", 2, None)).await.unwrap_err();
     assert!(missing.to_string().contains("Could not resolve to a Repository"), "{missing}");
-    let too_many = github.merged_pulls(1, "acme/api", 500, None).await.unwrap_err();
+    let too_many = query::<MergedPulls>(&*github, 1, vars("api", 500, None)).await.unwrap_err();
     assert!(too_many.to_string().contains("exceeds the `first` limit of 100"), "{too_many}");
 }

@@ -67,6 +67,8 @@ pub enum Fault {
     SpendQuota(u64),
     /// 422 Validation Failed (a write GitHub refuses for good).
     Unprocessable,
+    /// An answer with this status and GitHub's message (a 502 or 504 for a GraphQL query over the time limit).
+    Status(u16),
     /// The request is carried out (a comment is created) but the answer comes this many milliseconds late, so
     /// the client times out not knowing whether it happened.
     SlowAnswer(u64),
@@ -113,7 +115,9 @@ struct Data {
     /// Merged pull requests served over GraphQL, by repository (lowercase).
     pulls: HashMap<String, Vec<crate::fake_graphql::FakePull>>,
     /// GraphQL points left (each query costs 1 here).
-    graphql_remaining: i64,
+    graphql_budget: crate::fake_graphql::GraphqlBudget,
+    /// GraphQL operations asked, with their variables, in order.
+    graphql_calls: Vec<(String, Value)>,
     /// (repo lowercased, PR number) → review objects.
     pr_reviews: HashMap<(String, u64), Vec<Value>>,
     /// (repo lowercased, sha) → commit message.
@@ -256,6 +260,26 @@ impl FakeGitHub {
     /// Serves `pull` as a merged pull request of `repo` over GraphQL.
     pub fn add_merged_pull(&self, repo: &str, pull: crate::fake_graphql::FakePull) {
         self.data().pulls.entry(repo.to_ascii_lowercase()).or_default().push(pull);
+    }
+
+    /// Sets the GraphQL points left until `reset_in` from now (then GitHub's 5,000 again).
+    pub fn set_graphql_budget(&self, remaining: i64, reset_in: Duration) {
+        let mut data = self.data();
+        data.graphql_budget = crate::fake_graphql::GraphqlBudget {
+            remaining,
+            reset_at: SystemTime::now() + reset_in,
+            spent: data.graphql_budget.spent,
+        };
+    }
+
+    /// Returns the GraphQL operations asked so far, with their variables.
+    pub fn graphql_calls(&self) -> Vec<(String, Value)> {
+        self.data().graphql_calls.clone()
+    }
+
+    /// Returns the GraphQL points spent so far (GitHub's `rateLimit.cost`, summed).
+    pub fn graphql_points(&self) -> i64 {
+        self.data().graphql_budget.spent
     }
 
     /// Returns the Apps registered through the manifest flow (what `POST /app-manifests/{code}/conversions`
@@ -810,11 +834,17 @@ fn answer(
         if let Err(why) = checked_token(&data, headers) {
             return reject(StatusCode::UNAUTHORIZED, why);
         }
-        if data.graphql_remaining == 0 {
-            data.graphql_remaining = 5000;
+        // GitHub gives up on a query that takes more than 10 seconds with a 502 (or 504).
+        if let Some(i) = data.faults.iter().position(|(part, _)| part == "/graphql") {
+            let (_, fault) = data.faults.remove(i).unwrap();
+            if let Fault::Status(code) = fault {
+                let status = StatusCode::from_u16(code).unwrap();
+                return (message(status, "We couldn't respond to your request in time."), None);
+            }
         }
-        let Data { pulls, graphql_remaining, .. } = &mut *data;
-        let (reply, rejected) = crate::fake_graphql::answer(body, pulls, graphql_remaining);
+        let Data { pulls, graphql_budget, graphql_calls, .. } = &mut *data;
+        let (reply, rejected) =
+            crate::fake_graphql::answer(body, pulls, graphql_budget, graphql_calls);
         return (axum::Json(reply).into_response(), rejected);
     }
     match match_openapi(method, api_path) {
@@ -925,6 +955,9 @@ fn answer(
                 StatusCode::UNPROCESSABLE_ENTITY,
                 "Validation Failed: body is too long (maximum is 65536 characters)",
             )),
+            Fault::Status(code) => {
+                Some(message(StatusCode::from_u16(code).unwrap(), "injected status"))
+            }
             Fault::SlowAnswer(ms) => {
                 data.delay = Some(Duration::from_millis(ms));
                 None

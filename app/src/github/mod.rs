@@ -48,6 +48,10 @@ pub enum GitHubError {
     /// Retrying will not help (4xx other than rate limits, bad response).
     #[error("{0}")]
     Permanent(String),
+    /// GitHub gave up on the request or did not answer in time (502, 504, a timeout): worth retrying later, and a
+    /// smaller request (a GraphQL page of fewer items) may pass at once.
+    #[error("{0}")]
+    Overloaded(String),
 }
 
 /// Everything Mentor reads from and writes to GitHub.
@@ -72,18 +76,18 @@ pub trait GitHubApi: Send + Sync + 'static {
         installation_id: u64,
     ) -> BoxFuture<'a, Result<Vec<String>, GitHubError>>;
 
-    /// Returns a page (`first` of them, after cursor `after`) of `repo`'s merged pull requests, newest update
-    /// first, with their reviews, comments, labels, files and landed commit (GraphQL).
-    fn merged_pulls<'a>(
+    /// Sends one GraphQL request (`{"query", "variables", "operationName"}`, as [`graphql::query`] builds it) as the
+    /// installation and returns the answer's `data`. Errors GitHub reports inside an HTTP 200 answer are errors here:
+    /// rate limiting is transient, anything else permanent; a 502, 504 or no answer in time is
+    /// [`GitHubError::Overloaded`] (a smaller query may pass).
+    fn graphql<'a>(
         &'a self,
         installation_id: u64,
-        repo: &'a str,
-        first: u32,
-        after: Option<String>,
-    ) -> BoxFuture<'a, Result<graphql::merged_pulls::ResponseData, GitHubError>> {
-        let _ = (installation_id, first, after);
+        request: serde_json::Value,
+    ) -> BoxFuture<'a, Result<serde_json::Value, GitHubError>> {
+        let _ = (installation_id, request);
         Box::pin(async move {
-            Err(GitHubError::Permanent(format!("{repo}: this GitHub does not answer GraphQL")))
+            Err(GitHubError::Permanent("this GitHub connection does not answer GraphQL".into()))
         })
     }
 

@@ -1,11 +1,9 @@
-//! GitHub's GraphQL API (`{api}/graphql`; GitHub Enterprise Server `https://host/api/graphql`): the typed queries
-//! of [`crate::github::graphql`], sent with the installation's token. GitHub answers most query errors with HTTP
-//! 200 and an `errors` list: rate limiting there is transient, anything else permanent, with GitHub's messages.
-
-use graphql_client::GraphQLQuery as _;
+//! GitHub's GraphQL API (`{api}/graphql`; GitHub Enterprise Server `https://host/api/graphql`), sent with the
+//! installation's token. GitHub answers most query errors with HTTP 200 and an `errors` list: rate limiting there
+//! is transient, anything else permanent, with GitHub's messages. A 502 or 504 (GitHub's 10-second limit) is not
+//! retried here: the caller asks again for a smaller page.
 
 use super::*;
-use crate::github::graphql::{MergedPulls, merged_pulls};
 
 impl LiveGitHub {
     /// Returns the GraphQL endpoint for this API URL.
@@ -16,57 +14,53 @@ impl LiveGitHub {
         }
     }
 
-    pub(super) async fn merged_pulls(
+    pub(super) async fn graphql(
         &self,
         installation_id: u64,
-        repo: &str,
-        first: u32,
-        after: Option<String>,
-    ) -> Result<merged_pulls::ResponseData, GitHubError> {
-        let (owner, name) = repo.split_once('/').ok_or_else(|| {
-            GitHubError::Permanent(format!("{repo:?} is not an owner/name repository"))
-        })?;
-        let query = MergedPulls::build_query(merged_pulls::Variables {
-            owner: owner.to_owned(),
-            name: name.to_owned(),
-            first: i64::from(first),
-            after,
-        });
-        let body = serde_json::to_value(&query)
-            .map_err(|e| GitHubError::Permanent(format!("encoding a GraphQL query: {e}")))?;
+        request: serde_json::Value,
+    ) -> Result<serde_json::Value, GitHubError> {
+        let operation = request["operationName"].as_str().unwrap_or("query").to_owned();
         let reply = self
             .send_with(
                 Identity::Installation(installation_id),
                 Method::POST,
                 &self.graphql_url(),
                 "application/vnd.github+json",
-                Some(&body),
-                true,
+                Some(&request),
+                false,
             )
             .await?;
         if reply.status == StatusCode::NOT_FOUND {
-            return Err(GitHubError::Permanent(format!("{}: 404", self.graphql_url())));
+            return Err(GitHubError::Permanent(format!(
+                "{}: 404 (is this GitHub's API URL?)",
+                self.graphql_url()
+            )));
         }
-        let response: graphql_client::Response<merged_pulls::ResponseData> =
-            serde_json::from_str(&reply.body).map_err(|e| {
-                GitHubError::Permanent(format!("GitHub's GraphQL answer could not be read: {e}"))
-            })?;
-        if let Some(errors) = response.errors.filter(|e| !e.is_empty()) {
-            let text = errors.iter().map(|e| e.message.as_str()).collect::<Vec<_>>().join("; ");
-            let limited = errors.iter().any(|e| {
-                e.extensions
-                    .as_ref()
-                    .and_then(|x| x.get("type"))
-                    .is_some_and(|t| t == "RATE_LIMITED")
-            }) || text.contains("rate limit");
+        let mut response: serde_json::Value = serde_json::from_str(&reply.body).map_err(|e| {
+            GitHubError::Permanent(format!("GitHub's GraphQL answer could not be read: {e}"))
+        })?;
+        if let Some(errors) = response["errors"].as_array().filter(|e| !e.is_empty()) {
+            let text = errors
+                .iter()
+                .map(|e| e["message"].as_str().unwrap_or("(no message)"))
+                .collect::<Vec<_>>()
+                .join("; ");
+            // `type` is at the top level on github.com, under `extensions` elsewhere.
+            let limited = errors
+                .iter()
+                .any(|e| e["type"] == "RATE_LIMITED" || e["extensions"]["type"] == "RATE_LIMITED")
+                || text.contains("rate limit");
             return Err(if limited {
-                GitHubError::Transient(format!("GraphQL {repo}: {text}"))
+                GitHubError::Transient(format!("GraphQL {operation}: {text}"))
             } else {
-                GitHubError::Permanent(format!("GraphQL {repo}: {text}"))
+                GitHubError::Permanent(format!("GraphQL {operation}: {text}"))
             });
         }
-        response.data.ok_or_else(|| {
-            GitHubError::Permanent(format!("GraphQL {repo}: an answer without data"))
-        })
+        match response.get_mut("data").map(serde_json::Value::take) {
+            Some(data) if !data.is_null() => Ok(data),
+            _ => {
+                Err(GitHubError::Permanent(format!("GraphQL {operation}: an answer without data")))
+            }
+        }
     }
 }

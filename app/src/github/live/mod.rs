@@ -502,15 +502,12 @@ impl GitHubApi for LiveGitHub {
         Box::pin(self.contents(installation_id, repo, path))
     }
 
-    fn merged_pulls<'a>(
+    fn graphql<'a>(
         &'a self,
         installation_id: u64,
-        repo: &'a str,
-        first: u32,
-        after: Option<String>,
-    ) -> BoxFuture<'a, Result<crate::github::graphql::merged_pulls::ResponseData, GitHubError>>
-    {
-        Box::pin(self.merged_pulls(installation_id, repo, first, after))
+        request: serde_json::Value,
+    ) -> BoxFuture<'a, Result<serde_json::Value, GitHubError>> {
+        Box::pin(self.graphql(installation_id, request))
     }
 
     fn org_role<'a>(

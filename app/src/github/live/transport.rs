@@ -47,8 +47,13 @@ impl LiveGitHub {
                 self.exchange(method.clone(), url, token.as_ref(), accept, body),
             )
             .await;
+            // GitHub gave up on the request or took too long: a smaller one may pass (see `Overloaded`).
+            let mut overloaded = false;
             let failure = match outcome {
-                Err(_) => format!("{what}: no answer within {:?}", self.patience.timeout),
+                Err(_) => {
+                    overloaded = true;
+                    format!("{what}: no answer within {:?}", self.patience.timeout)
+                }
                 Ok(Err(e)) => format!("{what}: {e}"),
                 Ok(Ok(reply)) => {
                     self.note_quota(who, &reply.headers);
@@ -97,9 +102,14 @@ impl LiveGitHub {
                                 .unwrap_or_default()
                         )));
                     }
+                    overloaded =
+                        matches!(status, StatusCode::BAD_GATEWAY | StatusCode::GATEWAY_TIMEOUT);
                     format!("{what}: {status}")
                 }
             };
+            if !retry_failures && overloaded {
+                return Err(GitHubError::Overloaded(failure));
+            }
             if !retry_failures || failures >= self.patience.server_error_retries {
                 return Err(GitHubError::Transient(failure));
             }
