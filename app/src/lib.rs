@@ -6,10 +6,12 @@
 //! GitHub access, payload normalization and config resolution belong to the GitHub side (`github`,
 //! `normalize`, `config_source`).
 
+pub mod backfill;
 pub mod clock;
 pub mod commands;
 pub mod config_source;
 pub mod demo;
+pub mod derive;
 pub mod digest;
 pub mod error;
 pub mod failure;

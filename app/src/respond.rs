@@ -75,21 +75,7 @@ pub async fn plan(
         }
         _ => false,
     };
-    // Reviews and review comments: the labels' counts go on the touchpoints they made (never the text).
-    let feedback_body = match (event, action) {
-        ("pull_request_review", "submitted") => {
-            payload.review.as_ref().and_then(|r| r.body.as_deref())
-        }
-        ("pull_request_review_comment", "created") => comment_body,
-        _ => None,
-    };
-    if let Some(body) = feedback_body {
-        let mut mix = FeedbackMix::default();
-        mix.add_text(body);
-        let json = serde_json::to_string(&mix).unwrap_or_default();
-        response.feedback =
-            outcome.touchpoints.iter().map(|t| (t.key.clone(), json.clone())).collect();
-    }
+    response.feedback = feedback(event, payload, &outcome.touchpoints);
     // New evidence refreshes the growth journal.
     if !wanted && outcome.evidence.is_empty() {
         return Ok(response);
@@ -114,43 +100,80 @@ pub async fn plan(
         commands(deps, &config, installation_id, repo, event, payload, now, &mut response).await?;
     }
     if let Some(journal_repo) = &config.privacy.journal_repo {
-        let mut changed: Vec<&Login> =
-            outcome.evidence.iter().chain(&response.evidence).map(|e| &e.mentee).collect();
+        let org = crate::config_source::org_of(repo).unwrap_or_default();
+        let new: Vec<&Evidence> = outcome.evidence.iter().chain(&response.evidence).collect();
+        let mut changed: Vec<&Login> = new.iter().map(|e| &e.mentee).collect();
         changed.sort();
         changed.dedup();
-        let mut writes = Vec::new();
-        for mentee in changed {
-            let stored = deps
-                .store
-                .evidence_of(
-                    &crate::config_source::org_of(repo).unwrap_or_default(),
-                    mentee.as_str(),
-                )
-                .await
-                .map_err(|e| Failure::database(&e))?;
-            // What this delivery adds is not committed yet: it replaces stored rows with the same key.
-            let mut rows: Vec<Evidence> = stored;
-            for new in
-                outcome.evidence.iter().chain(&response.evidence).filter(|e| &e.mentee == mentee)
-            {
-                rows.retain(|r| r.key != new.key);
-                rows.push(new.clone());
-            }
-            for pair in config.pairs_of_mentee(mentee) {
-                let marker = outbox::journal_marker(
-                    &crate::config_source::org_of(repo).unwrap_or_default(),
-                    pair.mentor.as_str(),
-                    pair.mentee.as_str(),
-                );
-                let body = outbox::with_marker(&journal_body(&config, pair, &rows, now), &marker);
-                let write =
-                    Write::Issue { title: format!("Growth journal: @{}", pair.mentee), body };
-                writes.push(outbox::plan(marker, installation_id, journal_repo, &write));
-            }
-        }
+        let writes = journal_writes(
+            deps.store,
+            &config,
+            &org,
+            installation_id,
+            journal_repo,
+            &changed,
+            &new,
+            now,
+        )
+        .await?;
         response.writes.extend(writes);
     }
     Ok(response)
+}
+
+/// Returns the Conventional Comments counts (FeedbackMix JSON) of a submitted review or a new review comment,
+/// for each touchpoint it made, by key: the labels' counts, never the text.
+pub fn feedback(
+    event: &str,
+    payload: &Payload,
+    touchpoints: &[Touchpoint],
+) -> Vec<(String, String)> {
+    let action = payload.action.as_deref().unwrap_or_default();
+    let body = match (event, action) {
+        ("pull_request_review", "submitted") => {
+            payload.review.as_ref().and_then(|r| r.body.as_deref())
+        }
+        ("pull_request_review_comment", "created") => {
+            payload.comment.as_ref().and_then(|c| c.body.as_deref())
+        }
+        _ => None,
+    };
+    let Some(body) = body else { return Vec::new() };
+    let mut mix = FeedbackMix::default();
+    mix.add_text(body);
+    let json = serde_json::to_string(&mix).unwrap_or_default();
+    touchpoints.iter().map(|t| (t.key.clone(), json.clone())).collect()
+}
+
+/// Plans the growth journal of every pair of each of `mentees` in `org`, from the stored evidence with `new`
+/// (not committed yet) replacing stored rows of the same key.
+#[allow(clippy::too_many_arguments)]
+pub async fn journal_writes(
+    store: &Store,
+    config: &Config,
+    org: &str,
+    installation_id: u64,
+    journal_repo: &str,
+    mentees: &[&Login],
+    new: &[&Evidence],
+    now: DateTime<Utc>,
+) -> Result<Vec<PlannedWrite>, Failure> {
+    let mut writes = Vec::new();
+    for &mentee in mentees {
+        let mut rows: Vec<Evidence> =
+            store.evidence_of(org, mentee.as_str()).await.map_err(|e| Failure::database(&e))?;
+        for &fresh in new.iter().filter(|e| &e.mentee == mentee) {
+            rows.retain(|r| r.key != fresh.key);
+            rows.push(fresh.clone());
+        }
+        for pair in config.pairs_of_mentee(mentee) {
+            let marker = outbox::journal_marker(org, pair.mentor.as_str(), pair.mentee.as_str());
+            let body = outbox::with_marker(&journal_body(config, pair, &rows, now), &marker);
+            let write = Write::Issue { title: format!("Growth journal: @{}", pair.mentee), body };
+            writes.push(outbox::plan(marker, installation_id, journal_repo, &write));
+        }
+    }
+    Ok(writes)
 }
 
 /// Returns the growth journal of `pair` as of `now`: every milestone of the track with its status, due date

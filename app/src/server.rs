@@ -33,6 +33,7 @@ pub struct App {
     workers: u16,
     sender: Arc<crate::outbox::Sender>,
     scheduler: Arc<crate::scheduler::Scheduler>,
+    backfill: Arc<crate::backfill::Backfill>,
     inbox_task: tokio::task::JoinHandle<()>,
     /// Keeps the writer thread's runtime alive as long as the app.
     _writer: WriterThread,
@@ -166,6 +167,13 @@ pub async fn build_with(
         every: Duration::from_secs(settings.nudge_every_secs),
         digested: std::sync::Mutex::new(std::collections::HashMap::new()),
     });
+    let backfill = Arc::new(crate::backfill::Backfill::new(
+        store.clone(),
+        configs.clone(),
+        github.clone(),
+        clock,
+        sender.wake.clone(),
+    ));
     let worker = Arc::new(Worker {
         store: store.clone(),
         configs,
@@ -180,6 +188,8 @@ pub async fn build_with(
         clock,
         guides: crate::guide::Guides::default(),
         metrics,
+        backfill_window: settings.backfill.0,
+        backfill_wake: backfill.wake_on_request.clone(),
     });
     Ok(App {
         listener,
@@ -189,6 +199,7 @@ pub async fn build_with(
         workers: settings.workers,
         sender,
         scheduler,
+        backfill,
         inbox_task,
         _writer: writer,
     })
@@ -225,6 +236,7 @@ impl App {
         }
         workers.spawn(self.sender.clone().run(stop_rx.clone()));
         workers.spawn(self.scheduler.clone().run(stop_rx.clone()));
+        workers.spawn(self.backfill.clone().run(stop_rx.clone()));
         let checkpoints = {
             let store = self.store.clone();
             let mut stop = stop_rx.clone();

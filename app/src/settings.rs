@@ -265,6 +265,10 @@ pub struct ServeArgs {
     /// A bearer token `GET /metrics` requires (Prometheus' `authorization` setting); unset, /metrics is open.
     #[arg(long, env = "MENTOR_METRICS_TOKEN", hide_env_values = true)]
     pub metrics_token: Option<Secret>,
+    /// How far back the merged pull requests of a new installation (or of repositories added to one) are read
+    /// through GitHub's GraphQL API: a duration like `180d`, or `off`.
+    #[arg(long, env = "MENTOR_BACKFILL", default_value = "180d", value_parser = parse_window)]
+    pub backfill: HistoryWindow,
     /// Seconds between two ticks of the nudge scheduler (reminders and escalations for quiet pairs).
     #[arg(long, env = "MENTOR_NUDGE_EVERY_SECS", default_value_t = 60, value_parser = clap::value_parser!(u64).range(1..))]
     pub nudge_every_secs: u64,
@@ -304,6 +308,20 @@ pub struct ServeArgs {
     pub now: Option<chrono::DateTime<chrono::Utc>>,
 }
 
+/// How far back history is read, or None for not at all.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct HistoryWindow(pub Option<chrono::TimeDelta>);
+
+/// Parses a history window: a duration like `180d`, or `off`.
+pub fn parse_window(text: &str) -> Result<HistoryWindow, String> {
+    if text.eq_ignore_ascii_case("off") {
+        return Ok(HistoryWindow(None));
+    }
+    let d: mentor_core::duration::Duration =
+        text.parse().map_err(|e| format!("{e}; or `off` to read no history"))?;
+    Ok(HistoryWindow(Some(d.to_chrono())))
+}
+
 /// Parses an RFC 3339 instant (`2026-11-25T12:00:00Z`).
 fn parse_instant(text: &str) -> Result<chrono::DateTime<chrono::Utc>, String> {
     chrono::DateTime::parse_from_rfc3339(text)
@@ -328,6 +346,7 @@ impl ServeArgs {
             max_attempts: 5,
             retry_base_ms: 10_000,
             nudge_every_secs: 60,
+            backfill: HistoryWindow(Some(chrono::TimeDelta::days(180))),
             metrics_token: None,
             claim_lease_secs: 300,
             request_timeout_secs: 30,

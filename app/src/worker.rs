@@ -10,7 +10,6 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use chrono::Utc;
-use mentor_core::identity::Roster;
 use tokio::sync::{Notify, watch};
 use tracing::Instrument;
 
@@ -70,6 +69,10 @@ pub struct Worker {
     pub guides: crate::guide::Guides,
     /// Counts deliveries and their processing time.
     pub metrics: Arc<crate::metrics::Metrics>,
+    /// How far back an installation's history is read when it is installed or given repositories (None: not).
+    pub backfill_window: Option<chrono::TimeDelta>,
+    /// Woken when a finished delivery queued a backfill.
+    pub backfill_wake: Arc<Notify>,
 }
 
 impl Worker {
@@ -172,6 +175,8 @@ impl Worker {
             tokio::task::yield_now().await;
         }
         let now = Utc::now();
+        let backfill_queued =
+            results.iter().any(|(_, f)| matches!(f, Finished::Done(o) if o.backfill.is_some()));
         // On the writer thread, so the transaction holds the single writer no longer than it must.
         let store = self.store.clone();
         let (results, recorded) = match self
@@ -189,6 +194,9 @@ impl Worker {
                 return;
             }
         };
+        if backfill_queued && recorded.is_ok() {
+            self.backfill_wake.notify_one();
+        }
         match recorded {
             Ok(recorded) if recorded < results.len() => {
                 tracing::warn!(
@@ -367,10 +375,22 @@ impl Worker {
                     )),
                     _ => None,
                 };
+                // A new installation, or repositories added to one: read their history (see `backfill`).
+                let added = matches!(
+                    (claim.event.as_str(), action.as_str()),
+                    ("installation", "created") | ("installation_repositories", "added")
+                );
+                let backfill = match self.backfill_window {
+                    Some(window) if added && !repos_added.is_empty() => {
+                        Some((self.clock.now() - window, repos_added))
+                    }
+                    _ => None,
+                };
                 Ok(Outcome {
                     org: Some((account, installation_id)),
                     org_status: status,
                     note,
+                    backfill,
                     ..Outcome::default()
                 })
             }
@@ -383,30 +403,21 @@ impl Worker {
                         ..Outcome::default()
                     });
                 };
-                let roster = Roster::new(&config);
-                let mut outcome = Outcome {
+                let (touchpoints, evidence) = crate::derive::activities(
+                    self.github.as_ref(),
+                    &config,
+                    installation_id,
+                    &repo,
+                    activities,
+                )
+                .await?;
+                let outcome = Outcome {
                     repo: Some((repo.clone(), installation_id)),
                     org: config_source::org_of(&repo).map(|o| (o, installation_id)),
+                    touchpoints,
+                    evidence,
                     ..Outcome::default()
                 };
-                for mut activity in activities {
-                    config_source::enrich(
-                        self.github.as_ref(),
-                        &config,
-                        installation_id,
-                        &repo,
-                        &mut activity,
-                    )
-                    .await?;
-                    outcome
-                        .touchpoints
-                        .extend(mentor_core::touchpoint::derive(&config, &roster, &activity));
-                    for pair in config.pairs.iter().filter(|p| p.mentee == activity.actor) {
-                        outcome
-                            .evidence
-                            .extend(mentor_core::evidence::collect(&config, pair, &activity));
-                    }
-                }
                 tracing::debug!(
                     touchpoints = outcome.touchpoints.len(),
                     evidence = outcome.evidence.len(),

@@ -54,6 +54,16 @@ pub async fn query<Q: GraphQLQuery>(
     installation_id: u64,
     variables: Q::Variables,
 ) -> Result<Q::ResponseData, GitHubError> {
+    send::<Q, Q::ResponseData>(github, installation_id, variables).await
+}
+
+/// Sends query `Q` with `variables` and decodes its answer into `T`: a caller's own minimal structs for the fields
+/// it reads (the query itself is still checked against GitHub's schema when `Q` is built).
+pub async fn send<Q: GraphQLQuery, T: serde::de::DeserializeOwned>(
+    github: &dyn GitHubApi,
+    installation_id: u64,
+    variables: Q::Variables,
+) -> Result<T, GitHubError> {
     let request = serde_json::to_value(Q::build_query(variables))
         .map_err(|e| GitHubError::Permanent(format!("encoding a GraphQL query: {e}")))?;
     let data = github.graphql(installation_id, request).await?;

@@ -58,6 +58,7 @@ macro_rules! on_reader {
     };
 }
 
+mod backfill;
 mod feedback;
 mod inbox;
 mod nudges;
@@ -68,6 +69,7 @@ mod results;
 mod sessions;
 mod tokens;
 
+pub use backfill::{BackfillPage, BackfillRow};
 use inbox::pack_body;
 pub use inbox::{ClaimedDelivery, DeliveryRow, NewDelivery};
 #[cfg(test)]

@@ -50,6 +50,9 @@ pub struct Outcome {
     pub feedback: Vec<(String, String)>,
     /// Pairs whose reminders `/mentor snooze` paused.
     pub snoozes: Vec<super::Snooze>,
+    /// Repositories an installation event added, whose merged pull requests since the instant should be read
+    /// (queued with the delivery's other effects, so an install is backfilled once).
+    pub backfill: Option<(DateTime<Utc>, Vec<String>)>,
 }
 
 /// A delivery's touchpoints and evidence with their JSON, encoded before the transaction opens.
@@ -196,6 +199,21 @@ impl Store {
                         .bind(ms(z.until))
                         .execute(&mut *tx)
                         .await?;
+                    }
+                    if let (Some((since, repos)), Some((org, installation))) = (&outcome.backfill, &outcome.org) {
+                        for repo in repos {
+                            sqlx::query(
+                                "INSERT INTO backfills (org, repo, installation_id, since_at, requested_at, updated_at) \
+                                 VALUES ($1, $2, $3, $4, $5, $5) ON CONFLICT (org, repo) DO NOTHING",
+                            )
+                            .bind(org.as_str())
+                            .bind(repo)
+                            .bind(*installation as i64)
+                            .bind(ms(*since))
+                            .bind(now)
+                            .execute(&mut *tx)
+                            .await?;
+                        }
                     }
                     for w in &outcome.writes {
                         sqlx::query(PLAN_SQL)
