@@ -78,7 +78,7 @@ pub fn run() -> ExitCode {
 /// Variables already set win, so a deployment can override one setting without editing the file.
 fn load_env_file(args: &[std::ffi::OsString]) -> Result<(), String> {
     let words: Vec<String> = args.iter().map(|a| a.to_string_lossy().into_owned()).collect();
-    if !words.iter().skip(1).any(|w| w == "serve") {
+    if !words.iter().skip(1).any(|w| w == "serve" || w == "backfill") {
         return Ok(());
     }
     let named = words.iter().enumerate().find_map(|(i, w)| {
@@ -116,5 +116,8 @@ async fn dispatch(cli: Cli) -> anyhow::Result<()> {
         Command::Outbox(cmd) => commands::cmd_outbox(cmd, &cli.database_url, &mut out).await,
         Command::Orgs(cmd) => commands::cmd_orgs(cmd, &cli.database_url, &mut out).await,
         Command::Setup(args) => setup::cmd_setup(args, &mut out).await,
+        Command::Backfill(args) => {
+            backfill::command::cmd_backfill(args, &cli.database_url, &mut out).await
+        }
     }
 }

@@ -83,10 +83,26 @@ impl Drop for WriterThread {
 pub async fn build(settings: &ServeArgs, database_url: &str) -> anyhow::Result<App> {
     // Settings are checked in the order `--help` lists them, so the first missing one is named first.
     settings.webhook_secrets()?;
-    let app_id = settings.app_id.context(
+    let github = live_github(
+        settings.app_id,
+        settings.private_key.as_ref(),
+        settings.private_key_file.as_deref(),
+        &settings.github_api_url,
+    )?;
+    build_with(settings, database_url, Arc::new(github)).await
+}
+
+/// Returns the live GitHub client for the App `app_id` with its private key (inline or from a file).
+pub fn live_github(
+    app_id: Option<u64>,
+    private_key: Option<&crate::settings::Secret>,
+    private_key_file: Option<&std::path::Path>,
+    api_url: &str,
+) -> anyhow::Result<LiveGitHub> {
+    let app_id = app_id.context(
         "MENTOR_APP_ID is not set\n\nSet MENTOR_APP_ID (or --app-id) to the id shown on the GitHub App's settings page.",
     )?;
-    let private_key_pem = match (&settings.private_key, &settings.private_key_file) {
+    let private_key_pem = match (private_key, private_key_file) {
         (Some(pem), _) => pem.expose().to_owned(),
         (None, Some(key_path)) => std::fs::read_to_string(key_path).with_context(|| {
             format!("MENTOR_PRIVATE_KEY_FILE: cannot read {}", key_path.display())
@@ -96,13 +112,12 @@ pub async fn build(settings: &ServeArgs, database_url: &str) -> anyhow::Result<A
              GitHub (or MENTOR_PRIVATE_KEY to the key itself; `mentor-app setup` writes it to mentor.env)."
         ),
     };
-    let github = LiveGitHub::new(GitHubSettings {
-        api_url: settings.github_api_url.clone(),
+    LiveGitHub::new(GitHubSettings {
+        api_url: api_url.to_owned(),
         app_id,
         private_key_pem: crate::github::Secret::new(private_key_pem),
     })
-    .context("MENTOR_PRIVATE_KEY_FILE / MENTOR_GITHUB_API_URL: cannot set up the GitHub client")?;
-    build_with(settings, database_url, Arc::new(github)).await
+    .context("MENTOR_PRIVATE_KEY_FILE / MENTOR_GITHUB_API_URL: cannot set up the GitHub client")
 }
 
 /// Builds the app over `github` (tests and the demo pass their own).

@@ -59,6 +59,95 @@ pub enum Command {
     /// The orgs that installed the App: one program each.
     #[command(subcommand)]
     Orgs(OrgsCommand),
+    /// Read an org's merged pull requests (reviews, comments, files, landed commits) through GitHub's GraphQL API
+    /// into touchpoints and evidence, as their webhooks would have; `backfill status` shows the progress.
+    Backfill(BackfillArgs),
+}
+
+/// `backfill …`.
+#[derive(Debug, Args)]
+#[command(args_conflicts_with_subcommands = true)]
+pub struct BackfillArgs {
+    /// `status`: the progress instead of a backfill.
+    #[command(subcommand)]
+    pub command: Option<BackfillCommand>,
+    /// The org whose history to read (the installation account).
+    #[arg(long)]
+    pub org: Option<String>,
+    /// How far back: pull requests merged in the last `180d` (`26w`, …) or since a date (`2026-06-01`).
+    #[arg(long, default_value = "180d", value_parser = parse_since)]
+    pub since: Since,
+    /// Only this repository (`owner/name`) instead of every one the installation sees.
+    #[arg(long)]
+    pub repo: Option<String>,
+    /// The GitHub App's id.
+    #[arg(long, env = "MENTOR_APP_ID")]
+    pub app_id: Option<u64>,
+    /// The GitHub App's private key (PEM file).
+    #[arg(long, env = "MENTOR_PRIVATE_KEY_FILE")]
+    pub private_key_file: Option<PathBuf>,
+    /// The GitHub App's private key itself (PEM text), instead of a file.
+    #[arg(
+        long,
+        env = "MENTOR_PRIVATE_KEY",
+        hide_env_values = true,
+        conflicts_with = "private_key_file"
+    )]
+    pub private_key: Option<Secret>,
+    /// An env file to read settings from (as `serve`); `mentor.env` is read when present.
+    #[arg(long)]
+    pub env_file: Option<PathBuf>,
+    /// GitHub REST API base URL (GraphQL is `{url}/graphql`, or `https://host/api/graphql` on GitHub Enterprise
+    /// Server).
+    #[arg(long, env = "MENTOR_GITHUB_API_URL", default_value = "https://api.github.com")]
+    pub github_api_url: String,
+}
+
+/// `backfill status`.
+#[derive(Debug, Subcommand)]
+pub enum BackfillCommand {
+    /// Per org: repositories done, pull requests read, GraphQL requests and points spent.
+    Status(BackfillStatusArgs),
+}
+
+/// `backfill status`.
+#[derive(Debug, Args)]
+pub struct BackfillStatusArgs {
+    /// Only this org.
+    #[arg(long)]
+    pub org: Option<String>,
+    /// Print JSON: `{"orgs":[{"org","repos","repos_done","prs_read","requests","points","status","repos":[…]}]}`.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// Where a backfill's window starts: a length back from now, or a date.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Since {
+    /// This long before now.
+    Ago(chrono::TimeDelta),
+    /// This day (UTC midnight).
+    Date(chrono::NaiveDate),
+}
+
+impl Since {
+    /// Returns the instant the window starts at, as of `now`.
+    pub fn start(self, now: chrono::DateTime<chrono::Utc>) -> chrono::DateTime<chrono::Utc> {
+        match self {
+            Since::Ago(d) => now - d,
+            Since::Date(day) => day.and_time(chrono::NaiveTime::MIN).and_utc(),
+        }
+    }
+}
+
+/// Parses `--since`: a duration like `180d` or a date like `2026-06-01`.
+fn parse_since(text: &str) -> Result<Since, String> {
+    if let Ok(day) = chrono::NaiveDate::parse_from_str(text, "%Y-%m-%d") {
+        return Ok(Since::Date(day));
+    }
+    text.parse::<mentor_core::duration::Duration>()
+        .map(|d| Since::Ago(d.to_chrono()))
+        .map_err(|e| format!("{e}; or a date like 2026-06-01"))
 }
 
 /// `orgs …`.

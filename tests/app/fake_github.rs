@@ -831,9 +831,10 @@ fn answer(
             );
         }
         let mut data = shared.data.lock().unwrap();
-        if let Err(why) = checked_token(&data, headers) {
-            return reject(StatusCode::UNAUTHORIZED, why);
-        }
+        let installation = match checked_token(&data, headers) {
+            Ok(id) => id,
+            Err(why) => return reject(StatusCode::UNAUTHORIZED, why),
+        };
         // GitHub gives up on a query that takes more than 10 seconds with a 502 (or 504).
         if let Some(i) = data.faults.iter().position(|(part, _)| part == "/graphql") {
             let (_, fault) = data.faults.remove(i).unwrap();
@@ -842,9 +843,22 @@ fn answer(
                 return (message(status, "We couldn't respond to your request in time."), None);
             }
         }
-        let Data { pulls, graphql_budget, graphql_calls, .. } = &mut *data;
+        // An installation sees its own repositories only (the default one every repository the fake knows); one
+        // of them without merged pull requests has none.
+        let mut repos = data.repositories_of(installation);
+        if !data.installations.contains_key(&installation) {
+            repos.extend(data.pulls.keys().cloned());
+        }
+        let visible: HashMap<String, Vec<crate::fake_graphql::FakePull>> = repos
+            .into_iter()
+            .map(|r| {
+                let pulls = data.pulls.get(&r).cloned().unwrap_or_default();
+                (r, pulls)
+            })
+            .collect();
+        let Data { graphql_budget, graphql_calls, .. } = &mut *data;
         let (reply, rejected) =
-            crate::fake_graphql::answer(body, pulls, graphql_budget, graphql_calls);
+            crate::fake_graphql::answer(body, &visible, graphql_budget, graphql_calls);
         return (axum::Json(reply).into_response(), rejected);
     }
     match match_openapi(method, api_path) {

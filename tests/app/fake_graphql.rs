@@ -206,7 +206,7 @@ pub fn answer(
         json!([{"type": "NOT_FOUND", "path": ["repository"], "message": msg}])
     };
     let mut charge = |cost: i64| {
-        budget.remaining -= cost;
+        budget.remaining = (budget.remaining - cost).max(0);
         budget.spent += cost;
         json!({"cost": cost, "remaining": budget.remaining, "resetAt": reset_text(budget.reset_at)})
     };

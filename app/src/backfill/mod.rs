@@ -14,6 +14,7 @@
 //!   repository of an org is read, its growth journals are planned once.
 //! - Of several replicas (or a server and the CLI), the holder of the `backfill` lease reads.
 
+pub mod command;
 pub mod history;
 
 use std::sync::Arc;

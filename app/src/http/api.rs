@@ -29,6 +29,7 @@ pub fn router() -> Router<Arc<AppState>> {
         .route("/api/v1/mentees/{login}/evidence", get(evidence))
         .route("/api/v1/mentees/{login}/feedback", get(feedback))
         .route("/api/v1/orgs/{org}/load", get(org_load))
+        .route("/api/v1/orgs/{org}/backfill", get(org_backfill))
         .route("/api/v1/orgs/{org}/mentees/{login}/evidence", get(org_evidence))
         .route("/api/v1/orgs/{org}/mentees/{login}/feedback", get(org_feedback))
 }
@@ -138,6 +139,28 @@ pub async fn org_load(
 ) -> Result<Response, ApiError> {
     let grant = grant_for(&state, &headers, Some(&org)).await?;
     load_of(&state, grant, query).await
+}
+
+/// `GET /api/v1/orgs/{org}/backfill`: the org's history backfill (admins), as `mentor-app backfill status --json`
+/// shows one org: `{"org","repos","repos_done","prs_read","requests","points","status","repos":[…]}`; 404 when
+/// none was asked for.
+pub async fn org_backfill(
+    State(state): State<Arc<AppState>>,
+    headers: HeaderMap,
+    Path(org): Path<String>,
+) -> Result<Response, ApiError> {
+    let grant = grant_for(&state, &headers, Some(&org)).await?;
+    if !matches!(grant.role, Role::Admin) {
+        return Err(ApiError::Forbidden("only admins can read the backfill's progress".into()));
+    }
+    let rows = state.store.backfills(Some(&grant.org)).await.map_err(ApiError::Internal)?;
+    match crate::backfill::OrgProgress::of(rows).into_iter().next() {
+        Some(progress) => Ok(Json(progress).into_response()),
+        None => Err(ApiError::NotFound(format!(
+            "no backfill for {}: it starts when the App is installed, or with `mentor-app backfill --org {}`",
+            grant.org, grant.org
+        ))),
+    }
 }
 
 /// Returns the load report of `org` for the sprint `selector` names, as of `now` (see [`crate::reports`]).
