@@ -116,7 +116,7 @@ pub struct BackfillStatusArgs {
     /// Only this org.
     #[arg(long)]
     pub org: Option<String>,
-    /// Print JSON: `{"orgs":[{"org","repos","repos_done","prs_read","requests","points","status","repos":[…]}]}`.
+    /// Print JSON: `{"orgs":[{"org","repos","repos_done","prs_read","requests","points","status","repositories":[…]}]}`.
     #[arg(long)]
     pub json: bool,
 }

@@ -245,7 +245,7 @@ impl Worker {
     async fn decide(&self, claim: &ClaimedDelivery) -> Finished {
         let now = Utc::now();
         match self.process(claim).await {
-            Ok(outcome) => Finished::Done(outcome),
+            Ok(outcome) => Finished::Done(Box::new(outcome)),
             Err(Failure::Permanent(error)) => {
                 tracing::warn!(%error, "delivery failed permanently");
                 Finished::Failed { error, at: now }

@@ -278,3 +278,238 @@ async fn installing_backfills_history_with_the_keys_its_webhooks_make_and_writes
         live_app.stop().await;
     }
 }
+
+/// A backfill runner of its own (as another process would be) over `store` and `fake`.
+fn runner(
+    store: &mentor_app::store::Store,
+    fake: &crate::fake_github::FakeGitHub,
+) -> std::sync::Arc<mentor_app::backfill::Backfill> {
+    let github = live(fake);
+    std::sync::Arc::new(mentor_app::backfill::Backfill::new(
+        store.clone(),
+        std::sync::Arc::new(mentor_app::config_source::ConfigSource::new(github.clone())),
+        github,
+        mentor_app::clock::Clock::system(),
+        std::sync::Arc::new(tokio::sync::Notify::new()),
+    ))
+}
+
+/// The `first` and `after` of every `MergedPulls` request so far.
+fn pages_asked(fake: &crate::fake_github::FakeGitHub) -> Vec<(u64, Option<String>)> {
+    fake.graphql_calls()
+        .into_iter()
+        .filter(|(operation, _)| operation == "MergedPulls")
+        .map(|(_, v)| (v["first"].as_u64().unwrap(), v["after"].as_str().map(str::to_owned)))
+        .collect()
+}
+
+#[tokio::test]
+async fn a_killed_backfill_continues_after_the_last_page_it_stored() {
+    assert_eq!(validate_query("{ viewer { login } }"), Ok(()));
+    for backend in backends() {
+        let fake = history(120).await;
+        let db = TestDb::new(backend).await;
+        let store = mentor_app::store::Store::connect(&db.url).await.unwrap();
+        let since = now() - chrono::Duration::days(180);
+        store.request_backfill("codertocat", 1, &[REPO.into()], since, false, now()).await.unwrap();
+        // Points for one page of 50 (15) and no more: after storing it the reader waits for the reset an hour
+        // away, and is killed there.
+        fake.set_graphql_budget(20, std::time::Duration::from_secs(3600));
+        let first = runner(&store, &fake);
+        let task = tokio::spawn({
+            let first = first.clone();
+            async move {
+                let (_stop, mut stopped) = tokio::sync::watch::channel(false);
+                first.drain(None, &mut stopped).await
+            }
+        });
+        let mut stored = None;
+        for _ in 0..600 {
+            let row = store.backfills(None).await.unwrap().remove(0);
+            if row.prs > 0 {
+                stored = Some(row);
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
+        let stored = stored.expect("the first page is stored");
+        task.abort();
+        assert!(task.await.unwrap_err().is_cancelled());
+        assert_eq!((stored.prs, stored.requests, stored.status.as_str()), (50, 1, "queued"));
+        assert!(stored.cursor.is_some());
+        assert_eq!(pages_asked(&fake).len(), 1);
+
+        // Another process: locked out while the dead reader's lease runs, it takes over once the lease expires.
+        fake.set_graphql_budget(5000, std::time::Duration::from_secs(3600));
+        let second = runner(&store, &fake);
+        let (_stop, mut stopped) = tokio::sync::watch::channel(false);
+        assert!(!second.drain(None, &mut stopped).await.unwrap(), "the lease is still held");
+        let expired = chrono::Utc::now() + chrono::Duration::seconds(61);
+        let ttl = mentor_app::backfill::LEASE_TTL;
+        assert!(
+            store
+                .acquire_lease(mentor_app::backfill::LEASE, &second.holder, expired, ttl)
+                .await
+                .unwrap()
+        );
+        assert!(second.drain(None, &mut stopped).await.unwrap());
+
+        let asked = pages_asked(&fake);
+        assert_eq!(asked.len(), 3, "{asked:?}");
+        assert_eq!(asked[1].1, stored.cursor, "the second reader starts after the stored page");
+        let progress = mentor_app::backfill::OrgProgress::of(store.backfills(None).await.unwrap());
+        assert_eq!(
+            (progress[0].status, progress[0].prs_read, progress[0].requests),
+            ("done", 120, 3),
+            "{progress:#?}"
+        );
+        // Every pull request once: three touchpoints and one evidence row each, none twice.
+        let (touchpoints, evidence) = keys(&store).await;
+        assert_eq!((touchpoints.len(), evidence.len()), (360, 120));
+        store.close().await;
+    }
+}
+
+#[tokio::test]
+async fn a_timeout_halves_the_page_and_low_points_wait_for_the_reset() {
+    assert_eq!(validate_query("{ viewer { login } }"), Ok(()));
+    for backend in backends() {
+        let fake = history(60).await;
+        // The first page times out at GitHub (502); 25 pull requests cost 7 points and leave 9, less than two
+        // more pages: the reader waits for the reset three seconds away (GitHub gives it to the second) instead of being refused.
+        fake.inject("/graphql", crate::fake_github::Fault::Status(502));
+        fake.set_graphql_budget(16, std::time::Duration::from_secs(3));
+        let started = std::time::Instant::now();
+        let app = TestApp::start(backend, live(&fake), |_| {}).await;
+        assert_eq!(app.deliver("installation", "i-1", &installed(), SECRET).await.status(), 202);
+        let progress = backfilled(&app.store).await;
+        let waited = started.elapsed();
+        assert_eq!((progress.status, progress.prs_read), ("done", 60), "{progress:#?}");
+        // The request that timed out never reached GitHub's GraphQL executor; the three after it asked for 25.
+        let firsts: Vec<u64> = pages_asked(&fake).into_iter().map(|(first, _)| first).collect();
+        assert_eq!(firsts, [25, 25, 25]);
+        assert_eq!(fake.count("/graphql"), 4);
+        assert_eq!(progress.repositories[0].page_size, 25);
+        assert!(waited >= std::time::Duration::from_millis(1900), "{waited:?}");
+        // No request was refused for points (a refusal would have queued the repository for a minute).
+        assert_eq!(progress.requests, 4);
+        assert_eq!(progress.points as i64, fake.graphql_points());
+
+        // The progress, for admins only.
+        let path = "/api/v1/orgs/codertocat/backfill";
+        let admin = create(&app, &mentor_app::token::Role::Admin).await;
+        let manager = create(&app, &mentor_app::token::Role::Manager).await;
+        let answer = app.get(path, Some(&admin)).await;
+        assert_eq!(answer.status(), 200);
+        let body: Value = answer.json().await.unwrap();
+        assert_eq!(
+            (&body["org"], &body["repos_done"], &body["prs_read"], &body["status"]),
+            (&json!("codertocat"), &json!(1), &json!(60), &json!("done"))
+        );
+        assert_eq!(body["repositories"][0]["repo"], json!(REPO));
+        assert_eq!(app.get(path, Some(&manager)).await.status(), 403);
+        assert_eq!(app.get(path, None).await.status(), 401);
+        let other = "/api/v1/orgs/octo-org/backfill";
+        assert_eq!(app.get(other, Some(&admin)).await.status(), 403, "another org's");
+        app.stop().await;
+    }
+}
+
+async fn create(app: &TestApp, role: &mentor_app::token::Role) -> String {
+    mentor_app::token::create_token(&app.store, "codertocat", role).await.unwrap()
+}
+
+#[tokio::test]
+async fn the_backfill_command_reads_an_orgs_history_and_reports_its_progress() {
+    assert_eq!(validate_query("{ viewer { login } }"), Ok(()));
+    for backend in backends() {
+        let fake = history(45).await;
+        fake.add_merged_pull(REPO, pull(90, "2026-03-01T10:00:00Z"));
+        // The org installs the App while history at install is off.
+        let app = TestApp::start(backend, live(&fake), |s| {
+            s.backfill = mentor_app::settings::HistoryWindow(None)
+        })
+        .await;
+        assert_eq!(app.deliver("installation", "i-1", &installed(), SECRET).await.status(), 202);
+        app.wait_idle().await;
+        assert!(app.store.backfills(None).await.unwrap().is_empty());
+        let admin = create(&app, &mentor_app::token::Role::Admin).await;
+        let none = app.get("/api/v1/orgs/codertocat/backfill", Some(&admin)).await;
+        assert_eq!(none.status(), 404);
+        let db = app.stop().await;
+
+        let key = db.dir.path().join("app.pem");
+        std::fs::write(&key, crate::fake_github::private_key_pem()).unwrap();
+        let backfill = |args: &[&str]| {
+            let mut cmd = crate::cli::bin(&db.url);
+            cmd.env("MENTOR_APP_ID", crate::fake_github::APP_ID.to_string())
+                .env("MENTOR_PRIVATE_KEY_FILE", &key)
+                .env("MENTOR_GITHUB_API_URL", fake.api_url())
+                .current_dir(db.dir.path())
+                .arg("backfill")
+                .args(args);
+            cmd
+        };
+        let out = output(backfill(&["--org", "Codertocat", "--since", "2026-06-01"])).await;
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        assert!(out.status.success(), "{stdout}\n{}", String::from_utf8_lossy(&out.stderr));
+        assert!(stdout.contains("since 2026-06-01"), "{stdout}");
+        assert!(stdout.contains("45 pull requests"), "{stdout}");
+        // One request for 45 pull requests; the one merged in March is outside the window.
+        assert_eq!(pages_asked(&fake).len(), 1);
+
+        let status = output(backfill(&["status", "--json"])).await;
+        assert!(status.status.success());
+        let status: Value = serde_json::from_slice(&status.stdout).unwrap();
+        let org = &status["orgs"][0];
+        assert_eq!(
+            (&org["org"], &org["repos"], &org["repos_done"], &org["prs_read"], &org["requests"]),
+            (&json!("codertocat"), &json!(1), &json!(1), &json!(45), &json!(1)),
+            "{status:#}"
+        );
+        assert_eq!(org["points"], json!(fake.graphql_points()));
+        assert_eq!(org["status"], json!("done"));
+        let text = output(backfill(&["status"])).await;
+        assert!(String::from_utf8_lossy(&text.stdout).contains("codertocat"));
+
+        // What the command cannot do is said, with what to do instead.
+        let unknown = output(backfill(&["--org", "octo-org"])).await;
+        assert!(!unknown.status.success());
+        let why = String::from_utf8_lossy(&unknown.stderr);
+        assert!(why.contains("octo-org has not installed the App"), "{why}");
+        let elsewhere = output(backfill(&["--org", "codertocat", "--repo", "octo-org/x"])).await;
+        assert!(!elsewhere.status.success());
+        assert!(
+            String::from_utf8_lossy(&elsewhere.stderr)
+                .contains("expected a repository of codertocat")
+        );
+        let hidden =
+            output(backfill(&["--org", "codertocat", "--repo", "codertocat/secret"])).await;
+        assert!(
+            String::from_utf8_lossy(&hidden.stderr).contains("the App cannot see this repository")
+        );
+        let no_org = output(backfill(&[])).await;
+        assert!(String::from_utf8_lossy(&no_org.stderr).contains("--org is missing"));
+
+        // Reading one repository again, however its name is typed, reads the same row and adds nothing.
+        let again =
+            output(backfill(&["--org", "codertocat", "--repo", "codertocat/hello-world"])).await;
+        assert!(again.status.success(), "{}", String::from_utf8_lossy(&again.stderr));
+        let status = output(backfill(&["status", "--json"])).await;
+        let status: Value = serde_json::from_slice(&status.stdout).unwrap();
+        assert_eq!(status["orgs"][0]["repositories"].as_array().unwrap().len(), 1, "{status:#}");
+
+        // The history counts, and the server sends the one journal the command planned.
+        let app = TestApp::start_on(db, live(&fake), |_| {}).await;
+        let (touchpoints, evidence) = keys(&app.store).await;
+        assert_eq!((touchpoints.len(), evidence.len()), (135, 45));
+        crate::outbox::settle(&app).await;
+        assert_eq!(fake.issues(JOURNAL).len(), 1);
+        app.stop().await;
+    }
+}
+
+/// Runs `cmd` without blocking the test's runtime (the fake GitHub answers on it).
+async fn output(cmd: std::process::Command) -> std::process::Output {
+    tokio::process::Command::from(cmd).output().await.unwrap()
+}

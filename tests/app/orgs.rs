@@ -179,7 +179,7 @@ async fn an_uninstalled_org_stops_writing_to_github_and_keeps_its_data() {
                 }],
                 ..Outcome::default()
             };
-            (claim, Finished::Done(outcome))
+            (claim, Finished::Done(Box::new(outcome)))
         };
         store
             .insert_and_claim(

@@ -182,7 +182,7 @@ async fn finishing_a_batch_records_current_claims_and_discards_stale_ones() {
                     org: Some(("o".into(), 7)),
                     ..Outcome::default()
                 };
-                (c.clone(), Finished::Done(outcome))
+                (c.clone(), Finished::Done(Box::new(outcome)))
             })
             .collect();
         let recorded = store.finish(&results, later).await.unwrap();
@@ -207,7 +207,7 @@ async fn finishing_a_batch_records_current_claims_and_discards_stale_ones() {
 /// fenced when recorded), and a released claim can be claimed again at once.
 #[tokio::test]
 async fn deliveries_claimed_as_they_are_stored_are_ordinary_claims() {
-    use mentor_app::store::{ClaimedDelivery, Finished, NewDelivery, Outcome, Store};
+    use mentor_app::store::{ClaimedDelivery, Finished, NewDelivery, Store};
     for backend in backends() {
         let db = TestDb::new(backend).await;
         let store = Store::connect(&db.url).await.unwrap();
@@ -244,7 +244,7 @@ async fn deliveries_claimed_as_they_are_stored_are_ordinary_claims() {
             packed: None,
             attempts: 1,
         };
-        let results = vec![(handed("a"), Finished::Done(Outcome::default()))];
+        let results = vec![(handed("a"), Finished::Done(Box::default()))];
         assert_eq!(store.finish(&results, t0).await.unwrap(), 1, "{backend:?}");
         // b is given back (shutdown): claimable at once, as attempt 2; the stale attempt 1 records nothing.
         store.release(&[handed("b")]).await.unwrap();
@@ -254,7 +254,7 @@ async fn deliveries_claimed_as_they_are_stored_are_ordinary_claims() {
             [("b", 2)],
             "{backend:?}"
         );
-        let stale = vec![(handed("b"), Finished::Done(Outcome::default()))];
+        let stale = vec![(handed("b"), Finished::Done(Box::default()))];
         assert_eq!(store.finish(&stale, t0).await.unwrap(), 0, "{backend:?}");
         for row in store.list_deliveries(None, 10).await.unwrap() {
             let want = match row.id.as_str() {

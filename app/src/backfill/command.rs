@@ -53,17 +53,25 @@ pub async fn cmd_backfill(
         args.private_key_file.as_deref(),
         &args.github_api_url,
     )?);
+    let visible = github
+        .installation_repositories(installed.installation_id)
+        .await
+        .with_context(|| format!("listing the repositories the App can see in {org}"))?;
+    // Rows are keyed by GitHub's spelling of the name (as webhooks give it), whatever case was typed.
     let repos = match &args.repo {
         Some(repo) => {
             if config_source::org_of(repo).as_deref() != Some(org.as_str()) || !repo.contains('/') {
                 anyhow::bail!("--repo {repo}: expected a repository of {org}, written {org}/NAME");
             }
-            vec![repo.to_ascii_lowercase()]
+            let Some(found) = visible.iter().find(|r| r.eq_ignore_ascii_case(repo)) else {
+                anyhow::bail!(
+                    "--repo {repo}: the App cannot see this repository; add it to the installation's \
+                     repositories on GitHub (org settings → GitHub Apps → Mentor), then run this again"
+                );
+            };
+            vec![found.clone()]
         }
-        None => github
-            .installation_repositories(installed.installation_id)
-            .await
-            .with_context(|| format!("listing the repositories the App can see in {org}"))?,
+        None => visible,
     };
     let now = Utc::now();
     let since = args.since.start(now);
@@ -143,6 +151,10 @@ pub async fn cmd_backfill(
     };
     if let Some(bar) = bar {
         bar.finish_and_clear();
+    }
+    // The next command or a server goes on at once instead of waiting for the lease to run out.
+    if let Err(e) = store.release_lease(super::LEASE, &runner.holder).await {
+        tracing::warn!(error = format!("{e:#}"), "giving the backfill lease up failed");
     }
     store.close().await;
     if *stopped.borrow() && !matches!(progress.status, "done" | "failed") {

@@ -504,7 +504,6 @@ pub struct OrgProgress {
     /// `queued` (nothing read yet), `running`, `done`, or `failed` (read what it could; see the repositories).
     pub status: &'static str,
     /// Each repository.
-    #[serde(rename = "repos")]
     pub repositories: Vec<BackfillRow>,
 }
 

@@ -142,7 +142,7 @@ pub async fn org_load(
 }
 
 /// `GET /api/v1/orgs/{org}/backfill`: the org's history backfill (admins), as `mentor-app backfill status --json`
-/// shows one org: `{"org","repos","repos_done","prs_read","requests","points","status","repos":[…]}`; 404 when
+/// shows one org: `{"org","repos","repos_done","prs_read","requests","points","status","repositories":[…]}`; 404 when
 /// none was asked for.
 pub async fn org_backfill(
     State(state): State<Arc<AppState>>,

@@ -406,7 +406,7 @@ mod tests {
             packed: None,
             attempts: 1,
         };
-        let done = vec![(claim("a"), Finished::Done(Outcome::default()))];
+        let done = vec![(claim("a"), Finished::Done(Box::default()))];
         assert_eq!(store.finish(&done, Utc::now()).await.unwrap(), 1);
         assert_eq!(synchronous().await, 2, "FULL after a finish");
 
@@ -415,7 +415,7 @@ mod tests {
             .await
             .unwrap();
         let outcome = Outcome { org: Some(("acme".into(), 7)), ..Outcome::default() };
-        let failing = vec![(claim("b"), Finished::Done(outcome))];
+        let failing = vec![(claim("b"), Finished::Done(Box::new(outcome)))];
         assert!(store.finish(&failing, Utc::now()).await.is_err());
         assert_eq!(synchronous().await, 2, "FULL after a failed finish");
         let statuses: Vec<(String, String)> =

@@ -11,7 +11,7 @@ use super::{ClaimedDelivery, PLAN_SQL, PlannedWrite, Store, ms};
 #[derive(Debug)]
 pub enum Finished {
     /// Processed: store these results and mark it done.
-    Done(Outcome),
+    Done(Box<Outcome>),
     /// A transient failure: try again at `at`.
     Retry {
         /// What went wrong.
@@ -113,7 +113,7 @@ impl Store {
                 let done: Vec<(&ClaimedDelivery, &Outcome)> = results
                     .iter()
                     .filter_map(|(claim, result)| match result {
-                        Finished::Done(outcome) => Some((claim, outcome)),
+                        Finished::Done(outcome) => Some((claim, &**outcome)),
                         _ => None,
                     })
                     .collect();
