@@ -513,3 +513,44 @@ async fn the_backfill_command_reads_an_orgs_history_and_reports_its_progress() {
 async fn output(cmd: std::process::Command) -> std::process::Output {
     tokio::process::Command::from(cmd).output().await.unwrap()
 }
+
+/// The backfill benchmark (`bench/backfill.sh`): 5,000 merged pull requests of one repository, each with a review,
+/// an inline comment and a conversation comment, read from the fake GitHub into a fresh database; prints the
+/// requests and points per 100 pull requests and the wall time. Ignored in the test run (it measures, it does not
+/// check behaviour beyond the counts).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "a benchmark: bench/backfill.sh runs it in a release build"]
+async fn bench_backfill_5000_pull_requests() {
+    let count: u64 = std::env::var("BENCH_PULLS").ok().and_then(|n| n.parse().ok()).unwrap_or(5000);
+    assert_eq!(validate_query("{ viewer { login } }"), Ok(()));
+    for backend in backends() {
+        let fake = history(count).await;
+        let db = TestDb::new(backend).await;
+        let store = mentor_app::store::Store::connect(&db.url).await.unwrap();
+        let since = chrono::DateTime::parse_from_rfc3339("2000-01-01T00:00:00Z").unwrap().to_utc();
+        store.request_backfill("codertocat", 1, &[REPO.into()], since, false, now()).await.unwrap();
+        let reader = runner(&store, &fake);
+        let (_stop, mut stopped) = tokio::sync::watch::channel(false);
+        let started = std::time::Instant::now();
+        assert!(reader.drain(None, &mut stopped).await.unwrap());
+        let wall = started.elapsed();
+        let progress = mentor_app::backfill::OrgProgress::of(store.backfills(None).await.unwrap());
+        let p = &progress[0];
+        assert_eq!((p.status, p.prs_read), ("done", count), "{p:#?}");
+        let (touchpoints, evidence) = keys(&store).await;
+        assert_eq!((touchpoints.len() as u64, evidence.len() as u64), (3 * count, count));
+        let per100 = |n: u64| n as f64 * 100.0 / count as f64;
+        println!(
+            "{backend:?}: {count} pull requests in {:.2} s ({:.0} per second); {} requests ({:.1} per 100), {} points ({:.1} per 100); {} touchpoints, {} evidence rows",
+            wall.as_secs_f64(),
+            count as f64 / wall.as_secs_f64(),
+            p.requests,
+            per100(p.requests),
+            p.points,
+            per100(p.points),
+            touchpoints.len(),
+            evidence.len(),
+        );
+        store.close().await;
+    }
+}
