@@ -8,6 +8,7 @@ mod hook;
 mod hooks;
 mod load;
 mod log;
+mod matching;
 mod pair;
 mod template;
 
@@ -25,6 +26,8 @@ use clap::{Parser, Subcommand};
   mentor pair start bob --for 90m     Credit bob in commits for the next 90 minutes
   mentor evidence                     Your milestones and the commits that prove them
   mentor load --sprint previous       Mentoring load per mentor for the last sprint
+  mentor match --explain              Propose mentors for the cohort, with reasons and runner-ups
+  mentor audit                        Check rationale, rotation, load, equity, growth and velocity
   mentor template render review-guide --pr-json pr.json
                                       Preview the review guide the app would post on a PR")]
 pub struct Cli {
@@ -41,6 +44,7 @@ enum Command {
     Log(log::LogArgs),
     Evidence(evidence::EvidenceArgs),
     Load(load::LoadArgs),
+    Match(matching::MatchArgs),
     Template(template::TemplateArgs),
     Completions(completions::CompletionsArgs),
 }
@@ -60,6 +64,7 @@ pub fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Log(args) => log::cmd_log(args),
         Command::Evidence(args) => evidence::cmd_evidence(args),
         Command::Load(args) => load::cmd_load(args),
+        Command::Match(args) => matching::cmd_match(args),
         Command::Template(args) => template::cmd_template(args),
         Command::Completions(args) => completions::cmd_completions(args),
     }

@@ -10,6 +10,7 @@
 pub mod fit;
 pub mod rationale;
 pub mod rules;
+pub mod write;
 
 use std::collections::{BTreeMap, BTreeSet};
 
