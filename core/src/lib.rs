@@ -6,6 +6,7 @@
 //! online (app).
 
 pub mod activity;
+pub mod audit;
 pub mod calendar;
 pub mod command;
 pub mod config;

@@ -153,3 +153,141 @@ fn unknown_mentees_are_a_usage_error() {
     assert_eq!(out.status.code(), Some(2), "{}", all_output(&out));
     assert!(all_output(&out).contains("unknown mentee `zed`"), "{}", all_output(&out));
 }
+
+const AUDIT_CONFIG: &str = r#"
+sprints: { length: 2w, start: 2026-01-12, timezone: UTC }
+privacy: { min_group_size: 3 }
+tiers: { principal: { capacity: { mentees: 2 } } }
+people:
+  dana: { tier: senior, skills: { databases: 4 }, team: core, emails: [dana@example.com] }
+  pat:  { tier: principal, capacity: { mentees: 4 }, skills: { rust: 5 }, team: core }
+  ana:  { wants: [databases], level: junior, team: web, emails: [ana@example.com] }
+  ben:  { wants: [rust], level: junior, team: web }
+  cy:   { level: junior, team: web }
+  dee:  { level: junior, team: web }
+  eve:  { level: mid, team: ops }
+pairs:
+  - { mentor: dana, mentee: ana, track: backend, since: 2026-10-05, rationale: "databases 4 vs wanted" }
+  - { mentor: dana, mentee: ben, track: backend, since: 2026-10-05, rationale: "rust expert; same timezone" }
+  - { mentor: pat, mentee: cy, track: backend, since: 2026-01-12 }
+  - { mentor: pat, mentee: dee, track: backend, since: 2026-10-05, rationale: "rust 5 vs wanted" }
+  - { mentor: pat, mentee: eve, track: backend, since: 2026-10-05, rationale: "rust 5 vs wanted" }
+tracks:
+  backend:
+    milestones:
+      - { id: first-pr, title: Ship a first change, stage: discovery, evidence: { merged_pr: { paths: ["services/**"] } } }
+velocity: { web: 40 }
+"#;
+
+const ANA: (&str, &str) = ("Ana", "ana@example.com");
+
+fn audited() -> TestRepo {
+    let repo = TestRepo::new();
+    repo.write(".github/mentorship.yml", AUDIT_CONFIG);
+    commit_as(&repo, DANA, "2026-01-05T10:00:00Z", "README.md", "Initial commit");
+    // ana's squash-merged PRs: one before her pair began, two during it.
+    commit_as(&repo, ANA, "2026-09-20T10:00:00Z", "services/a.rs", "First change (#1)");
+    commit_as(&repo, ANA, "2026-10-10T10:00:00Z", "services/b.rs", "Second change (#2)");
+    commit_as(&repo, ANA, "2026-10-20T10:00:00Z", "services/c.rs", "Third change (#3)");
+    repo
+}
+
+#[test]
+fn audit_finds_rationale_rotation_and_tier_problems_and_fails_for_ci() {
+    let repo = audited();
+    let out = mentor(&repo, &["audit", "--json", "--since", "2026-01-01"]);
+    assert_eq!(out.status.code(), Some(1), "{}", all_output(&out));
+    let json: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let findings = json["findings"].as_array().unwrap();
+    let has = |kind: &str, severity: &str, subject: &str, needle: &str| {
+        findings.iter().any(|f| {
+            f["kind"] == kind
+                && f["severity"] == severity
+                && f["subject"] == subject
+                && f["message"].as_str().unwrap().contains(needle)
+        })
+    };
+    assert!(
+        has("rationale", "error", "dana -> ben", "names `rust`, which dana's skills do not list"),
+        "{json:#}"
+    );
+    assert!(has("rationale", "warning", "pat -> cy", "has no rationale"), "{json:#}");
+    assert!(
+        has("rotation", "warning", "pat -> cy", "past `matching.rotation.max_length` (26w)"),
+        "{json:#}"
+    );
+    assert!(has("rotation", "info", "ana", "only ever had one mentor (dana)"), "{json:#}");
+    assert!(
+        has("load", "error", "pat", "principal with 3 mentees, above the tier's cap of 2"),
+        "{json:#}"
+    );
+    // A rationale naming only the mentor's own skills is fine.
+    assert!(
+        !findings.iter().any(|f| f["kind"] == "rationale" && f["subject"] == "dana -> ana"),
+        "{json:#}"
+    );
+    let keys: Vec<&String> = findings[0].as_object().unwrap().keys().collect();
+    assert_eq!(keys, ["kind", "message", "severity", "subject"]);
+
+    // Growth: ana's evidence before (1) and during (2) her pair, over the same span.
+    let growth = json["growth"].as_array().unwrap();
+    let ana = growth.iter().find(|g| g["mentee"] == "ana").unwrap();
+    assert_eq!((ana["before"].as_u64(), ana["during"].as_u64()), (Some(1), Some(2)), "{ana:#}");
+    assert_eq!(ana["stage"], "discovery");
+}
+
+#[test]
+fn audit_suppresses_groups_smaller_than_the_minimum() {
+    let repo = audited();
+    let groups = repo.write(
+        "../private-groups.yml",
+        "pronouns: { ana: she, ben: he, cy: he, dee: he, eve: they }\n",
+    );
+    let groups = groups.to_string_lossy().into_owned();
+    let out = mentor(&repo, &["audit", "--json", "--since", "2026-01-01", "--groups", &groups]);
+    let json: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let equity = json["equity"].as_array().unwrap();
+    let row = |dimension: &str, group: &str| {
+        equity
+            .iter()
+            .find(|r| r["dimension"] == dimension && r["group"] == group)
+            .cloned()
+            .unwrap_or_else(|| panic!("no {dimension}/{group} in {json:#}"))
+    };
+    // web has four eligible people: shown.
+    let web = row("team", "web");
+    assert_eq!(web["suppressed"], false);
+    assert_eq!((web["eligible"].as_u64(), web["mentored"].as_u64()), (Some(4), Some(4)), "{web:#}");
+    assert_eq!(web["milestones_met"].as_u64(), Some(1));
+    // ops (eve alone), `she` (ana alone) and `they` are under three: no counts at all.
+    for (dimension, group) in
+        [("team", "ops"), ("pronouns", "she"), ("pronouns", "they"), ("level", "mid")]
+    {
+        let r = row(dimension, group);
+        assert_eq!(r["suppressed"], true, "{r:#}");
+        assert!(
+            r["eligible"].is_null() && r["mentored"].is_null() && r["milestones_met"].is_null(),
+            "{r:#}"
+        );
+    }
+    let he = row("pronouns", "he");
+    assert_eq!(he["eligible"].as_u64(), Some(3));
+    let keys: Vec<&String> = web.as_object().unwrap().keys().collect();
+    assert_eq!(
+        keys,
+        ["dimension", "eligible", "group", "mentored", "milestones_met", "suppressed"]
+    );
+
+    // The table says "fewer than 3" and never names who is in a small group.
+    let text = String::from_utf8_lossy(&mentor(&repo, &["audit", "--groups", &groups]).stdout)
+        .into_owned();
+    let equity_table = &text[text.find("Equity").unwrap()..text.find("Growth").unwrap()];
+    let she: Vec<&str> = equity_table
+        .lines()
+        .find(|l| l.trim_start().starts_with("pronouns") && l.contains(" she "))
+        .unwrap()
+        .split_whitespace()
+        .collect();
+    assert_eq!(she, ["pronouns", "she", "fewer", "than", "3", "-", "-"], "{text}");
+    assert!(!equity_table.contains(" eve "), "{text}");
+}

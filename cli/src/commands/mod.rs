@@ -1,6 +1,7 @@
 //! The command line: one file per subcommand, each with its `XArgs` struct (whose doc comment is the help)
 //! and its `cmd_x` function, dispatched from here.
 
+mod audit;
 mod completions;
 mod config;
 mod evidence;
@@ -45,6 +46,7 @@ enum Command {
     Evidence(evidence::EvidenceArgs),
     Load(load::LoadArgs),
     Match(matching::MatchArgs),
+    Audit(audit::AuditArgs),
     Template(template::TemplateArgs),
     Completions(completions::CompletionsArgs),
 }
@@ -65,6 +67,7 @@ pub fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Evidence(args) => evidence::cmd_evidence(args),
         Command::Load(args) => load::cmd_load(args),
         Command::Match(args) => matching::cmd_match(args),
+        Command::Audit(args) => audit::cmd_audit(args),
         Command::Template(args) => template::cmd_template(args),
         Command::Completions(args) => completions::cmd_completions(args),
     }
