@@ -170,6 +170,14 @@ impl Expertise {
     }
 }
 
+/// Returns the area of a stored activity's source label (`acme/billing#42` → `billing`): the repository, which
+/// is all the app knows of where a reviewed or merged pull request changed code.
+pub fn repo_area(source: &str) -> Option<String> {
+    let repo = source.split(['#', '@']).next()?.trim();
+    let name = repo.rsplit('/').next()?.trim().to_lowercase();
+    (!name.is_empty() && repo.contains('/')).then_some(name)
+}
+
 /// Returns true when `want` (a mentee's `wants` entry) names `area`: the area itself, one of its path
 /// segments, or a prefix of it (`services` names `services/billing`).
 pub fn want_names_area(want: &str, area: &str) -> bool {
@@ -228,6 +236,12 @@ mod tests {
         assert!((expertise.level(&Login::new("rev"), "db") - 0.5).abs() < 1e-9);
         assert_eq!(expertise.level(&Login::new("ancient"), "db"), 0.0);
         assert_eq!(expertise.level(&Login::new("dependabot[bot]"), "db"), 0.0);
+    }
+
+    #[test]
+    fn stored_sources_map_to_their_repository() {
+        assert_eq!(repo_area("acme/Billing#42").as_deref(), Some("billing"));
+        assert_eq!(repo_area("abc1234"), None);
     }
 
     #[test]

@@ -76,8 +76,8 @@ pub fn growth(input: &AuditInput<'_>, since: NaiveDate, today: NaiveDate) -> Vec
     let mut aggregate: BTreeMap<(String, Stage), (u32, u32, BTreeSet<Login>)> = BTreeMap::new();
     for pair in config.pairs.iter().filter(|p| p.since >= since && p.since <= today) {
         let Some(track) = config.track(&pair.track) else { continue };
-        // The span is cut to what has happened so far, on both sides.
-        let days = span.min((today - pair.since).num_days()).max(0);
+        // The span is cut to what has happened so far (today included), on both sides.
+        let days = span.min((today - pair.since).num_days() + 1).max(0);
         if days == 0 {
             continue;
         }
