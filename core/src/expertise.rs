@@ -183,7 +183,7 @@ pub fn repo_area(source: &str) -> Option<String> {
 pub fn want_names_area(want: &str, area: &str) -> bool {
     let want = want.trim_matches('/');
     area == want
-        || area.starts_with(&format!("{want}/"))
+        || area.strip_prefix(want).is_some_and(|rest| rest.starts_with('/'))
         || area.split('/').any(|segment| segment == want)
 }
 

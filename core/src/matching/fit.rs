@@ -45,13 +45,34 @@ impl Fit {
     }
 }
 
-/// Returns the fit of `mentor` for `mentee` under `weights`, with time zones read at `now`.
+/// What fit needs of one person beyond the config, computed once per matching rather than once per pairing.
+#[derive(Clone, Debug, Default)]
+pub struct CodeProfile {
+    /// Areas worked in, most expert first, with the relative level.
+    pub areas: Vec<(String, f64)>,
+    /// Their UTC offset in minutes at the time of matching, if their `tz` is known.
+    pub offset: Option<i32>,
+}
+
+impl CodeProfile {
+    /// Returns `person`'s profile at `now`.
+    pub fn of(expertise: &Expertise, person: &Person, now: DateTime<Utc>) -> CodeProfile {
+        CodeProfile {
+            areas: expertise.areas_of(&person.login),
+            offset: person.tz.map(|tz| tz.offset_minutes(now)),
+        }
+    }
+
+    fn level(&self, area: &str) -> f64 {
+        self.areas.iter().find(|(a, _)| a == area).map_or(0.0, |(_, l)| *l)
+    }
+}
+
+/// Returns the fit of `mentor` for `mentee` under `weights`.
 pub fn fit(
-    mentee: &Person,
-    mentor: &Person,
-    expertise: &Expertise,
+    (mentee, mentee_code): (&Person, &CodeProfile),
+    (mentor, mentor_code): (&Person, &CodeProfile),
     weights: Weights,
-    now: DateTime<Utc>,
 ) -> Fit {
     let mut covered: Vec<(String, u8)> = mentee
         .wants
@@ -67,7 +88,7 @@ pub fn fit(
             + 0.0
     };
 
-    let mentor_areas = expertise.areas_of(&mentor.login);
+    let mentor_areas = &mentor_code.areas;
     let mut expert_areas: Vec<(String, f64)> = Vec::new();
     let mut want_code = 0.0;
     for want in &mentee.wants {
@@ -88,17 +109,17 @@ pub fn fit(
     }
     let mut shared_area = None;
     let mut shared = 0.0;
-    for (area, _) in expertise.areas_of(&mentee.login).into_iter().take(OWN_AREAS) {
-        let level = expertise.level(&mentor.login, &area);
+    for (area, _) in mentee_code.areas.iter().take(OWN_AREAS) {
+        let level = mentor_code.level(area);
         if level > shared {
             shared = level;
-            shared_area = Some(area);
+            shared_area = Some(area.clone());
         }
     }
     let code = if mentee.wants.is_empty() { shared } else { 0.75 * want_code + 0.25 * shared };
 
-    let tz_overlap = match (mentee.tz, mentor.tz) {
-        (Some(a), Some(b)) => Some(overlap_hours(a, b, now)),
+    let tz_overlap = match (mentee_code.offset, mentor_code.offset) {
+        (Some(a), Some(b)) => Some(overlap_of_offsets(a, b)),
         _ => None,
     };
     // Unknown zones score in the middle, so nobody is preferred or avoided for a missing `tz`.
@@ -123,7 +144,12 @@ pub fn fit(
 
 /// Returns the whole hours by which two 09:00–17:00 working days overlap.
 pub fn overlap_hours(a: TimeZone, b: TimeZone, now: DateTime<Utc>) -> i32 {
-    let diff = (a.offset_minutes(now) - b.offset_minutes(now)).rem_euclid(24 * 60);
+    overlap_of_offsets(a.offset_minutes(now), b.offset_minutes(now))
+}
+
+/// Returns the whole hours by which working days at UTC offsets `a` and `b` (minutes) overlap.
+fn overlap_of_offsets(a: i32, b: i32) -> i32 {
+    let diff = (a - b).rem_euclid(24 * 60);
     let diff = diff.min(24 * 60 - diff);
     (WORKING_HOURS * 60 - diff).max(0) / 60
 }

@@ -19,7 +19,7 @@ use pathfinding::kuhn_munkres::kuhn_munkres;
 use pathfinding::matrix::Matrix;
 use serde::Serialize;
 
-use crate::config::Config;
+use crate::config::{Config, Person};
 use crate::expertise::Expertise;
 use crate::login::Login;
 pub use fit::Fit;
@@ -127,17 +127,24 @@ impl Problem {
             .collect();
         let slots = mentors.iter().map(|m| rules::slots(config, m, &in_cohort, today)).collect();
         let weights = config.matching.weights;
+        let mentor_profiles: Vec<(&Person, fit::CodeProfile)> = mentors
+            .iter()
+            .map(|m| (&config.people[m], fit::CodeProfile::of(expertise, &config.people[m], now)))
+            .collect();
         let edges = mentees
             .iter()
             .map(|mentee| {
                 let mentee = &config.people[mentee];
-                mentors
+                let mentee_code = fit::CodeProfile::of(expertise, mentee, now);
+                let recent = rules::recent_mentors(config, &mentee.login);
+                mentor_profiles
                     .iter()
-                    .map(|mentor| {
-                        let mentor = &config.people[mentor];
-                        match rules::blocked(config, mentee, mentor) {
+                    .map(|(mentor, mentor_code)| {
+                        match rules::blocked(config, mentee, mentor, &recent) {
                             Some(block) => Err(block),
-                            None => Ok(fit::fit(mentee, mentor, expertise, weights, now)),
+                            None => {
+                                Ok(fit::fit((mentee, &mentee_code), (mentor, mentor_code), weights))
+                            }
                         }
                     })
                     .collect()

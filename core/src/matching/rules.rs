@@ -131,12 +131,18 @@ pub fn slots(config: &Config, mentor: &Login, cohort: &BTreeSet<&Login>, today: 
     by_mentees.min(by_minutes).min(limit)
 }
 
-/// Returns the rule that forbids `mentor` for `mentee`, if one does (capacity aside).
-pub fn blocked(config: &Config, mentee: &Person, mentor: &Person) -> Option<Block> {
+/// Returns the rule that forbids `mentor` for `mentee`, if one does (capacity aside); `recent` is the mentee's
+/// [`recent_mentors`].
+pub fn blocked(
+    config: &Config,
+    mentee: &Person,
+    mentor: &Person,
+    recent: &[Login],
+) -> Option<Block> {
     if mentee.avoid.contains(&mentor.login) || mentor.avoid.contains(&mentee.login) {
         return Some(Block::Avoid);
     }
-    if recent_mentors(config, &mentee.login).contains(&mentor.login) {
+    if recent.contains(&mentor.login) {
         return Some(Block::Rotation);
     }
     if let Some(min) = config.matching.tiers.of(mentor.tier).mentees_min_level
