@@ -26,6 +26,10 @@ pub fn contributions(
     now: DateTime<Utc>,
     options: &TrailerOptions,
 ) -> anyhow::Result<Vec<Contribution>> {
+    if rev == "HEAD" && repo.head().is_err() {
+        // A clone without commits yet: nobody has expertise.
+        return Ok(Vec::new());
+    }
     let tip = repo
         .revparse_single(rev)
         .and_then(|o| o.peel_to_commit())
@@ -50,8 +54,7 @@ pub fn contributions(
         }
         let mut people: Vec<(mentor_core::Login, ContributionKind)> = Vec::new();
         let author = commit.author();
-        if let Some(login) = roster.login_for_email(&String::from_utf8_lossy(author.email_bytes()))
-        {
+        if let Some(login) = author_login(config, &roster, &author) {
             people.push((login, ContributionKind::Changed));
         }
         let message = String::from_utf8_lossy(commit.message_bytes());
@@ -82,6 +85,19 @@ pub fn contributions(
         }
     }
     Ok(out)
+}
+
+/// Returns the configured login of a commit's author: by email (`people.*.emails`, GitHub noreply), else an
+/// author name that is exactly a configured login.
+fn author_login(
+    config: &Config,
+    roster: &Roster,
+    author: &git2::Signature<'_>,
+) -> Option<mentor_core::Login> {
+    roster.login_for_email(&String::from_utf8_lossy(author.email_bytes())).or_else(|| {
+        let name = mentor_core::Login::new(String::from_utf8_lossy(author.name_bytes()).trim());
+        config.people.contains_key(&name).then_some(name)
+    })
 }
 
 /// Returns the CODEOWNERS text at `commit`, if the tree has one.

@@ -291,3 +291,16 @@ fn audit_suppresses_groups_smaller_than_the_minimum() {
     assert_eq!(she, ["pronouns", "she", "fewer", "than", "3", "-", "-"], "{text}");
     assert!(!equity_table.contains(" eve "), "{text}");
 }
+
+#[test]
+fn match_works_in_a_clone_without_commits_from_skills_alone() {
+    let repo = TestRepo::new();
+    repo.write(".github/mentorship.yml", CONFIG);
+    let json: Value =
+        serde_json::from_str(&mentor_ok(&repo, &["match", "--json", "--mentees", "ana"])).unwrap();
+    assert_eq!(json["pairs"][0]["mentee"], "ana", "{json:#}");
+    // dana and sam both rate databases 4 and nobody has history: the tie goes the same way every run, and the
+    // rationale names only the skill, not code.
+    let rationale = json["pairs"][0]["rationale"].as_str().unwrap();
+    assert!(rationale.starts_with("databases 4 vs wanted; 8 h tz overlap;"), "{rationale}");
+}

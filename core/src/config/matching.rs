@@ -49,9 +49,13 @@ impl Level {
         }
     }
 
-    /// Returns the level written as `text`, if it is one.
+    /// Returns the level written as `text` (any case; `intermediate` is `mid`), if it is one.
     pub fn parse(text: &str) -> Option<Level> {
-        Level::ALL.into_iter().find(|l| l.as_str() == text.trim())
+        let text = text.trim().to_ascii_lowercase();
+        if text == "intermediate" {
+            return Some(Level::Mid);
+        }
+        Level::ALL.into_iter().find(|l| l.as_str() == text)
     }
 }
 
@@ -84,6 +88,8 @@ impl TimeZone {
         let (sign, digits) = match rest.as_bytes().first() {
             Some(b'+') => (1, &rest[1..]),
             Some(b'-') => (-1, &rest[1..]),
+            // A bare number of hours (`tz: 2`) is east of UTC, as `+2`.
+            Some(c) if c.is_ascii_digit() && text == rest => (1, rest),
             _ => return None,
         };
         let (hours, minutes) = match digits.split_once(':') {
@@ -215,6 +221,7 @@ mod tests {
         assert_eq!(TimeZone::parse("UTC+2").unwrap().offset_minutes(winter), 120);
         assert_eq!(TimeZone::parse("-05:30").unwrap().offset_minutes(winter), -330);
         assert_eq!(TimeZone::parse("UTC").unwrap().offset_minutes(winter), 0);
+        assert_eq!(TimeZone::parse("2").unwrap().offset_minutes(winter), 120);
         assert_eq!(TimeZone::parse("Mars/Olympus"), None);
         assert_eq!(TimeZone::parse("UTC+25"), None);
     }
@@ -223,6 +230,7 @@ mod tests {
     fn levels_are_ordered() {
         assert!(Level::Junior < Level::Senior);
         assert_eq!(Level::parse("staff"), Some(Level::Staff));
+        assert_eq!(Level::parse("Senior"), Some(Level::Senior));
         assert_eq!(Level::parse("lead"), None);
     }
 }
