@@ -6,6 +6,7 @@
 pub mod cache;
 pub mod commands;
 pub mod error;
+pub mod expertise;
 pub mod history;
 pub mod hooks;
 pub mod local;

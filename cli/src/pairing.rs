@@ -172,7 +172,12 @@ mod tests {
             tier: Default::default(),
             capacity: Default::default(),
             emails: emails.iter().map(|e| e.to_string()).collect(),
-            skills: Vec::new(),
+            skills: Default::default(),
+            wants: Vec::new(),
+            team: None,
+            level: None,
+            avoid: Vec::new(),
+            tz: None,
         }
     }
 

@@ -6,6 +6,7 @@
 //! online (app).
 
 pub mod activity;
+pub mod audit;
 pub mod calendar;
 pub mod command;
 pub mod config;
@@ -13,10 +14,12 @@ pub mod conventional;
 pub mod digest;
 pub mod duration;
 pub mod evidence;
+pub mod expertise;
 pub mod history;
 pub mod identity;
 pub mod load;
 pub mod login;
+pub mod matching;
 pub mod nudge;
 pub mod sprint;
 pub mod template;

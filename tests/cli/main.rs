@@ -9,5 +9,7 @@ mod history;
 mod hooks;
 /// `mentor pair` and the commit hooks it drives.
 mod pair;
+/// `mentor match` and `mentor audit`.
+mod program;
 mod template;
 mod util;

@@ -72,7 +72,7 @@ async fn authenticate(store: &Store, headers: &HeaderMap) -> Result<Grant, ApiEr
 }
 
 /// Returns the grant of the request's token for `org` (None: the token's own org), or 403 for another org's.
-async fn grant_for(
+pub(crate) async fn grant_for(
     state: &AppState,
     headers: &HeaderMap,
     org: Option<&str>,
@@ -90,7 +90,7 @@ async fn grant_for(
 }
 
 /// Returns the merged config of `org`, or 404 when the org is unknown or has no config.
-async fn org_config(state: &AppState, org: &str) -> Result<Arc<Config>, ApiError> {
+pub(crate) async fn org_config(state: &AppState, org: &str) -> Result<Arc<Config>, ApiError> {
     let row = state
         .store
         .org(org)

@@ -8,6 +8,7 @@ pub mod auth;
 pub mod calendar;
 pub mod dashboard;
 pub mod pages;
+pub mod program;
 pub mod webhook;
 
 use std::sync::Arc;
@@ -63,6 +64,7 @@ pub fn router(state: Arc<AppState>, max_body: usize, timeout: Duration) -> Route
         .route("/metrics", get(metrics))
         .merge(webhook::router(max_body))
         .merge(api::router())
+        .merge(program::router())
         .merge(auth::router())
         .merge(pages::router())
         .merge(dashboard::router())

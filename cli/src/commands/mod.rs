@@ -1,6 +1,7 @@
 //! The command line: one file per subcommand, each with its `XArgs` struct (whose doc comment is the help)
 //! and its `cmd_x` function, dispatched from here.
 
+mod audit;
 mod completions;
 mod config;
 mod evidence;
@@ -8,6 +9,7 @@ mod hook;
 mod hooks;
 mod load;
 mod log;
+mod matching;
 mod pair;
 mod template;
 
@@ -25,6 +27,8 @@ use clap::{Parser, Subcommand};
   mentor pair start bob --for 90m     Credit bob in commits for the next 90 minutes
   mentor evidence                     Your milestones and the commits that prove them
   mentor load --sprint previous       Mentoring load per mentor for the last sprint
+  mentor match --explain              Propose mentors for the cohort, with reasons and runner-ups
+  mentor audit                        Check rationale, rotation, load, equity, growth and velocity
   mentor template render review-guide --pr-json pr.json
                                       Preview the review guide the app would post on a PR")]
 pub struct Cli {
@@ -41,6 +45,8 @@ enum Command {
     Log(log::LogArgs),
     Evidence(evidence::EvidenceArgs),
     Load(load::LoadArgs),
+    Match(matching::MatchArgs),
+    Audit(audit::AuditArgs),
     Template(template::TemplateArgs),
     Completions(completions::CompletionsArgs),
 }
@@ -60,6 +66,8 @@ pub fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Log(args) => log::cmd_log(args),
         Command::Evidence(args) => evidence::cmd_evidence(args),
         Command::Load(args) => load::cmd_load(args),
+        Command::Match(args) => matching::cmd_match(args),
+        Command::Audit(args) => audit::cmd_audit(args),
         Command::Template(args) => template::cmd_template(args),
         Command::Completions(args) => completions::cmd_completions(args),
     }

@@ -1,7 +1,7 @@
 //! An org's program from several files: the org `.github` repository's config merged with every repository's.
 //!
 //! People merge by login, pairs by (mentor, mentee, track), tracks by id and their milestones by id; org-wide
-//! sections (`sprints`, `touchpoints`, `privacy`, `pairing`, `tiers`, `nudges`, `checkins`) are taken from the file that writes them.
+//! sections (`sprints`, `touchpoints`, `privacy`, `pairing`, `tiers`, `nudges`, `checkins`, `matching`, `velocity`) are taken from the file that writes them.
 //! The same key defined the same way twice is one key (a repository that `_extends` the org file repeats it);
 //! defined differently, it is a [`ConfigError`] naming both places, never a silent pick. `templates` are
 //! repository-scoped: the merged config keeps the first file's, and callers overlay a repository's own.
@@ -14,8 +14,17 @@ use super::{Config, ConfigError, ConfigErrors, Pair, Person, Place};
 use crate::login::Login;
 
 /// Org-wide sections: written in one file, they hold for the whole org.
-const ORG_SECTIONS: [&str; 7] =
-    ["sprints", "touchpoints", "privacy", "pairing", "tiers", "nudges", "checkins"];
+const ORG_SECTIONS: [&str; 9] = [
+    "sprints",
+    "touchpoints",
+    "privacy",
+    "pairing",
+    "tiers",
+    "nudges",
+    "checkins",
+    "matching",
+    "velocity",
+];
 
 /// Merges `files` (the org `.github` file first if there is one, then the others in a stable order) into one
 /// program, or returns every conflict between them.
@@ -104,6 +113,12 @@ fn person_difference(a: &Person, b: &Person) -> Option<String> {
     }
     if a.skills != b.skills {
         parts.push("skills differ".to_string());
+    }
+    if a.wants != b.wants || a.team != b.team || a.level != b.level {
+        parts.push("wants, team or level differ".to_string());
+    }
+    if a.avoid != b.avoid || a.tz != b.tz {
+        parts.push("avoid or tz differ".to_string());
     }
     (!parts.is_empty()).then(|| parts.join(", "))
 }
@@ -202,6 +217,8 @@ fn merge_sections(merged: &mut Config, other: &Config, errors: &mut Vec<ConfigEr
             "pairing" => merged.pairing == other.pairing,
             "nudges" => merged.nudges == other.nudges,
             "checkins" => merged.checkins == other.checkins,
+            "matching" => merged.matching == other.matching,
+            "velocity" => merged.velocity == other.velocity,
             _ => merged.tiers == other.tiers,
         };
         match merged.origins.sections.get(section) {
@@ -218,6 +235,8 @@ fn merge_sections(merged: &mut Config, other: &Config, errors: &mut Vec<ConfigEr
                     "pairing" => merged.pairing = other.pairing.clone(),
                     "nudges" => merged.nudges = other.nudges.clone(),
                     "checkins" => merged.checkins = other.checkins.clone(),
+                    "matching" => merged.matching = other.matching.clone(),
+                    "velocity" => merged.velocity = other.velocity.clone(),
                     _ => merged.tiers = other.tiers,
                 }
                 merged.origins.sections.insert(section.to_string(), here.clone());

@@ -5,6 +5,7 @@
 //! callers; this module only sees text. The schema is documented in the README and in `DESIGN.md`.
 
 pub mod extends;
+pub mod matching;
 mod merge;
 mod parse;
 pub mod reminders;
@@ -20,6 +21,7 @@ use crate::duration::Duration;
 use crate::login::Login;
 use crate::sprint::SprintCalendar;
 
+pub use matching::{Level, MatchingSettings, TimeZone};
 pub use merge::merge_org;
 pub use parse::parse;
 pub use reminders::{CheckinSettings, NudgeSettings};
@@ -51,6 +53,10 @@ pub struct Config {
     pub nudges: NudgeSettings,
     /// The default check-in schedule of a pair, if any.
     pub checkins: Option<CheckinSettings>,
+    /// How `mentor match` scores and constrains pairs.
+    pub matching: MatchingSettings,
+    /// `velocity:` — story points per sprint by team, for the audit's velocity adjustment.
+    pub velocity: BTreeMap<String, u32>,
     /// A stable hash of the file's text, used to key caches.
     pub hash: String,
     /// Where each person, pair, track, milestone and top-level section was written.
@@ -111,8 +117,18 @@ pub struct Person {
     pub capacity: Capacity,
     /// Commit emails that map local history to this login (compared case-insensitively).
     pub emails: Vec<String>,
-    /// Free-form skills, for matching.
-    pub skills: Vec<String>,
+    /// Skill matrix for matching: skill → level 1–5 (a plain list gives each skill level 3).
+    pub skills: BTreeMap<String, u8>,
+    /// What a mentee wants to learn (skills or code areas), for matching.
+    pub wants: Vec<String>,
+    /// The person's team, for matching (cross-team exposure) and the audit's equity and velocity.
+    pub team: Option<String>,
+    /// Career level, for tier rules and the audit's equity.
+    pub level: Option<Level>,
+    /// People never paired with this one, either way.
+    pub avoid: Vec<Login>,
+    /// Where they work from, for time-zone overlap.
+    pub tz: Option<TimeZone>,
 }
 
 /// Seniority tier of a person.

@@ -5,6 +5,7 @@
 //! and turned into the model; these checks never stop early, so the user sees every problem in one run, sorted
 //! into file order. Resolving `_extends` and reading files are left to the callers.
 
+mod matching;
 mod raw;
 mod reminders;
 
@@ -44,7 +45,8 @@ pub fn parse(file: &str, text: &str) -> Result<Config, ConfigErrors> {
     let raw: RawConfig = serde_saphyr::from_str_with_options(text, options)
         .map_err(|err| ConfigErrors(vec![structural_error(file, &err)]))?;
 
-    let mut check = Check { file, errors: Vec::new(), origins: Origins::default() };
+    let mut check =
+        Check { file, errors: Vec::new(), origins: Origins::default(), pending_avoid: Vec::new() };
     let config = check.config(raw, text);
     if check.errors.is_empty() {
         Ok(config)
@@ -137,6 +139,8 @@ struct Check<'f> {
     file: &'f str,
     errors: Vec<ConfigError>,
     origins: Origins,
+    /// Each person's `avoid` entries with their positions, checked once every person is known.
+    pending_avoid: Vec<(Login, Spanned<String>)>,
 }
 
 /// An accepted pair with where it was written, for overlap checks.
@@ -170,7 +174,8 @@ impl Check<'_> {
             }
         });
         let sprints = self.sprints(raw.sprints);
-        let people = self.people(raw.people.unwrap_or(Entries(Vec::new())));
+        let mut people = self.people(raw.people.unwrap_or(Entries(Vec::new())));
+        self.check_avoid(&mut people);
         let tracks = self.tracks(raw.tracks.unwrap_or(Entries(Vec::new())));
         let pairs = self.pairs(raw.pairs.unwrap_or_default(), &people, &tracks);
         let touchpoints = self.touchpoints(raw.touchpoints);
@@ -180,6 +185,8 @@ impl Check<'_> {
         let tiers = self.tiers(raw.tiers);
         let nudges = self.nudges(raw.nudges);
         let checkins = self.checkins(raw.checkins, "checkins");
+        let matching = self.matching(raw.matching, &tracks);
+        let velocity = self.velocity(raw.velocity);
         Config {
             extends,
             sprints,
@@ -193,6 +200,8 @@ impl Check<'_> {
             tiers,
             nudges,
             checkins,
+            matching,
+            velocity,
             hash: hex::encode(Sha256::digest(text.as_bytes())),
             origins: self.section_origins(text),
         }
@@ -304,6 +313,11 @@ impl Check<'_> {
                 capacity: None,
                 emails: None,
                 skills: None,
+                wants: None,
+                team: None,
+                level: None,
+                avoid: None,
+                tz: None,
             });
             let tier = raw.tier.map_or(Tier::default(), |t| match t.value.trim() {
                 "peer" => Tier::Peer,
@@ -351,13 +365,26 @@ impl Check<'_> {
                 mentees: c.mentees,
                 minutes_per_sprint: c.minutes_per_sprint,
             });
+            let skills = self.skills(&login, raw.skills);
+            let wants = self.wants(&login, raw.wants);
+            let team = raw.team.map(|t| t.value.trim().to_string()).filter(|t| !t.is_empty());
+            let level = raw.level.and_then(|l| self.level(&l, &format!("people.{login}.level")));
+            let tz = raw.tz.and_then(|t| self.time_zone(&login, &t));
+            for avoid in raw.avoid.unwrap_or_default() {
+                self.pending_avoid.push((login.clone(), avoid));
+            }
             let person = Person {
                 login: login.clone(),
                 name: raw.name.map(|n| n.trim().to_string()).filter(|n| !n.is_empty()),
                 tier,
                 capacity,
                 emails,
-                skills: raw.skills.unwrap_or_default(),
+                skills,
+                wants,
+                team,
+                level,
+                avoid: Vec::new(),
+                tz,
             };
             self.origins.people.insert(login.clone(), self.place(key.referenced.line()));
             people.insert(login, person);
@@ -1085,7 +1112,7 @@ people:
     name: Bob Builder
     tier: principal
     emails: [Bob@Example.com]
-    skills: [rust, sql]
+    skills: { rust: 4, sql: 2 }
   alice:
 pairs:
   - mentor: BOB
@@ -1120,7 +1147,8 @@ pairing: { co_authored_by: true, session: 90m }
         assert_eq!(bob.login.as_str(), "bob");
         assert_eq!(bob.name.as_deref(), Some("Bob Builder"));
         assert_eq!(bob.tier, Tier::Principal);
-        assert_eq!(bob.skills, ["rust", "sql"]);
+        assert_eq!(bob.skills.get("rust"), Some(&4));
+        assert_eq!(bob.skills.get("sql"), Some(&2));
         assert!(config.person(&Login::new("ALICE")).is_some());
 
         let pair = &config.pairs[0];
@@ -1178,7 +1206,7 @@ pairing: { co_authored_by: true, session: 90m }
             "people:\n  bob: { tier: senior, capcity: {} }\n",
             2,
             24,
-            "unknown key `capcity`: expected one of `name`, `tier`, `capacity`, `emails`, `skills`",
+            "unknown key `capcity`: expected one of `name`, `tier`, `capacity`, `emails`, `skills`, `wants`, `team`, `level`, `avoid`, `tz`",
         );
         let milestone_key = format!(
             "{BASE}      - {{ id: x, title: X, stage: practice, evidence: {{ merged_pr: {{ path: [a] }} }} }}\n"

@@ -68,6 +68,8 @@ pub(super) struct RawConfig {
     pub tiers: Option<RawTiers>,
     pub nudges: Option<Spanned<RawNudges>>,
     pub checkins: Option<Spanned<RawCheckins>>,
+    pub matching: Option<RawMatching>,
+    pub velocity: Option<Entries<Spanned<String>, Spanned<u32>>>,
 }
 
 /// `tiers:`: default capacity per tier.
@@ -103,7 +105,56 @@ pub(super) struct RawPerson {
     pub tier: Option<Spanned<String>>,
     pub capacity: Option<RawCapacity>,
     pub emails: Option<Vec<Spanned<String>>>,
-    pub skills: Option<Vec<String>>,
+    pub skills: Option<Spanned<RawSkills>>,
+    pub wants: Option<Vec<Spanned<String>>>,
+    pub team: Option<Spanned<String>>,
+    pub level: Option<Spanned<String>>,
+    pub avoid: Option<Vec<Spanned<String>>>,
+    pub tz: Option<Spanned<String>>,
+}
+
+/// `people.<login>.skills`: a skill matrix (`{ rust: 4 }`, levels 1–5) or a plain list (`[rust]`, each at the
+/// middle level).
+pub(super) enum RawSkills {
+    /// `[rust, sql]`.
+    List(Vec<String>),
+    /// `{ rust: 4, sql: 2 }`, in file order.
+    Matrix(Vec<(String, i64)>),
+}
+
+impl<'de> Deserialize<'de> for RawSkills {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct SkillsVisitor;
+
+        impl<'de> Visitor<'de> for SkillsVisitor {
+            type Value = RawSkills;
+
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a skill matrix like `{ rust: 4, databases: 2 }` or a list of skills")
+            }
+
+            fn visit_seq<A: serde::de::SeqAccess<'de>>(
+                self,
+                mut seq: A,
+            ) -> Result<RawSkills, A::Error> {
+                let mut out = Vec::new();
+                while let Some(skill) = seq.next_element::<String>()? {
+                    out.push(skill);
+                }
+                Ok(RawSkills::List(out))
+            }
+
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<RawSkills, A::Error> {
+                let mut out = Vec::new();
+                while let Some(entry) = map.next_entry::<String, i64>()? {
+                    out.push(entry);
+                }
+                Ok(RawSkills::Matrix(out))
+            }
+        }
+
+        deserializer.deserialize_any(SkillsVisitor)
+    }
 }
 
 /// `people.<login>.capacity`.
@@ -298,4 +349,49 @@ pub(super) struct RawCheckins {
     pub length: Option<Spanned<String>>,
     pub weekday: Option<Spanned<String>>,
     pub time: Option<Spanned<String>>,
+}
+
+/// `matching:`: how `mentor match` scores and constrains pairs.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RawMatching {
+    pub weights: Option<RawWeights>,
+    pub rotation: Option<RawRotation>,
+    pub tiers: Option<RawTierRules>,
+    pub minutes_per_mentee: Option<u32>,
+    pub track: Option<Spanned<String>>,
+}
+
+/// `matching.weights`.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RawWeights {
+    pub skills: Option<Spanned<i64>>,
+    pub code: Option<Spanned<i64>>,
+    pub tz: Option<Spanned<i64>>,
+    pub team: Option<Spanned<i64>>,
+}
+
+/// `matching.rotation`.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RawRotation {
+    pub no_repeat: Option<u32>,
+    pub max_length: Option<Spanned<String>>,
+}
+
+/// `matching.tiers`.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RawTierRules {
+    pub peer: Option<RawTierRule>,
+    pub senior: Option<RawTierRule>,
+    pub principal: Option<RawTierRule>,
+}
+
+/// `matching.tiers.<tier>`.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RawTierRule {
+    pub mentees_min_level: Option<Spanned<String>>,
 }
