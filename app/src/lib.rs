@@ -17,6 +17,7 @@ pub mod error;
 pub mod failure;
 pub mod github;
 pub mod guide;
+pub mod heartbeat;
 pub mod http;
 pub mod inbox;
 pub mod metrics;

@@ -27,8 +27,9 @@ use crate::failure::Failure;
 use crate::github::{GitHubApi, PostedText, ReactionTarget};
 use crate::store::{ClaimedWrite, PlannedWrite, Store, WriteResult};
 
-/// How long a claimed write stays with one sender before another may take it over.
-pub const LEASE: Duration = Duration::from_secs(120);
+/// How long a claimed write stays with one sender before another may take it over, unless the sender's
+/// heartbeat renews it (see [`crate::heartbeat`]): a dead replica's writes are taken over within this.
+pub const LEASE: Duration = Duration::from_secs(30);
 
 /// The longest pause between two attempts of one write.
 pub const MAX_BACKOFF: Duration = Duration::from_secs(15 * 60);

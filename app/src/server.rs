@@ -252,6 +252,12 @@ impl App {
         workers.spawn(self.sender.clone().run(stop_rx.clone()));
         workers.spawn(self.scheduler.clone().run(stop_rx.clone()));
         workers.spawn(self.backfill.clone().run(stop_rx.clone()));
+        let heartbeat = tokio::spawn(crate::heartbeat::run(
+            self.store.clone(),
+            self.worker.lease,
+            crate::outbox::LEASE,
+            stop_rx.clone(),
+        ));
         let checkpoints = {
             let store = self.store.clone();
             let mut stop = stop_rx.clone();
@@ -302,6 +308,7 @@ impl App {
         }
         self.inbox_task.abort();
         let _ = checkpoints.await;
+        let _ = heartbeat.await;
         if let Err(e) = self.store.checkpoint().await {
             tracing::warn!(error = format!("{e:#}"), "final WAL checkpoint failed");
         }

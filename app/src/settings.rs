@@ -361,9 +361,9 @@ pub struct ServeArgs {
     /// Seconds between two ticks of the nudge scheduler (reminders and escalations for quiet pairs).
     #[arg(long, env = "MENTOR_NUDGE_EVERY_SECS", default_value_t = 60, value_parser = clap::value_parser!(u64).range(1..))]
     pub nudge_every_secs: u64,
-    /// Seconds a worker's claim on a delivery lasts; after that another worker or replica (PostgreSQL) takes it
-    /// over, as when the claiming process died.
-    #[arg(long, env = "MENTOR_CLAIM_LEASE_SECS", default_value_t = 300, value_parser = clap::value_parser!(u64).range(1..))]
+    /// Seconds a worker's claim on a delivery lasts unless its process renews it (a heartbeat every third of
+    /// it); after that another worker or replica (PostgreSQL) takes it over, as when the claiming process died.
+    #[arg(long, env = "MENTOR_CLAIM_LEASE_SECS", default_value_t = 30, value_parser = clap::value_parser!(u64).range(1..))]
     pub claim_lease_secs: u64,
     /// Seconds a request may take before it is answered 408 (also bounds the shutdown drain).
     #[arg(long, env = "MENTOR_REQUEST_TIMEOUT", default_value_t = 30)]
@@ -437,7 +437,7 @@ impl ServeArgs {
             nudge_every_secs: 60,
             backfill: HistoryWindow(Some(chrono::TimeDelta::days(180))),
             metrics_token: None,
-            claim_lease_secs: 300,
+            claim_lease_secs: 30,
             request_timeout_secs: 30,
             outbox_max_attempts: 10,
             public_url: None,

@@ -211,15 +211,25 @@ fn serve_names_the_missing_setting() {
 
 /// Starts `mentor-app serve` on `db` and returns the child and its address (read from the JSON log).
 fn spawn_serve(db: &str, github_url: &str, key: &std::path::Path) -> (std::process::Child, String) {
+    // PostgreSQL keeps a dead process's claims until their lease ends (other replicas may be alive).
+    spawn_serve_with(db, github_url, key, &[("MENTOR_CLAIM_LEASE_SECS", "2")])
+}
+
+/// Starts `mentor-app serve` on `db` with `env` and returns the child and its address (read from the JSON log).
+pub fn spawn_serve_with(
+    db: &str,
+    github_url: &str,
+    key: &std::path::Path,
+    env: &[(&str, &str)],
+) -> (std::process::Child, String) {
     let mut child = bin(db)
         .env("MENTOR_WEBHOOK_SECRET", SECRET)
         .env("MENTOR_APP_ID", crate::fake_github::APP_ID.to_string())
         .env("MENTOR_PRIVATE_KEY_FILE", key)
         .env("MENTOR_GITHUB_API_URL", github_url)
         .env("MENTOR_LISTEN", "127.0.0.1:0")
-        // PostgreSQL keeps a dead process's claims until their lease ends (other replicas may be alive).
-        .env("MENTOR_CLAIM_LEASE_SECS", "2")
         .env("MENTOR_WORKERS", "2")
+        .envs(env.iter().copied())
         .args(["--log-format", "json", "serve"])
         .stderr(Stdio::piped())
         .stdout(Stdio::null())

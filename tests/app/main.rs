@@ -40,6 +40,8 @@ mod pages;
 mod parity;
 /// The program owner's API: match proposals and the audit.
 mod program;
+/// Several replicas on one PostgreSQL: heartbeats, kill -9, exactly once.
+mod replicas;
 /// `mentor-app setup`: the manifest flow against the fake GitHub.
 mod setup;
 /// Shared fixtures.

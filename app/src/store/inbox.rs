@@ -134,6 +134,7 @@ impl Store {
         let now = ms(now);
         let until = now.saturating_add(i64::try_from(lease.as_millis()).unwrap_or(i64::MAX));
         let sqlite = !self.is_postgres();
+        let holder: &str = &self.holder;
         let mut to_claim = max_claims;
         let claim: Vec<bool> = batch
             .iter()
@@ -174,9 +175,9 @@ impl Store {
                 // `synchronous = FULL` again here, though `finish` sets it back: a 2xx must never rest on a
                 // commit that did not reach the disk, whatever the connection ran before.
                 let mut query = sqlx::QueryBuilder::new(
-                    "PRAGMA synchronous = FULL; BEGIN IMMEDIATE; INSERT INTO deliveries (id, event, action, status, attempts, locked_until, next_attempt_at, received_at, updated_at, has_payload) ",
+                    "PRAGMA synchronous = FULL; BEGIN IMMEDIATE; INSERT INTO deliveries (id, event, action, status, attempts, locked_until, next_attempt_at, received_at, updated_at, has_payload, claimed_by) ",
                 );
-                push_delivery_rows!(query, chunk, chunk_claims, until, now);
+                push_delivery_rows!(query, chunk, chunk_claims, until, now, holder);
                 query.push(" ON CONFLICT (id) DO NOTHING RETURNING id; ");
                 if !bodies.is_empty() {
                     // Keyed by the delivery's row number (migration 0011), found by id in the rows just
@@ -207,9 +208,9 @@ impl Store {
                 on_pool!(self, p => {
                 let mut tx = p.begin().await?;
                 let mut rows = sqlx::QueryBuilder::new(
-                    "INSERT INTO deliveries (id, event, action, status, attempts, locked_until, next_attempt_at, received_at, updated_at, has_payload) ",
+                    "INSERT INTO deliveries (id, event, action, status, attempts, locked_until, next_attempt_at, received_at, updated_at, has_payload, claimed_by) ",
                 );
-                push_delivery_rows!(rows, chunk, chunk_claims, until, now);
+                push_delivery_rows!(rows, chunk, chunk_claims, until, now, holder);
                 rows.push(" ON CONFLICT (id) DO NOTHING");
                 // Only claims need to know which rows are new.
                 let inserted = if any_claim {
@@ -270,6 +271,26 @@ impl Store {
         Ok(())
     }
 
+    /// Extends to `now + lease` the lease of every delivery this process (this store's holder) is processing:
+    /// the heartbeat that keeps a live process's claims while a dead one's run out. Returns how many.
+    pub async fn renew_claims(&self, now: DateTime<Utc>, lease: Duration) -> anyhow::Result<u64> {
+        let until = ms(now).saturating_add(i64::try_from(lease.as_millis()).unwrap_or(i64::MAX));
+        let n = on_pool!(self, p => sqlx::query(
+            "UPDATE deliveries SET locked_until = $1 WHERE status = 'processing' AND claimed_by = $2",
+        )
+        .bind(until)
+        .bind(&*self.holder)
+        .execute(p)
+        .await?
+        .rows_affected());
+        Ok(n)
+    }
+
+    /// This process's name on its claims.
+    pub fn holder(&self) -> &str {
+        &self.holder
+    }
+
     /// Claims up to `limit` due deliveries (pending and due first, then processing ones whose lease expired)
     /// for `lease`, in one statement each.
     pub async fn claim(
@@ -295,12 +316,12 @@ impl Store {
                 break;
             }
             let sql = format!(
-                "UPDATE deliveries SET status = 'processing', attempts = attempts + 1, locked_until = $1, updated_at = $2 \
-                 WHERE id IN (SELECT id FROM deliveries WHERE {due} LIMIT $3 {lock}) \
+                "UPDATE deliveries SET status = 'processing', attempts = attempts + 1, locked_until = $1, updated_at = $2, \
+                 claimed_by = $4 WHERE id IN (SELECT id FROM deliveries WHERE {due} LIMIT $3 {lock}) \
                  RETURNING id, event, attempts"
             );
             let rows = on_pool!(self, p => {
-                sqlx::query(&sql).bind(until).bind(now_ms).bind(left).fetch_all(p).await?.iter().map(|r| {
+                sqlx::query(&sql).bind(until).bind(now_ms).bind(left).bind(&*self.holder).fetch_all(p).await?.iter().map(|r| {
                     Ok::<_, sqlx::Error>(ClaimedDelivery {
                         id: r.try_get("id")?,
                         event: r.try_get("event")?,

@@ -29,10 +29,11 @@ macro_rules! on_pool {
 }
 
 /// Appends `VALUES (…), (…)` for the inbox's `INSERT INTO deliveries (id, event, action, status, attempts,
-/// locked_until, next_attempt_at, received_at, updated_at, has_payload)`: a claimed delivery is stored as
-/// `processing` with its first attempt and lease. A macro because the query builder's type differs per backend.
+/// locked_until, next_attempt_at, received_at, updated_at, has_payload, claimed_by)`: a claimed delivery is stored
+/// as `processing` with its first attempt, lease and holder. A macro because the query builder's type differs per
+/// backend.
 macro_rules! push_delivery_rows {
-    ($query:ident, $chunk:expr, $claims:expr, $until:expr, $now:expr) => {
+    ($query:ident, $chunk:expr, $claims:expr, $until:expr, $now:expr, $holder:expr) => {
         $query.push_values($chunk.iter().zip($claims), |mut row, (d, claimed)| {
             row.push_bind(&d.id)
                 .push_bind(&d.event)
@@ -43,7 +44,8 @@ macro_rules! push_delivery_rows {
                 .push_bind($now)
                 .push_bind($now)
                 .push_bind($now)
-                .push_bind(i64::from(d.payload.is_some()));
+                .push_bind(i64::from(d.payload.is_some()))
+                .push_bind(if *claimed { Some($holder) } else { None });
         })
     };
 }
@@ -96,6 +98,8 @@ enum Pool {
 #[derive(Clone, Debug)]
 pub struct Store {
     pool: Pool,
+    /// This process's name on the claims it makes (deliveries, GitHub writes), renewed by its heartbeat.
+    holder: std::sync::Arc<str>,
 }
 
 /// Most checkpoint passes on the checkpointer's connection in one [`Store::checkpoint`] call.
@@ -172,7 +176,8 @@ impl Store {
                 })?;
             Pool::Sqlite { write, read, checkpointer }
         };
-        Ok(Store { pool })
+        let holder = hex::encode(rand::random::<[u8; 8]>()).into();
+        Ok(Store { pool, holder })
     }
 
     /// Returns `payload` as this store keeps it, to set [`NewDelivery::packed`]: LZ4-compressed on SQLite (see

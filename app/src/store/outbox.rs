@@ -100,6 +100,24 @@ pub enum WriteResult {
 }
 
 impl Store {
+    /// Extends to `now + lease` the lease of every write this process is sending (see [`Store::renew_claims`]).
+    pub async fn renew_writes(
+        &self,
+        now: DateTime<Utc>,
+        lease: std::time::Duration,
+    ) -> anyhow::Result<u64> {
+        let until = ms(now).saturating_add(i64::try_from(lease.as_millis()).unwrap_or(i64::MAX));
+        let n = on_pool!(self, p => sqlx::query(
+            "UPDATE outbox SET locked_until = $1 WHERE status = 'sending' AND claimed_by = $2",
+        )
+        .bind(until)
+        .bind(&*self.holder)
+        .execute(p)
+        .await?
+        .rows_affected());
+        Ok(n)
+    }
+
     /// Claims up to `limit` due writes (pending and due, or sending with an expired lease), oldest first.
     pub async fn claim_writes(
         &self,
@@ -111,15 +129,15 @@ impl Store {
         let until = now_ms + lease.as_millis() as i64;
         let lock = if self.is_postgres() { "FOR UPDATE SKIP LOCKED" } else { "" };
         let sql = format!(
-            "UPDATE outbox SET status = 'sending', attempts = attempts + 1, locked_until = $1, updated_at = $2 \
-             WHERE id IN (SELECT id FROM outbox WHERE ((status = 'pending' AND next_attempt_at <= $2) \
+            "UPDATE outbox SET status = 'sending', attempts = attempts + 1, locked_until = $1, updated_at = $2, \
+             claimed_by = $4 WHERE id IN (SELECT id FROM outbox WHERE ((status = 'pending' AND next_attempt_at <= $2) \
              OR (status = 'sending' AND locked_until < $2)) \
              AND NOT EXISTS (SELECT 1 FROM installations AS i WHERE i.org = outbox.org AND i.status <> 'active') \
              ORDER BY id LIMIT $3 {lock}) \
              RETURNING id, marker, installation_id, org, repo, op, version, attempts"
         );
         let mut rows = on_pool!(self, p => {
-            sqlx::query(&sql).bind(until).bind(now_ms).bind(i64::from(limit)).fetch_all(p).await?.iter().map(|r| {
+            sqlx::query(&sql).bind(until).bind(now_ms).bind(i64::from(limit)).bind(&*self.holder).fetch_all(p).await?.iter().map(|r| {
                 Ok::<_, sqlx::Error>(ClaimedWrite {
                     id: r.try_get("id")?,
                     marker: r.try_get("marker")?,
