@@ -6,6 +6,7 @@ use prometheus::{
     Encoder, HistogramOpts, HistogramVec, IntCounterVec, IntGaugeVec, Opts, Registry, TextEncoder,
 };
 
+use crate::github::GitHubApi;
 use crate::store::Store;
 
 /// The counters of one app.
@@ -53,8 +54,9 @@ impl Metrics {
         Ok(Metrics { registry, deliveries, processing, http })
     }
 
-    /// Returns every metric in Prometheus' text format, with the database's gauges read now.
-    pub async fn render(&self, store: &Store) -> anyhow::Result<String> {
+    /// Returns every metric in Prometheus' text format, with the database's gauges and what the GitHub connection
+    /// saw read now.
+    pub async fn render(&self, store: &Store, github: &dyn GitHubApi) -> anyhow::Result<String> {
         let scrape = Registry::new();
         let inbox = IntGaugeVec::new(
             Opts::new("mentor_inbox_deliveries", "Deliveries in the inbox, by status."),
@@ -75,6 +77,41 @@ impl Metrics {
             "How long the oldest delivery not processed yet has waited (0 when none waits).",
         )?;
         lag.set(store.oldest_waiting_age_secs(chrono::Utc::now()).await?);
+        let seen = github.observations();
+        let remaining = IntGaugeVec::new(
+            Opts::new(
+                "mentor_github_rate_limit_remaining",
+                "GitHub's primary rate limit left at its last answer, by installation (0: the App itself).",
+            ),
+            &["installation"],
+        )?;
+        let limit = IntGaugeVec::new(
+            Opts::new(
+                "mentor_github_rate_limit",
+                "GitHub's primary rate limit per hour, by installation (0: the App itself).",
+            ),
+            &["installation"],
+        )?;
+        for (installation, left, of) in seen.rate_limits {
+            let id = installation.to_string();
+            remaining
+                .with_label_values(&[id.as_str()])
+                .set(i64::try_from(left).unwrap_or(i64::MAX));
+            limit.with_label_values(&[id.as_str()]).set(i64::try_from(of).unwrap_or(i64::MAX));
+        }
+        let failures = IntCounterVec::new(
+            Opts::new(
+                "mentor_outbox_failures_total",
+                "Failed answers to GitHub writes, by status code (or timeout, connection).",
+            ),
+            &["status"],
+        )?;
+        for (status, n) in seen.write_failures {
+            failures.with_label_values(&[status.as_str()]).inc_by(n);
+        }
+        scrape.register(Box::new(remaining))?;
+        scrape.register(Box::new(limit))?;
+        scrape.register(Box::new(failures))?;
         scrape.register(Box::new(inbox))?;
         scrape.register(Box::new(outbox))?;
         scrape.register(Box::new(lag))?;

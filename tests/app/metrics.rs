@@ -50,3 +50,40 @@ async fn metrics_count_deliveries_requests_and_depths_behind_their_token() {
         app.stop().await;
     }
 }
+
+/// What the GitHub connection saw: the rate limit left per installation, and failed writes by status code.
+#[tokio::test]
+async fn metrics_show_githubs_rate_limit_and_failed_writes_by_status() {
+    for backend in backends() {
+        let fake = crate::fake_github::FakeGitHub::start().await;
+        crate::outbox::fake_with_config(&fake, "", &[("src/lib.rs", 3, 1)]);
+        // GitHub refuses the review guide's comment for good (422), after a secondary rate limit (429).
+        fake.inject(
+            "POST /repos/Codertocat/Hello-World/issues/2/comments",
+            crate::fake_github::Fault::RetryAfter(0),
+        );
+        fake.inject(
+            "POST /repos/Codertocat/Hello-World/issues/2/comments",
+            crate::fake_github::Fault::Unprocessable,
+        );
+        let app = TestApp::start(backend, crate::outbox::live(&fake), |_| {}).await;
+        let opened = crate::outbox::pr_event("alice", "opened", &[], true);
+        assert_eq!(app.deliver("pull_request", "g-1", &opened, SECRET).await.status(), 202);
+        crate::outbox::settle(&app).await;
+        let outbox = app.store.list_outbox(None, 10).await.unwrap();
+        assert_eq!(outbox.iter().filter(|r| r.status == "failed").count(), 1, "{outbox:#?}");
+        let text = app.get("/metrics", None).await.text().await.unwrap();
+        for line in [
+            "mentor_github_rate_limit_remaining{installation=\"1\"} 4999",
+            "mentor_github_rate_limit{installation=\"1\"} 5000",
+            "mentor_outbox_failures_total{status=\"422\"} 1",
+            "mentor_outbox_failures_total{status=\"429\"} 1",
+            "mentor_outbox_writes{status=\"failed\"} 1",
+        ] {
+            assert!(text.lines().any(|l| l == line), "{line} in\n{text}");
+        }
+        // Reads that fail are not write failures.
+        assert!(!text.contains("status=\"404\""), "{text}");
+        app.stop().await;
+    }
+}

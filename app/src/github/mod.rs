@@ -54,6 +54,17 @@ pub enum GitHubError {
     Overloaded(String),
 }
 
+/// What a GitHub connection saw of GitHub's answers, for `GET /metrics`.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Observations {
+    /// The primary rate limit's last reading per installation (`x-ratelimit-remaining`; key 0 is the App itself):
+    /// (installation id, remaining, limit).
+    pub rate_limits: Vec<(u64, u64, u64)>,
+    /// Failed answers to writes (POST, PATCH, PUT, DELETE) by their status code, or `timeout` / `connection` when
+    /// GitHub gave none: (status, count since start).
+    pub write_failures: Vec<(String, u64)>,
+}
+
 /// Everything Mentor reads from and writes to GitHub.
 ///
 /// Live: [`LiveGitHub`] (octocrab with App auth, plus Mentor's token cache and bounded patience; `live.rs` says
@@ -80,6 +91,12 @@ pub trait GitHubApi: Send + Sync + 'static {
     /// installation and returns the answer's `data`. Errors GitHub reports inside an HTTP 200 answer are errors here:
     /// rate limiting is transient, anything else permanent; a 502, 504 or no answer in time is
     /// [`GitHubError::Overloaded`] (a smaller query may pass).
+    /// Returns what this connection saw of GitHub's answers (rate limits, failed writes); connections that do not
+    /// talk to GitHub see nothing.
+    fn observations(&self) -> Observations {
+        Observations::default()
+    }
+
     fn graphql<'a>(
         &'a self,
         installation_id: u64,

@@ -121,7 +121,7 @@ async fn metrics(
                 .into_response();
         }
     }
-    match state.metrics.render(&state.store).await {
+    match state.metrics.render(&state.store, state.github.as_ref()).await {
         Ok(text) => {
             ([(axum::http::header::CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8")], text)
                 .into_response()

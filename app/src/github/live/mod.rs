@@ -131,6 +131,10 @@ pub struct LiveGitHub {
     tokens: tokio::sync::Mutex<HashMap<u64, InstallationToken>>,
     /// When the primary rate limit of an installation (or of the App itself, key 0) resets, if it is exhausted.
     exhausted_until: std::sync::Mutex<HashMap<u64, SystemTime>>,
+    /// The last rate-limit reading per installation (key 0: the App): (remaining, limit).
+    rate_limits: std::sync::Mutex<HashMap<u64, (u64, u64)>>,
+    /// Failed answers to writes by status (or `timeout` / `connection`).
+    write_failures: std::sync::Mutex<HashMap<String, u64>>,
     patience: Patience,
 }
 
@@ -275,6 +279,8 @@ impl LiveGitHub {
             app_id: settings.app_id,
             tokens: tokio::sync::Mutex::new(HashMap::new()),
             exhausted_until: std::sync::Mutex::new(HashMap::new()),
+            rate_limits: std::sync::Mutex::new(HashMap::new()),
+            write_failures: std::sync::Mutex::new(HashMap::new()),
             patience: Patience::default(),
         })
     }
@@ -287,6 +293,10 @@ impl LiveGitHub {
 }
 
 impl GitHubApi for LiveGitHub {
+    fn observations(&self) -> crate::github::Observations {
+        self.observed()
+    }
+
     fn own_comments<'a>(
         &'a self,
         installation_id: u64,

@@ -52,12 +52,19 @@ impl LiveGitHub {
             let failure = match outcome {
                 Err(_) => {
                     overloaded = true;
+                    self.note_write_failure(&method, url, "timeout");
                     format!("{what}: no answer within {:?}", self.patience.timeout)
                 }
-                Ok(Err(e)) => format!("{what}: {e}"),
+                Ok(Err(e)) => {
+                    self.note_write_failure(&method, url, "connection");
+                    format!("{what}: {e}")
+                }
                 Ok(Ok(reply)) => {
                     self.note_quota(who, &reply.headers);
                     let status = reply.status;
+                    if !status.is_success() && status != StatusCode::NOT_MODIFIED {
+                        self.note_write_failure(&method, url, status.as_str());
+                    }
                     if status.is_success()
                         || status == StatusCode::NOT_FOUND
                         || status == StatusCode::NOT_MODIFIED
@@ -141,8 +148,42 @@ impl LiveGitHub {
         Ok(())
     }
 
-    /// Remembers when the primary rate limit resets if this answer used it up.
+    /// Counts a failed answer to a write: what the outbox's failures are made of. Reads are not counted (`GET`s,
+    /// and GraphQL queries, which are POSTs), nor token exchanges.
+    fn note_write_failure(&self, method: &Method, url: &str, status: &str) {
+        if *method == Method::GET || url.ends_with("/graphql") || url.ends_with("/access_tokens") {
+            return;
+        }
+        if let Ok(mut map) = self.write_failures.lock() {
+            *map.entry(status.to_owned()).or_default() += 1;
+        }
+    }
+
+    /// Returns the rate-limit readings and write failures seen so far.
+    pub(super) fn observed(&self) -> crate::github::Observations {
+        let mut rate_limits: Vec<(u64, u64, u64)> = self
+            .rate_limits
+            .lock()
+            .map(|m| m.iter().map(|(id, (remaining, limit))| (*id, *remaining, *limit)).collect())
+            .unwrap_or_default();
+        rate_limits.sort_unstable();
+        let mut write_failures: Vec<(String, u64)> = self
+            .write_failures
+            .lock()
+            .map(|m| m.iter().map(|(s, n)| (s.clone(), *n)).collect())
+            .unwrap_or_default();
+        write_failures.sort();
+        crate::github::Observations { rate_limits, write_failures }
+    }
+
+    /// Remembers when the primary rate limit resets if this answer used it up, and the reading itself.
     pub(super) fn note_quota(&self, who: Identity, headers: &HeaderMap) {
+        if let (Some(remaining), Some(limit)) =
+            (header_u64(headers, "x-ratelimit-remaining"), header_u64(headers, "x-ratelimit-limit"))
+            && let Ok(mut map) = self.rate_limits.lock()
+        {
+            map.insert(who.quota_key(), (remaining, limit));
+        }
         let Ok(mut map) = self.exhausted_until.lock() else { return };
         match (
             header_u64(headers, "x-ratelimit-remaining"),
