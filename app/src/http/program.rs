@@ -122,7 +122,14 @@ pub async fn org_match(
         _ => Cohort::All,
     };
     let expertise = expertise(&state, &grant.org, now).await?;
-    let proposal = matching::propose(&config, &expertise, &cohort, now)
+    // The current and previous sprints' touchpoints measure how much of each mentor's minutes is spent.
+    let previous =
+        config.sprints.sprint_on(config.sprints.sprint_at(now).id - chrono::Days::new(1));
+    let credits = state
+        .store
+        .credits_between(&grant.org, previous.start.to_utc(), now + chrono::Duration::days(1))
+        .await?;
+    let proposal = matching::propose(&config, &expertise, &credits, &cohort, now)
         .map_err(|e| ApiError::BadRequest(e.to_string()))?;
     Ok(Json(serde_json::json!({ "pairs": proposal.pairs, "unmatched": proposal.unmatched }))
         .into_response())

@@ -7,7 +7,10 @@ use anyhow::Context;
 use clap::Parser;
 use mentor_core::Login;
 use mentor_core::expertise::Expertise;
+use mentor_core::identity::Roster;
+use mentor_core::load::Credit;
 use mentor_core::matching::{self, Cohort, Proposal, write};
+use mentor_core::touchpoint;
 
 use crate::error::UsageError;
 use crate::local::{self, HistoryArgs};
@@ -47,7 +50,22 @@ pub struct MatchArgs {
 pub fn cmd_match(args: MatchArgs) -> anyhow::Result<ExitCode> {
     let repo = crate::repo::open()?;
     let path = crate::repo::config_path(&repo, args.history.config.as_deref())?;
-    let config = crate::repo::load_config(&path, args.history.org_config.as_deref())?;
+    let (config, credits) = if repo.head().is_ok() || args.history.rev != "HEAD" {
+        // The mentors' touchpoints measure how much of their minutes is already spent.
+        let local = local::read(&args.history)?;
+        let roster = Roster::new(&local.config);
+        let credits: Vec<Credit> = local
+            .scan
+            .activities
+            .iter()
+            .flat_map(|a| touchpoint::derive(&local.config, &roster, a))
+            .map(|t| Credit::of(&t))
+            .collect();
+        (local.config, credits)
+    } else {
+        // A clone without commits: no history to read.
+        (crate::repo::load_config(&path, args.history.org_config.as_deref())?, Vec::new())
+    };
     let now = local::now()?;
     let options = local::trailer_options(&repo);
     let contributions =
@@ -60,7 +78,7 @@ pub fn cmd_match(args: MatchArgs) -> anyhow::Result<ExitCode> {
     } else {
         Cohort::All
     };
-    let proposal = matching::propose(&config, &expertise, &cohort, now)
+    let proposal = matching::propose(&config, &expertise, &credits, &cohort, now)
         .map_err(|e| UsageError(format!("{e}\n\nPass configured logins with --mentees.")))?;
 
     if args.write && !proposal.pairs.is_empty() {
