@@ -17,11 +17,13 @@ use crate::local::{self, HistoryArgs};
 
 /// Propose one mentor per mentee for the whole cohort, with the reasons.
 ///
-/// Maximises total fit — the mentee's `wants` covered by the mentor's skill matrix and by the code areas they
-/// changed and reviewed in the last 12 months (CODEOWNERS sections, else top-level directories), time-zone
-/// overlap, cross-team exposure (`matching.weights`) — while never breaking a rule: each mentor's remaining
-/// capacity (mentees and minutes, tier defaults), `matching.tiers`, `avoid` and rotation
-/// (`matching.rotation.no_repeat`). The cohort is everyone with `wants` or a pair in force.
+/// Maximises total fit — the mentee's `wants` covered by the mentor's skill matrix and
+/// by the code areas they changed and reviewed in the last 12 months (CODEOWNERS
+/// sections, else top-level directories), time-zone overlap, cross-team exposure
+/// (`matching.weights`) — and never breaks a rule: each mentor's remaining capacity
+/// (mentees and minutes, tier defaults), `matching.tiers`, `avoid` and rotation
+/// (`matching.rotation.no_repeat`). The cohort is everyone with `wants` or a pair in
+/// force.
 ///
 /// Examples:
 ///   mentor match                          Proposed `pairs:` YAML with a rationale per pair
