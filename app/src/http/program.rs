@@ -98,10 +98,13 @@ pub struct MatchQuery {
     /// Only mentees without a pair in force.
     #[serde(default)]
     unpaired: bool,
+    /// Also give each pair's runner-up (`runner_ups`, as `mentor match --explain --json`).
+    #[serde(default)]
+    explain: bool,
 }
 
-/// Handles `GET /api/v1/orgs/{org}/match` (admins): the proposal `mentor match --json` gives, from stored
-/// activity: `{"pairs":[{"mentor","mentee","track","score","rationale"}],"unmatched":[{"mentee","reason"}]}`.
+/// Handles `GET /api/v1/orgs/{org}/match` (admins): the proposal `mentor match --json` gives (with
+/// `?explain=true`, also `runner_ups`), from stored activity: `{"pairs":[{"mentor","mentee","track","score","rationale"}],"unmatched":[{"mentee","reason"}]}`.
 pub async fn org_match(
     State(state): State<Arc<AppState>>,
     headers: HeaderMap,
@@ -131,8 +134,13 @@ pub async fn org_match(
         .await?;
     let proposal = matching::propose(&config, &expertise, &credits, &cohort, now)
         .map_err(|e| ApiError::BadRequest(e.to_string()))?;
-    Ok(Json(serde_json::json!({ "pairs": proposal.pairs, "unmatched": proposal.unmatched }))
-        .into_response())
+    let mut body = serde_json::json!({ "pairs": proposal.pairs, "unmatched": proposal.unmatched });
+    if query.explain {
+        let runner_ups: Vec<_> =
+            proposal.pairs.iter().filter_map(|p| p.runner_up.as_ref()).collect();
+        body["runner_ups"] = serde_json::json!(runner_ups);
+    }
+    Ok(Json(body).into_response())
 }
 
 /// Returns the org's code expertise from its stored touchpoints (the mentor reviewed) and evidence (the mentee
