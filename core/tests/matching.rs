@@ -407,3 +407,30 @@ matching:
         ben.reason
     );
 }
+
+#[test]
+fn a_better_mentor_whose_slot_went_to_another_mentee_is_explained() {
+    let config = parse(
+        "m.yml",
+        "\
+people:
+  ace: { tier: senior, capacity: { mentees: 1 }, skills: { rust: 5, go: 5 } }
+  bea: { tier: senior, capacity: { mentees: 1 }, skills: { go: 4 } }
+  xia: { wants: [rust] }
+  yan: { wants: [go] }
+",
+    )
+    .unwrap();
+    let proposal = propose(&config, &Expertise::default(), &[], &Cohort::All, now()).unwrap();
+    let by_mentee = |m: &str| proposal.pairs.iter().find(|p| p.mentee.as_str() == m).unwrap();
+    // ace is the best fit for both, but only xia has nobody else who knows rust.
+    assert_eq!(by_mentee("xia").mentor.as_str(), "ace");
+    assert_eq!(by_mentee("yan").mentor.as_str(), "bea");
+    let runner = by_mentee("yan").runner_up.as_ref().unwrap();
+    assert_eq!(runner.mentor.as_str(), "ace");
+    assert!(
+        runner.why.starts_with("fits better (3.500 vs 2.900) but its slots went to xia"),
+        "{}",
+        runner.why
+    );
+}
