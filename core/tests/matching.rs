@@ -434,3 +434,41 @@ people:
         runner.why
     );
 }
+
+#[test]
+fn pairs_in_force_go_on_and_use_capacity_unless_their_mentee_is_matched_again() {
+    let config = parse(
+        "m.yml",
+        "\
+people:
+  ace: { tier: senior, capacity: { mentees: 1 }, skills: { rust: 5 } }
+  kai: { wants: [rust] }
+  lin: { wants: [rust] }
+  moe: {}
+pairs:
+  - { mentor: ace, mentee: kai, track: t, since: 2026-10-01 }
+tracks:
+  t:
+    milestones:
+      - { id: m, title: M, stage: discovery }
+matching: { rotation: { no_repeat: 0 } }
+",
+    )
+    .unwrap();
+    let none = Expertise::default();
+    // kai's pair goes on: ace is full, so lin is left with the capacity rule.
+    let all = propose(&config, &none, &[], &Cohort::All, now()).unwrap();
+    assert!(all.pairs.is_empty(), "{all:?}");
+    assert_eq!(all.unmatched.len(), 1);
+    assert_eq!(all.unmatched[0].mentee.as_str(), "lin");
+    assert!(all.unmatched[0].reason.contains("capacity: ace"), "{}", all.unmatched[0].reason);
+    // --unpaired also takes moe, who listed no wants.
+    let unpaired = propose(&config, &none, &[], &Cohort::Unpaired, now()).unwrap();
+    let names: Vec<&str> = unpaired.unmatched.iter().map(|u| u.mentee.as_str()).collect();
+    assert_eq!(names, ["lin", "moe"]);
+    // Matching kai again frees ace's slot, and the better-fitting one of the two gets it.
+    let both = Cohort::Mentees(vec![Login::new("kai"), Login::new("lin")]);
+    let again = propose(&config, &none, &[], &both, now()).unwrap();
+    assert_eq!(again.pairs.len(), 1, "{again:?}");
+    assert_eq!(again.pairs[0].mentor.as_str(), "ace");
+}

@@ -95,7 +95,7 @@ pub async fn org_audit(
 pub struct MatchQuery {
     /// Comma-separated logins to match (default: the whole cohort).
     mentees: Option<String>,
-    /// Only mentees without a pair in force.
+    /// Everyone without a pair in force who may not mentor, even without `wants`.
     #[serde(default)]
     unpaired: bool,
     /// Also give each pair's runner-up (`runner_ups`, as `mentor match --explain --json`).

@@ -22,21 +22,21 @@ use crate::local::{self, HistoryArgs};
 /// sections, else top-level directories), time-zone overlap, cross-team exposure
 /// (`matching.weights`) — and never breaks a rule: each mentor's remaining capacity
 /// (mentees and minutes, tier defaults), `matching.tiers`, `avoid` and rotation
-/// (`matching.rotation.no_repeat`). The cohort is everyone with `wants` or a pair in
-/// force.
+/// (`matching.rotation.no_repeat`). The cohort is everyone with `wants` and no pair in
+/// force; pairs in force go on and use their mentor's capacity.
 ///
 /// Examples:
 ///   mentor match                          Proposed `pairs:` YAML with a rationale per pair
-///   mentor match --unpaired --explain     Only mentees without a pair; show each runner-up
+///   mentor match --unpaired --explain     Everyone without a pair; show each runner-up
 ///   mentor match --mentees ana,ben --json
 ///   mentor match --write                  Add the pairs to the config file (comments and layout kept)
 #[derive(Debug, Parser)]
 #[command(verbatim_doc_comment)]
 pub struct MatchArgs {
-    /// Match only these mentees (comma-separated logins).
+    /// Match exactly these mentees (comma-separated logins; a pair in force is replaced).
     #[arg(long, value_name = "LOGINS", value_delimiter = ',', conflicts_with = "unpaired")]
     mentees: Vec<String>,
-    /// Match only mentees who have no pair in force today.
+    /// Match everyone without a pair in force who may not mentor, even without `wants`.
     #[arg(long)]
     unpaired: bool,
     /// Also show, per mentee, the runner-up mentor and why it lost.

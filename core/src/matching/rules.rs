@@ -12,14 +12,15 @@ use crate::config::{Config, Level, PairStatus, Person, Tier};
 use crate::load::Credit;
 use crate::login::Login;
 
-/// Who is matched.
+/// Who is matched. Pairs in force whose mentee is not in the cohort go on and use their mentor's capacity.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Cohort {
-    /// Everyone who wants mentoring (has `wants`) or is a mentee of a pair in force.
+    /// Everyone who wants mentoring (has `wants`) and has no pair in force.
     All,
-    /// The same, without those who have a pair in force.
+    /// Everyone with no pair in force, as mentee or mentor, who wants mentoring or may not mentor
+    /// ([`may_mentor`]): the default cohort plus those who listed no `wants`.
     Unpaired,
-    /// Exactly these people.
+    /// Exactly these people (a pair in force of theirs is replaced, so it frees its mentor's capacity).
     Mentees(Vec<Login>),
 }
 
@@ -83,10 +84,21 @@ pub fn cohort(config: &Config, which: &Cohort, today: NaiveDate) -> Result<Vec<L
                 out.insert(login.clone());
             }
         }
-        Cohort::All | Cohort::Unpaired => {
+        Cohort::All => {
             for person in config.people.values() {
-                let current = in_force(&person.login);
-                if (!person.wants.is_empty() || current) && !(current && *which == Cohort::Unpaired)
+                if !person.wants.is_empty() && !in_force(&person.login) {
+                    out.insert(person.login.clone());
+                }
+            }
+        }
+        Cohort::Unpaired => {
+            for person in config.people.values() {
+                let mentoring =
+                    config.pairs.iter().any(|p| p.mentor == person.login && p.in_force(today));
+                let wants = !person.wants.is_empty();
+                if !in_force(&person.login)
+                    && !mentoring
+                    && (wants || !may_mentor(config, person, today))
                 {
                     out.insert(person.login.clone());
                 }
