@@ -137,15 +137,19 @@ impl Problem {
             })
             .collect();
         let weights = config.matching.weights;
+        let all_areas: Vec<&str> = expertise.all_areas().into_iter().collect();
         let mentor_profiles: Vec<(&Person, fit::CodeProfile)> = mentors
             .iter()
-            .map(|m| (&config.people[m], fit::CodeProfile::of(expertise, &config.people[m], now)))
+            .map(|m| {
+                let person = &config.people[m];
+                (person, fit::CodeProfile::of(expertise, &all_areas, person, now))
+            })
             .collect();
         let edges = mentees
             .iter()
             .map(|mentee| {
                 let mentee = &config.people[mentee];
-                let mentee_code = fit::CodeProfile::of(expertise, mentee, now);
+                let mentee_code = fit::CodeProfile::of(expertise, &all_areas, mentee, now);
                 let recent = rules::recent_mentors(config, &mentee.login);
                 mentor_profiles
                     .iter()
