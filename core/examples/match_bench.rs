@@ -127,7 +127,7 @@ fn main() {
     let expertise = Expertise::from_contributions(&history, now);
     let expertise_time = start.elapsed();
     let start = Instant::now();
-    let problem = Problem::build(&config, &expertise, &Cohort::All, now).expect("a problem");
+    let problem = Problem::build(&config, &expertise, &[], &Cohort::All, now).expect("a problem");
     let build_time = start.elapsed();
     let assignment = problem.solve();
     let solve_time = start.elapsed() - build_time;

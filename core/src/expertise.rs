@@ -73,6 +73,10 @@ impl Areas {
             if name.is_empty() || name == "*" || name == "**" {
                 continue;
             }
+            // Outside sections, a rule names an area only by a path: `*.js` owns files, not a part of the code.
+            if section.is_none() && name.contains(['*', '?', '[']) {
+                continue;
+            }
             let area = section.clone().unwrap_or_else(|| name.to_lowercase());
             if let Some(glob) = codeowners_glob(pattern) {
                 rules.push((glob, area));
@@ -201,7 +205,8 @@ mod tests {
         assert_eq!(plain.area_of("services/billing/x.rs").as_deref(), Some("services"));
         assert_eq!(plain.area_of("README.md"), None);
 
-        let rules = Areas::new(Some("* @all\n/services/billing/ @pay\ndocs/ @docs\n"));
+        let rules = Areas::new(Some("* @all\n*.js @web\n/services/billing/ @pay\ndocs/ @docs\n"));
+        assert_eq!(rules.area_of("web/app.js").as_deref(), Some("web"));
         assert_eq!(rules.area_of("services/billing/src/a.rs").as_deref(), Some("services/billing"));
         assert_eq!(rules.area_of("services/auth/a.rs").as_deref(), Some("services"));
         assert_eq!(rules.area_of("docs/x.md").as_deref(), Some("docs"));

@@ -135,3 +135,46 @@ fn a_rationale_naming_a_skill_the_mentor_lacks_is_an_error() {
     });
     assert!(!report.has_errors());
 }
+
+#[test]
+fn a_mentor_over_capacity_two_sprints_in_a_row_is_flagged_once() {
+    let config = parse("m.yml", CONFIG).unwrap();
+    // 90 minutes against 60 in three sprints in a row: 2026-10-19, 2026-11-02 and 2026-11-16 (2w from 2026-01-12).
+    let credits: Vec<Credit> =
+        ["2026-10-20T10:00:00Z", "2026-11-03T10:00:00Z", "2026-11-17T10:00:00Z"]
+            .iter()
+            .map(|at| Credit {
+                mentor: Login::new("mo"),
+                mentee: Login::new("a"),
+                minutes: 90,
+                at: at.parse().unwrap(),
+            })
+            .collect();
+    let areas = BTreeSet::new();
+    let input = |credits: &[Credit]| {
+        audit(&AuditInput {
+            config: &config,
+            credits,
+            evidence: &[],
+            vantage: Vantage::Local,
+            groups: None,
+            areas: &areas,
+            since: Some("2026-09-01".parse().unwrap()),
+            growth_weeks: 8,
+            now: now(),
+        })
+    };
+    let report = input(&credits);
+    let load: Vec<_> = report.findings.iter().filter(|f| f.kind == FindingKind::Load).collect();
+    assert_eq!(load.len(), 1, "{load:?}");
+    assert!(
+        load[0]
+            .message
+            .contains("over their effective capacity for 3 sprints in a row from 2026-10-19"),
+        "{}",
+        load[0].message
+    );
+    // One over sprint alone is not a finding.
+    let report = input(&credits[..1]);
+    assert!(!report.findings.iter().any(|f| f.kind == FindingKind::Load), "{:?}", report.findings);
+}

@@ -5,6 +5,7 @@ use chrono::{DateTime, Days, NaiveDate, Utc};
 use mentor_core::Login;
 use mentor_core::config::{Config, Level, PairStatus, parse};
 use mentor_core::expertise::{Contribution, ContributionKind, Expertise};
+use mentor_core::load::Credit;
 use mentor_core::matching::{Cohort, Problem, propose};
 use proptest::prelude::*;
 
@@ -43,8 +44,9 @@ struct MenteeSpec {
 struct Cohorts {
     mentors: Vec<MentorSpec>,
     mentees: Vec<MenteeSpec>,
-    /// Mentors (by index) holding a pair in force with someone outside the cohort.
-    kept: Vec<usize>,
+    /// Mentors (by index) holding a pair in force with someone outside the cohort, and the minutes credited
+    /// for it this sprint.
+    kept: Vec<(usize, u32)>,
     no_repeat: u32,
     principal_min: Option<usize>,
 }
@@ -96,7 +98,7 @@ fn cohorts() -> impl Strategy<Value = Cohorts> {
         (
             proptest::collection::vec(mentor_spec(), n_mentors),
             proptest::collection::vec(mentee_spec(n_mentors), 1..6),
-            proptest::collection::vec(0..n_mentors, 0..3),
+            proptest::collection::vec((0..n_mentors, 0..200u32), 0..3),
             0..3u32,
             proptest::option::of(0..4usize),
         )
@@ -179,7 +181,7 @@ fn config_text(c: &Cohorts) -> String {
             ));
         }
     }
-    for (k, mentor) in c.kept.iter().enumerate() {
+    for (k, (mentor, _)) in c.kept.iter().enumerate() {
         text.push_str(&format!(
             "  - {{ mentor: r{mentor}, mentee: other{k}, track: t, since: 2026-06-01 }}\n"
         ));
@@ -195,6 +197,20 @@ fn config_text(c: &Cohorts) -> String {
         ));
     }
     text
+}
+
+/// The touchpoint minutes of the kept pairs, an hour ago (this sprint).
+fn credits(c: &Cohorts) -> Vec<Credit> {
+    c.kept
+        .iter()
+        .enumerate()
+        .map(|(k, (mentor, minutes))| Credit {
+            mentor: Login::new(&format!("r{mentor}")),
+            mentee: Login::new(&format!("other{k}")),
+            minutes: *minutes,
+            at: now() - chrono::Duration::hours(1),
+        })
+        .collect()
 }
 
 fn expertise(c: &Cohorts) -> Expertise {
@@ -245,7 +261,11 @@ fn brute_force(problem: &Problem) -> (usize, i64) {
 }
 
 /// Checks every rule from the config itself, independently of the matcher's own rule code.
-fn check_rules(config: &Config, pairs: &[(Login, Login)]) -> Result<(), String> {
+fn check_rules(
+    config: &Config,
+    credits: &[Credit],
+    pairs: &[(Login, Login)],
+) -> Result<(), String> {
     let today = NaiveDate::from_ymd_opt(2026, 12, 1).unwrap();
     for (mentor, mentee) in pairs {
         let r = &config.people[mentor];
@@ -286,7 +306,9 @@ fn check_rules(config: &Config, pairs: &[(Login, Login)]) -> Result<(), String> 
         if capacity.mentees.is_some_and(|cap| kept + new > cap) {
             return Err(format!("mentee capacity broken for {mentor}"));
         }
-        if capacity.minutes_per_sprint.is_some_and(|cap| (kept + new) * 60 > cap) {
+        let measured: u32 = credits.iter().filter(|c| &c.mentor == mentor).map(|c| c.minutes).sum();
+        if capacity.minutes_per_sprint.is_some_and(|cap| (kept * 60).max(measured) + new * 60 > cap)
+        {
             return Err(format!("minute capacity broken for {mentor}"));
         }
         let person = &config.people[mentor];
@@ -307,14 +329,15 @@ proptest! {
         let config = parse("m.yml", &text).map_err(|e| TestCaseError::fail(format!("{e}\n{text}")))?;
         let expertise = expertise(&c);
         let cohort = Cohort::Mentees((0..c.mentees.len()).map(|i| Login::new(&format!("e{i}"))).collect());
-        let problem = Problem::build(&config, &expertise, &cohort, now()).unwrap();
+        let credits = credits(&c);
+        let problem = Problem::build(&config, &expertise, &credits, &cohort, now()).unwrap();
         let assignment = problem.solve();
         prop_assert_eq!(problem.value(&assignment), brute_force(&problem), "config:\n{}", text);
 
-        let proposal = propose(&config, &expertise, &cohort, now()).unwrap();
+        let proposal = propose(&config, &expertise, &credits, &cohort, now()).unwrap();
         let pairs: Vec<(Login, Login)> =
             proposal.pairs.iter().map(|p| (p.mentor.clone(), p.mentee.clone())).collect();
-        if let Err(broken) = check_rules(&config, &pairs) {
+        if let Err(broken) = check_rules(&config, &credits, &pairs) {
             return Err(TestCaseError::fail(format!("{broken}\nconfig:\n{text}")));
         }
         prop_assert_eq!(proposal.pairs.len() + proposal.unmatched.len(), c.mentees.len());
@@ -322,7 +345,7 @@ proptest! {
             prop_assert!(!p.rationale.is_empty());
         }
         // The same input gives the same proposal.
-        prop_assert_eq!(&proposal, &propose(&config, &expertise, &cohort, now()).unwrap());
+        prop_assert_eq!(&proposal, &propose(&config, &expertise, &credits, &cohort, now()).unwrap());
     }
 }
 
@@ -357,7 +380,7 @@ matching:
         })
         .collect();
     let expertise = Expertise::from_contributions(&contributions, now());
-    let proposal = propose(&config, &expertise, &Cohort::All, now()).unwrap();
+    let proposal = propose(&config, &expertise, &[], &Cohort::All, now()).unwrap();
     assert_eq!(proposal.pairs.len(), 1, "{proposal:?}");
     let pair = &proposal.pairs[0];
     assert_eq!((pair.mentor.as_str(), pair.mentee.as_str()), ("dana", "ana"));
@@ -383,4 +406,69 @@ matching:
         "{}",
         ben.reason
     );
+}
+
+#[test]
+fn a_better_mentor_whose_slot_went_to_another_mentee_is_explained() {
+    let config = parse(
+        "m.yml",
+        "\
+people:
+  ace: { tier: senior, capacity: { mentees: 1 }, skills: { rust: 5, go: 5 } }
+  bea: { tier: senior, capacity: { mentees: 1 }, skills: { go: 4 } }
+  xia: { wants: [rust] }
+  yan: { wants: [go] }
+",
+    )
+    .unwrap();
+    let proposal = propose(&config, &Expertise::default(), &[], &Cohort::All, now()).unwrap();
+    let by_mentee = |m: &str| proposal.pairs.iter().find(|p| p.mentee.as_str() == m).unwrap();
+    // ace is the best fit for both, but only xia has nobody else who knows rust.
+    assert_eq!(by_mentee("xia").mentor.as_str(), "ace");
+    assert_eq!(by_mentee("yan").mentor.as_str(), "bea");
+    let runner = by_mentee("yan").runner_up.as_ref().unwrap();
+    assert_eq!(runner.mentor.as_str(), "ace");
+    assert!(
+        runner.why.starts_with("fits better (3.500 vs 2.900) but its slots went to xia"),
+        "{}",
+        runner.why
+    );
+}
+
+#[test]
+fn pairs_in_force_go_on_and_use_capacity_unless_their_mentee_is_matched_again() {
+    let config = parse(
+        "m.yml",
+        "\
+people:
+  ace: { tier: senior, capacity: { mentees: 1 }, skills: { rust: 5 } }
+  kai: { wants: [rust] }
+  lin: { wants: [rust] }
+  moe: {}
+pairs:
+  - { mentor: ace, mentee: kai, track: t, since: 2026-10-01 }
+tracks:
+  t:
+    milestones:
+      - { id: m, title: M, stage: discovery }
+matching: { rotation: { no_repeat: 0 } }
+",
+    )
+    .unwrap();
+    let none = Expertise::default();
+    // kai's pair goes on: ace is full, so lin is left with the capacity rule.
+    let all = propose(&config, &none, &[], &Cohort::All, now()).unwrap();
+    assert!(all.pairs.is_empty(), "{all:?}");
+    assert_eq!(all.unmatched.len(), 1);
+    assert_eq!(all.unmatched[0].mentee.as_str(), "lin");
+    assert!(all.unmatched[0].reason.contains("capacity: ace"), "{}", all.unmatched[0].reason);
+    // --unpaired also takes moe, who listed no wants.
+    let unpaired = propose(&config, &none, &[], &Cohort::Unpaired, now()).unwrap();
+    let names: Vec<&str> = unpaired.unmatched.iter().map(|u| u.mentee.as_str()).collect();
+    assert_eq!(names, ["lin", "moe"]);
+    // Matching kai again frees ace's slot, and the better-fitting one of the two gets it.
+    let both = Cohort::Mentees(vec![Login::new("kai"), Login::new("lin")]);
+    let again = propose(&config, &none, &[], &both, now()).unwrap();
+    assert_eq!(again.pairs.len(), 1, "{again:?}");
+    assert_eq!(again.pairs[0].mentor.as_str(), "ace");
 }

@@ -78,6 +78,11 @@ async fn match_proposes_the_reviewer_of_the_wanted_repository_and_names_blocking
         assert_eq!(pair["track"], "backend");
         assert!(body["unmatched"].as_array().unwrap().is_empty(), "{body:#}");
 
+        let (_, explained) =
+            json(&app, "/api/v1/orgs/acme/match?unpaired=true&explain=true", &admin).await;
+        assert_eq!(explained["runner_ups"][0]["mentor"], "carl", "{explained:#}");
+        assert!(explained["runner_ups"][0]["why"].as_str().unwrap().starts_with("lower fit"));
+
         let (status, body) = json(&app, "/api/v1/orgs/acme/match?mentees=zoe,eli", &admin).await;
         assert_eq!(status, 200, "{body}");
         let eli = &body["unmatched"][0];

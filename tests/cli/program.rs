@@ -304,3 +304,54 @@ fn match_works_in_a_clone_without_commits_from_skills_alone() {
     let rationale = json["pairs"][0]["rationale"].as_str().unwrap();
     assert!(rationale.starts_with("databases 4 vs wanted; 8 h tz overlap;"), "{rationale}");
 }
+
+#[test]
+fn minutes_already_spent_this_sprint_use_up_a_mentors_capacity() {
+    let config = "\
+sprints: { length: 2w, start: 2026-01-12, timezone: UTC }
+people:
+  max: { tier: senior, capacity: { minutes_per_sprint: 40 }, skills: { go: 4 }, emails: [max@example.com] }
+  kim: { emails: [kim@example.com] }
+  lou: { wants: [go] }
+pairs:
+  - { mentor: max, mentee: kim, track: t, since: 2026-10-01, rationale: \"go 4 vs wanted\" }
+tracks:
+  t:
+    milestones:
+      - { id: m, title: M, stage: discovery }
+matching: { minutes_per_mentee: 10 }
+";
+    let repo = TestRepo::new();
+    repo.write(".github/mentorship.yml", config);
+    commit_as(&repo, ("Kim", "kim@example.com"), "2026-11-02T10:00:00Z", "a.go", "Start");
+    // Before any pairing this sprint, max has (40 - 10) / 10 = 3 slots: lou gets him.
+    let json: Value =
+        serde_json::from_str(&mentor_ok(&repo, &["match", "--unpaired", "--json"])).unwrap();
+    assert_eq!(json["pairs"][0]["mentor"], "max", "{json:#}");
+    // Two pairing commits this sprint (20 minutes each) spend his 40 minutes.
+    for (i, day) in ["2026-11-16", "2026-11-17"].iter().enumerate() {
+        repo.write(&format!("b{i}.go"), "x\n");
+        repo.git(&["add", "-A"]);
+        let out = repo
+            .command("git")
+            .env("GIT_AUTHOR_NAME", "Kim")
+            .env("GIT_AUTHOR_EMAIL", "kim@example.com")
+            .env("GIT_AUTHOR_DATE", format!("{day}T10:00:00Z"))
+            .env("GIT_COMMITTER_DATE", format!("{day}T10:00:00Z"))
+            .args([
+                "commit",
+                "-q",
+                "--no-verify",
+                "-m",
+                &format!("Pair {i}\n\nMentored-by: Max <max@example.com>"),
+            ])
+            .output()
+            .expect("run git");
+        assert_success("git", &["commit"], &out);
+    }
+    let json: Value =
+        serde_json::from_str(&mentor_ok(&repo, &["match", "--unpaired", "--json"])).unwrap();
+    assert!(json["pairs"].as_array().unwrap().is_empty(), "{json:#}");
+    assert_eq!(json["unmatched"][0]["mentee"], "lou");
+    assert!(json["unmatched"][0]["reason"].as_str().unwrap().contains("capacity: max"), "{json:#}");
+}

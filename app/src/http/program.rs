@@ -21,7 +21,7 @@ use mentor_core::evidence::Vantage;
 use mentor_core::expertise::{Contribution, ContributionKind, Expertise, repo_area};
 use mentor_core::load::Credit;
 use mentor_core::matching::{self, Cohort};
-use mentor_core::{Config, Login};
+use mentor_core::{Config, Evidence, Login, Touchpoint};
 use serde::Deserialize;
 
 use super::AppState;
@@ -73,7 +73,7 @@ pub async fn org_audit(
     let touchpoints = state.store.touchpoints_of(&grant.org).await?;
     let credits: Vec<Credit> = touchpoints.iter().map(Credit::of).collect();
     let evidence = state.store.evidence_of_org(&grant.org).await?;
-    let expertise = expertise(&state, &grant.org, now).await?;
+    let expertise = expertise_of(&touchpoints, &evidence, now);
     let areas: BTreeSet<String> = expertise.all_areas().into_iter().map(str::to_string).collect();
     let report = audit::audit(&AuditInput {
         config: &config,
@@ -95,13 +95,16 @@ pub async fn org_audit(
 pub struct MatchQuery {
     /// Comma-separated logins to match (default: the whole cohort).
     mentees: Option<String>,
-    /// Only mentees without a pair in force.
+    /// Everyone without a pair in force who may not mentor, even without `wants`.
     #[serde(default)]
     unpaired: bool,
+    /// Also give each pair's runner-up (`runner_ups`, as `mentor match --explain --json`).
+    #[serde(default)]
+    explain: bool,
 }
 
-/// Handles `GET /api/v1/orgs/{org}/match` (admins): the proposal `mentor match --json` gives, from stored
-/// activity: `{"pairs":[{"mentor","mentee","track","score","rationale"}],"unmatched":[{"mentee","reason"}]}`.
+/// Handles `GET /api/v1/orgs/{org}/match` (admins): the proposal `mentor match --json` gives (with
+/// `?explain=true`, also `runner_ups`), from stored activity: `{"pairs":[{"mentor","mentee","track","score","rationale"}],"unmatched":[{"mentee","reason"}]}`.
 pub async fn org_match(
     State(state): State<Arc<AppState>>,
     headers: HeaderMap,
@@ -121,40 +124,49 @@ pub async fn org_match(
         (_, true) => Cohort::Unpaired,
         _ => Cohort::All,
     };
-    let expertise = expertise(&state, &grant.org, now).await?;
-    let proposal = matching::propose(&config, &expertise, &cohort, now)
+    let touchpoints = state.store.touchpoints_of(&grant.org).await?;
+    let evidence = state.store.evidence_of_org(&grant.org).await?;
+    let expertise = expertise_of(&touchpoints, &evidence, now);
+    // The current and previous sprints' touchpoints measure how much of each mentor's minutes is spent.
+    let previous =
+        config.sprints.sprint_on(config.sprints.sprint_at(now).id - chrono::Days::new(1));
+    let credits = state
+        .store
+        .credits_between(&grant.org, previous.start.to_utc(), now + chrono::Duration::days(1))
+        .await?;
+    let proposal = matching::propose(&config, &expertise, &credits, &cohort, now)
         .map_err(|e| ApiError::BadRequest(e.to_string()))?;
-    Ok(Json(serde_json::json!({ "pairs": proposal.pairs, "unmatched": proposal.unmatched }))
-        .into_response())
+    let mut body = serde_json::json!({ "pairs": proposal.pairs, "unmatched": proposal.unmatched });
+    if query.explain {
+        let runner_ups: Vec<_> =
+            proposal.pairs.iter().filter_map(|p| p.runner_up.as_ref()).collect();
+        body["runner_ups"] = serde_json::json!(runner_ups);
+    }
+    Ok(Json(body).into_response())
 }
 
-/// Returns the org's code expertise from its stored touchpoints (the mentor reviewed) and evidence (the mentee
+/// Returns an org's code expertise from its stored touchpoints (the mentor reviewed) and evidence (the mentee
 /// changed), by repository.
-async fn expertise(
-    state: &AppState,
-    org: &str,
+fn expertise_of(
+    touchpoints: &[Touchpoint],
+    evidence: &[Evidence],
     now: chrono::DateTime<chrono::Utc>,
-) -> Result<Expertise, ApiError> {
-    let mut contributions = Vec::new();
-    for t in state.store.touchpoints_of(org).await? {
-        if let Some(area) = repo_area(&t.source) {
-            contributions.push(Contribution {
-                login: t.mentor,
-                area,
-                at: t.at,
-                kind: ContributionKind::Reviewed,
-            });
-        }
-    }
-    for e in state.store.evidence_of_org(org).await? {
-        if let Some(area) = repo_area(&e.source) {
-            contributions.push(Contribution {
-                login: e.mentee,
-                area,
-                at: e.at,
-                kind: ContributionKind::Changed,
-            });
-        }
-    }
-    Ok(Expertise::from_contributions(&contributions, now))
+) -> Expertise {
+    let reviews = touchpoints.iter().filter_map(|t| {
+        Some(Contribution {
+            login: t.mentor.clone(),
+            area: repo_area(&t.source)?,
+            at: t.at,
+            kind: ContributionKind::Reviewed,
+        })
+    });
+    let changes = evidence.iter().filter_map(|e| {
+        Some(Contribution {
+            login: e.mentee.clone(),
+            area: repo_area(&e.source)?,
+            at: e.at,
+            kind: ContributionKind::Changed,
+        })
+    });
+    Expertise::from_contributions(&reviews.chain(changes).collect::<Vec<_>>(), now)
 }

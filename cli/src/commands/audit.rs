@@ -18,12 +18,13 @@ use mentor_core::touchpoint;
 use crate::error::UsageError;
 use crate::local::{self, HistoryArgs};
 
-/// Audit the program: rationale, rotation, load by tier, equity, growth before/after and velocity.
+/// Audit the program: rationale, rotation, load by tier, equity, growth and velocity.
 ///
-/// Findings come with a severity; the exit code is 1 when one is an `error` (a rationale naming a skill the
-/// mentor lacks, a principal above the tier's cap), so CI can run it. Equity groups smaller than
-/// `privacy.min_group_size` are shown as "fewer than N" and never reveal a person. Self-declared groups are
-/// read from a private file (`--groups FILE`: `{ dimension: { login: group } }`), never from the repo config.
+/// Findings come with a severity; the exit code is 1 when one is an `error` (a rationale
+/// naming a skill the mentor lacks, a principal above the tier's cap), so CI can run it.
+/// Equity groups smaller than `privacy.min_group_size` are shown as "fewer than N" and
+/// never reveal a person. Self-declared groups are read from a private file
+/// (`--groups FILE`: `{ dimension: { login: group } }`), never from the repo config.
 ///
 /// Examples:
 ///   mentor audit

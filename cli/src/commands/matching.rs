@@ -7,31 +7,36 @@ use anyhow::Context;
 use clap::Parser;
 use mentor_core::Login;
 use mentor_core::expertise::Expertise;
+use mentor_core::identity::Roster;
+use mentor_core::load::Credit;
 use mentor_core::matching::{self, Cohort, Proposal, write};
+use mentor_core::touchpoint;
 
 use crate::error::UsageError;
 use crate::local::{self, HistoryArgs};
 
 /// Propose one mentor per mentee for the whole cohort, with the reasons.
 ///
-/// Maximises total fit — the mentee's `wants` covered by the mentor's skill matrix and by the code areas they
-/// changed and reviewed in the last 12 months (CODEOWNERS sections, else top-level directories), time-zone
-/// overlap, cross-team exposure (`matching.weights`) — while never breaking a rule: each mentor's remaining
-/// capacity (mentees and minutes, tier defaults), `matching.tiers`, `avoid` and rotation
-/// (`matching.rotation.no_repeat`). The cohort is everyone with `wants` or a pair in force.
+/// Maximises total fit — the mentee's `wants` covered by the mentor's skill matrix and
+/// by the code areas they changed and reviewed in the last 12 months (CODEOWNERS
+/// sections, else top-level directories), time-zone overlap, cross-team exposure
+/// (`matching.weights`) — and never breaks a rule: each mentor's remaining capacity
+/// (mentees and minutes, tier defaults), `matching.tiers`, `avoid` and rotation
+/// (`matching.rotation.no_repeat`). The cohort is everyone with `wants` and no pair in
+/// force; pairs in force go on and use their mentor's capacity.
 ///
 /// Examples:
 ///   mentor match                          Proposed `pairs:` YAML with a rationale per pair
-///   mentor match --unpaired --explain     Only mentees without a pair; show each runner-up
+///   mentor match --unpaired --explain     Everyone without a pair; show each runner-up
 ///   mentor match --mentees ana,ben --json
 ///   mentor match --write                  Add the pairs to the config file (comments and layout kept)
 #[derive(Debug, Parser)]
 #[command(verbatim_doc_comment)]
 pub struct MatchArgs {
-    /// Match only these mentees (comma-separated logins).
+    /// Match exactly these mentees (comma-separated logins; a pair in force is replaced).
     #[arg(long, value_name = "LOGINS", value_delimiter = ',', conflicts_with = "unpaired")]
     mentees: Vec<String>,
-    /// Match only mentees who have no pair in force today.
+    /// Match everyone without a pair in force who may not mentor, even without `wants`.
     #[arg(long)]
     unpaired: bool,
     /// Also show, per mentee, the runner-up mentor and why it lost.
@@ -47,7 +52,22 @@ pub struct MatchArgs {
 pub fn cmd_match(args: MatchArgs) -> anyhow::Result<ExitCode> {
     let repo = crate::repo::open()?;
     let path = crate::repo::config_path(&repo, args.history.config.as_deref())?;
-    let config = crate::repo::load_config(&path, args.history.org_config.as_deref())?;
+    let (config, credits) = if repo.head().is_ok() || args.history.rev != "HEAD" {
+        // The mentors' touchpoints measure how much of their minutes is already spent.
+        let local = local::read(&args.history)?;
+        let roster = Roster::new(&local.config);
+        let credits: Vec<Credit> = local
+            .scan
+            .activities
+            .iter()
+            .flat_map(|a| touchpoint::derive(&local.config, &roster, a))
+            .map(|t| Credit::of(&t))
+            .collect();
+        (local.config, credits)
+    } else {
+        // A clone without commits: no history to read.
+        (crate::repo::load_config(&path, args.history.org_config.as_deref())?, Vec::new())
+    };
     let now = local::now()?;
     let options = local::trailer_options(&repo);
     let contributions =
@@ -60,7 +80,7 @@ pub fn cmd_match(args: MatchArgs) -> anyhow::Result<ExitCode> {
     } else {
         Cohort::All
     };
-    let proposal = matching::propose(&config, &expertise, &cohort, now)
+    let proposal = matching::propose(&config, &expertise, &credits, &cohort, now)
         .map_err(|e| UsageError(format!("{e}\n\nPass configured logins with --mentees.")))?;
 
     if args.write && !proposal.pairs.is_empty() {

@@ -33,34 +33,74 @@ pub struct GroupsError {
 
 impl Groups {
     /// Parses a groups file: a mapping of dimension to a mapping of login to group, e.g.
-    /// `{ gender: { ana: woman, ben: man } }`. `team` and `level` are taken from the config and may not be
-    /// redefined.
+    /// `{ gender: { ana: woman, ben: man } }`, optionally under a top-level `groups:` key. The file may also be
+    /// written per person (`{ ana: { gender: woman } }`): [`Groups::oriented`] turns it around once the people
+    /// are known. `team` and `level` come from the config and may not be redefined.
     pub fn parse(file: &str, text: &str) -> Result<Groups, GroupsError> {
-        let raw: BTreeMap<String, BTreeMap<String, String>> = serde_saphyr::from_str(text)
-            .map_err(|e| GroupsError {
-                file: file.into(),
-                message: format!("invalid groups file: {e}"),
-            })?;
-        let mut out = BTreeMap::new();
-        for (dimension, members) in raw {
-            let dimension = dimension.trim().to_string();
-            if dimension == "team" || dimension == "level" {
-                return Err(GroupsError {
-                    file: file.into(),
-                    message: format!(
-                        "`{dimension}` comes from the config's people: name the dimension something else"
-                    ),
-                });
-            }
-            let members = members
-                .into_iter()
-                .map(|(login, group)| {
-                    (Login::new(login.trim_start_matches('@')), group.trim().to_string())
-                })
-                .collect();
-            out.insert(dimension, members);
+        let error = |message: String| GroupsError { file: file.into(), message };
+        let mut value: serde_json::Value =
+            serde_saphyr::from_str(text).map_err(|e| error(format!("invalid groups file: {e}")))?;
+        if let Some(inner) =
+            value.get("groups").filter(|_| value.as_object().is_some_and(|o| o.len() == 1))
+        {
+            value = inner.clone();
         }
-        Ok(Groups(out))
+        let Some(outer) = value.as_object() else {
+            return Err(error(
+                "expected a mapping of dimension to logins and groups, like `{ gender: { ana: woman } }`".into(),
+            ));
+        };
+        let mut out = BTreeMap::new();
+        for (dimension, members) in outer {
+            let Some(members) = members.as_object() else {
+                return Err(error(format!(
+                    "`{dimension}`: expected a mapping of login to group, like `{{ ana: woman }}`"
+                )));
+            };
+            let mut of = BTreeMap::new();
+            for (login, group) in members {
+                let group = match group {
+                    serde_json::Value::String(s) => s.trim().to_string(),
+                    serde_json::Value::Number(_) | serde_json::Value::Bool(_) => group.to_string(),
+                    _ => {
+                        return Err(error(format!(
+                            "`{dimension}.{login}`: expected a group name, not a list or mapping"
+                        )));
+                    }
+                };
+                of.insert(Login::new(login), group);
+            }
+            out.insert(dimension.trim().to_string(), of);
+        }
+        let groups = Groups(out);
+        for dimension in groups.0.keys() {
+            if dimension == "team" || dimension == "level" {
+                return Err(error(format!(
+                    "`{dimension}` comes from the config's people: name the dimension something else"
+                )));
+            }
+        }
+        Ok(groups)
+    }
+
+    /// Returns the groups by dimension: as parsed, or turned around when the file was written per person (its
+    /// top-level keys are mostly configured logins).
+    pub fn oriented(&self, config: &crate::config::Config) -> Groups {
+        let people = self.0.keys().filter(|k| config.people.contains_key(&Login::new(k))).count();
+        if people * 2 <= self.0.len() || self.0.is_empty() {
+            return self.clone();
+        }
+        let mut out: BTreeMap<String, BTreeMap<Login, String>> = BTreeMap::new();
+        for (login, dimensions) in &self.0 {
+            for (dimension, group) in dimensions {
+                out.entry(dimension.as_str().to_string())
+                    .or_default()
+                    .insert(Login::new(login), group.clone());
+            }
+        }
+        out.remove("team");
+        out.remove("level");
+        Groups(out)
     }
 }
 
@@ -111,7 +151,7 @@ pub fn equity(input: &AuditInput<'_>, since: NaiveDate, today: NaiveDate) -> Vec
                 .collect(),
         ),
     ];
-    if let Some(groups) = input.groups {
+    if let Some(groups) = input.groups.map(|g| g.oriented(config)) {
         for (dimension, members) in &groups.0 {
             let of = config
                 .people
@@ -218,4 +258,27 @@ pub fn findings(rows: &[EquityRow]) -> Vec<Finding> {
         }
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::parse;
+
+    #[test]
+    fn groups_files_are_read_by_dimension_or_by_person() {
+        let config = parse("m.yml", "people:\n  ana: {}\n  ben: {}\n").unwrap();
+        let by_dimension =
+            Groups::parse("g", "groups:\n  shift: { ana: night, ben: day }\n").unwrap();
+        let by_person = Groups::parse("g", "ana: { shift: night }\nben: { shift: day }\n").unwrap();
+        assert_eq!(by_dimension.oriented(&config), by_person.oriented(&config));
+        assert_eq!(by_dimension.0["shift"][&Login::new("ana")], "night");
+        assert!(
+            Groups::parse("g", "team: { ana: x }\n")
+                .unwrap_err()
+                .to_string()
+                .contains("comes from the config")
+        );
+        assert!(Groups::parse("g", "- a\n").is_err());
+    }
 }

@@ -16,18 +16,26 @@ fn finding(kind: FindingKind, severity: Severity, subject: String, message: Stri
     Finding { kind, severity, subject, message, personal: true }
 }
 
-/// Pairs without a rationale (warning), and rationales naming a skill the mentor's matrix lacks (error).
+/// Pairs running some day of `since..=today` without a rationale (warning), or whose rationale names a skill
+/// the mentor's matrix lacks (error).
 ///
 /// A skill is any key of anyone's skill matrix or any `wants` entry; a word of the rationale that names one of
 /// `areas` (code areas) is an area, not a skill.
-pub fn rationale(config: &Config, areas: &BTreeSet<String>) -> Vec<Finding> {
+pub fn rationale(
+    config: &Config,
+    areas: &BTreeSet<String>,
+    since: NaiveDate,
+    today: NaiveDate,
+) -> Vec<Finding> {
     let mut vocabulary: BTreeSet<String> = BTreeSet::new();
     for person in config.people.values() {
         vocabulary.extend(person.skills.keys().cloned());
         vocabulary.extend(person.wants.iter().cloned());
     }
     let mut out = Vec::new();
-    for pair in &config.pairs {
+    for pair in
+        config.pairs.iter().filter(|p| p.since <= today && p.until.is_none_or(|u| u >= since))
+    {
         let subject = format!("{} -> {}", pair.mentor, pair.mentee);
         let Some(text) = pair.rationale.as_deref().map(str::trim).filter(|t| !t.is_empty()) else {
             out.push(finding(

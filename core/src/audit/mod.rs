@@ -150,7 +150,7 @@ pub fn audit(input: &AuditInput<'_>) -> AuditReport {
     let today = config.sprints.local_date(input.now);
     let since = input.since.unwrap_or_else(|| today - chrono::Days::new(365));
     let mut findings = Vec::new();
-    findings.extend(findings::rationale(config, input.areas));
+    findings.extend(findings::rationale(config, input.areas, since, today));
     findings.extend(findings::rotation(config, today));
     findings.extend(findings::load(config, input.credits, since, input.now));
     let equity = equity::equity(input, since, today);

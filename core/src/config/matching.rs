@@ -49,11 +49,16 @@ impl Level {
         }
     }
 
-    /// Returns the level written as `text` (any case; `intermediate` is `mid`), if it is one.
+    /// Returns the level written as `text`, if it is one: a name in any case (`intermediate` is `mid`), or a
+    /// rung `1`–`6` / `L1`–`L6` counted from `intern`.
     pub fn parse(text: &str) -> Option<Level> {
         let text = text.trim().to_ascii_lowercase();
         if text == "intermediate" {
             return Some(Level::Mid);
+        }
+        let rung = text.strip_prefix('l').unwrap_or(&text);
+        if let Ok(n) = rung.parse::<usize>() {
+            return n.checked_sub(1).and_then(|i| Level::ALL.get(i).copied());
         }
         Level::ALL.into_iter().find(|l| l.as_str() == text)
     }
@@ -94,6 +99,10 @@ impl TimeZone {
         };
         let (hours, minutes) = match digits.split_once(':') {
             Some((h, m)) => (h.parse::<i32>().ok()?, m.parse::<i32>().ok()?),
+            // `+0530`, as in RFC 2822 dates.
+            None if digits.len() == 4 => {
+                (digits[..2].parse::<i32>().ok()?, digits[2..].parse::<i32>().ok()?)
+            }
             None => (digits.parse::<i32>().ok()?, 0),
         };
         if !(0..=14).contains(&hours) || !(0..60).contains(&minutes) {
@@ -222,6 +231,7 @@ mod tests {
         assert_eq!(TimeZone::parse("-05:30").unwrap().offset_minutes(winter), -330);
         assert_eq!(TimeZone::parse("UTC").unwrap().offset_minutes(winter), 0);
         assert_eq!(TimeZone::parse("2").unwrap().offset_minutes(winter), 120);
+        assert_eq!(TimeZone::parse("+0530").unwrap().offset_minutes(winter), 330);
         assert_eq!(TimeZone::parse("Mars/Olympus"), None);
         assert_eq!(TimeZone::parse("UTC+25"), None);
     }
@@ -231,6 +241,9 @@ mod tests {
         assert!(Level::Junior < Level::Senior);
         assert_eq!(Level::parse("staff"), Some(Level::Staff));
         assert_eq!(Level::parse("Senior"), Some(Level::Senior));
+        assert_eq!(Level::parse("L4"), Some(Level::Senior));
+        assert_eq!(Level::parse("2"), Some(Level::Junior));
+        assert_eq!(Level::parse("7"), None);
         assert_eq!(Level::parse("lead"), None);
     }
 }

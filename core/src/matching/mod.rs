@@ -21,6 +21,7 @@ use serde::Serialize;
 
 use crate::config::{Config, Person};
 use crate::expertise::Expertise;
+use crate::load::Credit;
 use crate::login::Login;
 pub use fit::Fit;
 pub use rules::{Block, Cohort};
@@ -109,10 +110,12 @@ pub struct Problem {
 pub type Assignment = Vec<Option<usize>>;
 
 impl Problem {
-    /// Applies the rules of `config` to `cohort` and scores every allowed pairing with `expertise`.
+    /// Applies the rules of `config` to `cohort` and scores every allowed pairing with `expertise`; `credits`
+    /// (touchpoints) measure how many of their minutes mentors already spend.
     pub fn build(
         config: &Config,
         expertise: &Expertise,
+        credits: &[Credit],
         cohort: &Cohort,
         now: DateTime<Utc>,
     ) -> Result<Problem, MatchError> {
@@ -125,17 +128,28 @@ impl Problem {
             .filter(|p| !in_cohort.contains(&p.login) && rules::may_mentor(config, p, today))
             .map(|p| p.login.clone())
             .collect();
-        let slots = mentors.iter().map(|m| rules::slots(config, m, &in_cohort, today)).collect();
+        let measured = rules::measured_minutes(config, credits, &in_cohort, now);
+        let slots = mentors
+            .iter()
+            .map(|m| {
+                let used = measured.get(m).copied().unwrap_or(0);
+                rules::slots(config, m, &in_cohort, today, used)
+            })
+            .collect();
         let weights = config.matching.weights;
+        let all_areas: Vec<&str> = expertise.all_areas().into_iter().collect();
         let mentor_profiles: Vec<(&Person, fit::CodeProfile)> = mentors
             .iter()
-            .map(|m| (&config.people[m], fit::CodeProfile::of(expertise, &config.people[m], now)))
+            .map(|m| {
+                let person = &config.people[m];
+                (person, fit::CodeProfile::of(expertise, &all_areas, person, now))
+            })
             .collect();
         let edges = mentees
             .iter()
             .map(|mentee| {
                 let mentee = &config.people[mentee];
-                let mentee_code = fit::CodeProfile::of(expertise, mentee, now);
+                let mentee_code = fit::CodeProfile::of(expertise, &all_areas, mentee, now);
                 let recent = rules::recent_mentors(config, &mentee.login);
                 mentor_profiles
                     .iter()
@@ -208,10 +222,11 @@ impl Problem {
 pub fn propose(
     config: &Config,
     expertise: &Expertise,
+    credits: &[Credit],
     cohort: &Cohort,
     now: DateTime<Utc>,
 ) -> Result<Proposal, MatchError> {
-    let problem = Problem::build(config, expertise, cohort, now)?;
+    let problem = Problem::build(config, expertise, credits, cohort, now)?;
     let assignment = problem.solve();
     Ok(describe(config, &problem, &assignment))
 }

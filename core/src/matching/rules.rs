@@ -3,22 +3,24 @@
 //!
 //! Fit is [`super::fit`]'s job; these rules only say yes or no, and why not.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
 
-use chrono::NaiveDate;
+use chrono::{DateTime, NaiveDate, Utc};
 
 use crate::config::{Config, Level, PairStatus, Person, Tier};
+use crate::load::Credit;
 use crate::login::Login;
 
-/// Who is matched.
+/// Who is matched. Pairs in force whose mentee is not in the cohort go on and use their mentor's capacity.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Cohort {
-    /// Everyone who wants mentoring (has `wants`) or is a mentee of a pair in force.
+    /// Everyone who wants mentoring (has `wants`) and has no pair in force.
     All,
-    /// The same, without those who have a pair in force.
+    /// Everyone with no pair in force, as mentee or mentor, who wants mentoring or may not mentor
+    /// ([`may_mentor`]): the default cohort plus those who listed no `wants`.
     Unpaired,
-    /// Exactly these people.
+    /// Exactly these people (a pair in force of theirs is replaced, so it frees its mentor's capacity).
     Mentees(Vec<Login>),
 }
 
@@ -82,10 +84,21 @@ pub fn cohort(config: &Config, which: &Cohort, today: NaiveDate) -> Result<Vec<L
                 out.insert(login.clone());
             }
         }
-        Cohort::All | Cohort::Unpaired => {
+        Cohort::All => {
             for person in config.people.values() {
-                let current = in_force(&person.login);
-                if (!person.wants.is_empty() || current) && !(current && *which == Cohort::Unpaired)
+                if !person.wants.is_empty() && !in_force(&person.login) {
+                    out.insert(person.login.clone());
+                }
+            }
+        }
+        Cohort::Unpaired => {
+            for person in config.people.values() {
+                let mentoring =
+                    config.pairs.iter().any(|p| p.mentor == person.login && p.in_force(today));
+                let wants = !person.wants.is_empty();
+                if !in_force(&person.login)
+                    && !mentoring
+                    && (wants || !may_mentor(config, person, today))
                 {
                     out.insert(person.login.clone());
                 }
@@ -110,9 +123,16 @@ pub fn may_mentor(config: &Config, person: &Person, today: NaiveDate) -> bool {
 }
 
 /// Returns how many more mentees `mentor` can take: their capacity (own, else tier) less the pairs in force
-/// today whose mentee is not being matched again, in mentees and in minutes (`matching.minutes_per_mentee`
-/// each). Unlimited is `cohort_size`.
-pub fn slots(config: &Config, mentor: &Login, cohort: &BTreeSet<&Login>, today: NaiveDate) -> u32 {
+/// today whose mentee is not being matched again, in mentees and in minutes — each kept pair costs
+/// `matching.minutes_per_mentee`, or the minutes the mentor was measured at (`measured`), whichever is more.
+/// Unlimited is the cohort's size.
+pub fn slots(
+    config: &Config,
+    mentor: &Login,
+    cohort: &BTreeSet<&Login>,
+    today: NaiveDate,
+    measured: u32,
+) -> u32 {
     let capacity = config.effective_capacity(mentor);
     let kept = config
         .pairs
@@ -125,10 +145,40 @@ pub fn slots(config: &Config, mentor: &Login, cohort: &BTreeSet<&Login>, today: 
     let by_mentees = capacity.mentees.map_or(limit, |cap| cap.saturating_sub(kept));
     let per = config.matching.minutes_per_mentee;
     let by_minutes = match capacity.minutes_per_sprint {
-        Some(minutes) if per > 0 => minutes.saturating_sub(kept.saturating_mul(per)) / per,
+        Some(minutes) if per > 0 => {
+            minutes.saturating_sub(kept.saturating_mul(per).max(measured)) / per
+        }
         _ => limit,
     };
     by_mentees.min(by_minutes).min(limit)
+}
+
+/// Returns the minutes each mentor is measured at for capacity: the most they were credited in the current or
+/// the previous sprint for mentees outside `cohort` (whose pairs go on).
+pub fn measured_minutes(
+    config: &Config,
+    credits: &[Credit],
+    cohort: &BTreeSet<&Login>,
+    now: DateTime<Utc>,
+) -> BTreeMap<Login, u32> {
+    let current = config.sprints.sprint_at(now);
+    let sprints = config.sprints.recent(&current, 2);
+    let mut out: BTreeMap<Login, u32> = BTreeMap::new();
+    for sprint in sprints {
+        let (start, end) = (sprint.start.with_timezone(&Utc), sprint.end.with_timezone(&Utc));
+        let mut minutes: BTreeMap<&Login, u32> = BTreeMap::new();
+        for c in
+            credits.iter().filter(|c| c.at >= start && c.at < end && !cohort.contains(&c.mentee))
+        {
+            let slot = minutes.entry(&c.mentor).or_default();
+            *slot = slot.saturating_add(c.minutes);
+        }
+        for (mentor, m) in minutes {
+            let slot = out.entry(mentor.clone()).or_default();
+            *slot = (*slot).max(m);
+        }
+    }
+    out
 }
 
 /// Returns the rule that forbids `mentor` for `mentee`, if one does (capacity aside); `recent` is the mentee's
