@@ -425,3 +425,52 @@ async fn payloads_past_their_retention_are_cleared_and_derived_rows_kept() {
         app.stop().await;
     }
 }
+
+#[tokio::test]
+async fn growth_page_views_are_logged_with_the_signed_in_login() {
+    use reqwest::header::COOKIE;
+    for backend in backends() {
+        let fake = FakeGitHub::start().await;
+        let (app, client) =
+            crate::dashboard::start_with(backend, &fake, crate::pages::program()).await;
+        crate::pages::seed(&app).await;
+        let page = |cookie: String| {
+            let request = client.get(format!("{}/orgs/acme/mentees/alice", app.base));
+            async move { request.header(COOKIE, cookie).send().await.unwrap().status() }
+        };
+        fake.sign_in_as("bob");
+        let (bob, _) = crate::dashboard::sign_in(&app, &client, "/").await;
+        assert_eq!(page(bob).await, 200);
+        fake.sign_in_as("mona");
+        let (mona, _) = crate::dashboard::sign_in(&app, &client, "/").await;
+        assert_eq!(page(mona).await, 403);
+
+        let doc: Value = serde_json::from_str(&run_ok(bin(&app.db.url).args([
+            "access-log",
+            "--org",
+            "acme",
+            "--json",
+        ])))
+        .unwrap();
+        let seen: Vec<(String, String, String, String, String)> = doc["entries"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|e| {
+                let s = |k: &str| e[k].as_str().unwrap().to_owned();
+                (s("reader_kind"), s("reader"), s("subject"), s("what"), s("route"))
+            })
+            .collect();
+        let row = |what: &str| {
+            (
+                "session".to_owned(),
+                "bob".to_owned(),
+                "alice".to_owned(),
+                what.to_owned(),
+                "/orgs/{org}/mentees/{login}".to_owned(),
+            )
+        };
+        assert_eq!(seen, [row("evidence"), row("feedback")], "the manager's 403 is not a read");
+        app.stop().await;
+    }
+}

@@ -262,6 +262,9 @@ impl Store {
                     .bind(org).bind(marker).execute(&mut *tx).await?;
             }
             for w in journals {
+                // Until the sender edits the issue, what was last written would still hold their milestones.
+                sqlx::query("UPDATE written SET body = '' WHERE org = $1 AND marker = $2")
+                    .bind(org).bind(&w.marker).execute(&mut *tx).await?;
                 sqlx::query(PLAN_SQL)
                     .bind(&w.marker)
                     .bind(w.installation_id as i64)
