@@ -156,6 +156,16 @@ async fn export_shows_one_person_and_erase_removes_them_and_their_journal() {
         );
         assert!(!ok && err.contains("nothing is stored about @nobody in org codertocat"), "{err}");
 
+        let (ok, stdout, err) =
+            run(&url, &["person", "export", "--org", "codertocat", "nobody"], "");
+        assert!(ok, "{err}");
+        assert_eq!(len(&serde_json::from_str(&stdout).unwrap(), "touchpoints"), 0);
+        assert!(err.contains("Nothing is stored about @nobody in org codertocat."), "{err}");
+        // Who erases is recorded: without --by, the OS user (the environment is cleared here).
+        let (ok, _, err) =
+            run(&url, &["person", "erase", "--org", "codertocat", "alice", "--yes"], "");
+        assert!(!ok && err.contains("cannot tell who is erasing") && err.contains("--by"), "{err}");
+
         // Without --yes, a wrong answer erases nothing.
         let (ok, _, err) = run(
             &url,
