@@ -100,3 +100,61 @@ impl Store {
         Ok(row)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use chrono::TimeDelta;
+
+    use super::*;
+    use crate::store::NewDelivery;
+
+    fn delivery(id: &str) -> NewDelivery {
+        NewDelivery {
+            id: id.into(),
+            event: "pull_request_review".into(),
+            action: Some("submitted".into()),
+            status: "pending",
+            payload: Some(format!(r#"{{"n":"{id}"}}"#)),
+            packed: None,
+        }
+    }
+
+    /// Only finished deliveries lose their payload, only when they finished before the cutoff, and a cleared
+    /// one says when it was cleared.
+    #[tokio::test]
+    async fn only_payloads_of_deliveries_finished_before_the_cutoff_are_cleared() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::connect(&dir.path().join("t.db").to_string_lossy()).await.unwrap();
+        let now = Utc::now();
+        let old = now - TimeDelta::days(40);
+        let ids = ["done-old", "failed-old", "pending-old", "done-new"];
+        store.insert_deliveries(&ids.map(delivery), old).await.unwrap();
+        let Pool::Sqlite { write, .. } = &store.pool else { unreachable!() };
+        for (id, status, at) in
+            [("done-old", "done", old), ("failed-old", "failed", old), ("done-new", "done", now)]
+        {
+            sqlx::query("UPDATE deliveries SET status = $1, updated_at = $2 WHERE id = $3")
+                .bind(status)
+                .bind(ms(at))
+                .bind(id)
+                .execute(write)
+                .await
+                .unwrap();
+        }
+        let cutoff = now - TimeDelta::days(30);
+        assert_eq!(store.clear_payloads(cutoff, now).await.unwrap(), 2);
+        assert_eq!(store.clear_payloads(cutoff, now).await.unwrap(), 0, "nothing twice");
+        for (id, kept) in
+            [("done-old", false), ("failed-old", false), ("pending-old", true), ("done-new", true)]
+        {
+            let state = store.payload_state(id).await.unwrap().unwrap();
+            assert_eq!(state.has_payload, kept, "{id}");
+            assert_eq!(state.cleared_at.is_some(), !kept, "{id}");
+        }
+        let bodies: i64 =
+            sqlx::query_scalar("SELECT COUNT(*) FROM payloads").fetch_one(write).await.unwrap();
+        assert_eq!(bodies, 2, "the cleared bodies are gone from the table");
+        assert!(store.payload_state("missing").await.unwrap().is_none());
+        store.close().await;
+    }
+}
