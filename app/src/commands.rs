@@ -75,6 +75,19 @@ pub async fn cmd_deliveries(
         }
         DeliveriesCommand::Retry(args) => {
             if !store.retry_delivery(&args.id, Utc::now()).await? {
+                if let Some(state) = store.payload_state(&args.id).await?
+                    && let Some(cleared) = state.cleared_at
+                {
+                    store.close().await;
+                    anyhow::bail!(
+                        "delivery `{}` cannot be retried: its raw payload was cleared on {} by the payload \
+                         retention\n\nMENTOR_PAYLOAD_RETENTION keeps the payloads of finished deliveries for a \
+                         while; its touchpoints and evidence are kept. Redeliver it from the App's settings page \
+                         on GitHub (Advanced → Recent Deliveries) if GitHub still has it.",
+                        args.id,
+                        cleared.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+                    );
+                }
                 anyhow::bail!(
                     "no delivery `{}` that can be retried\n\nRun `mentor-app deliveries list` to see ids; ignored \
                      deliveries keep no payload and deliveries being processed cannot be retried.",

@@ -7,6 +7,7 @@
 //! `normalize`, `config_source`).
 
 pub mod backfill;
+pub mod backup;
 pub mod clock;
 pub mod commands;
 pub mod config_source;
@@ -25,6 +26,8 @@ pub mod normalize;
 pub mod nudges;
 pub mod outbox;
 pub mod payload;
+pub mod person;
+pub mod privacy;
 pub mod reports;
 pub mod respond;
 pub mod scheduler;
@@ -120,5 +123,13 @@ async fn dispatch(cli: Cli) -> anyhow::Result<()> {
         Command::Backfill(args) => {
             backfill::command::cmd_backfill(args, &cli.database_url, &mut out).await
         }
+        Command::Person(cmd) => {
+            let (mut err, mut input) = (std::io::stderr(), std::io::stdin().lock());
+            privacy::cmd_person(cmd, &cli.database_url, &mut out, &mut err, &mut input).await
+        }
+        Command::AccessLog(args) => {
+            privacy::cmd_access_log(args, &cli.database_url, &mut out).await
+        }
+        Command::Backup(args) => backup::cmd_backup(args, &cli.database_url, &mut out).await,
     }
 }

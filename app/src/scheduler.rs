@@ -1,5 +1,6 @@
 //! The scheduler inside the server: once a minute, every active org's nudges ([`crate::nudges`]) and weekly
-//! digest ([`crate::digest`]) are planned in the outbox.
+//! digest ([`crate::digest`]) are planned in the outbox; at most every [`HOUSEKEEPING_EVERY`], old data is
+//! deleted (raw webhook payloads past `MENTOR_PAYLOAD_RETENTION`, access-log rows past a year).
 //!
 //! A tick only *plans* writes, keyed by markers: planning the same text again changes nothing, so a tick is
 //! idempotent; of several replicas on one PostgreSQL only the holder of the `scheduler` lease ticks, and should two
@@ -24,6 +25,9 @@ pub const DIGEST_EVERY: Duration = Duration::from_secs(15 * 60);
 /// How often the scheduler ticks.
 pub const TICK: Duration = Duration::from_secs(60);
 
+/// How often old data is deleted at most (each pass walks an index over the old rows).
+pub const HOUSEKEEPING_EVERY: Duration = Duration::from_secs(15 * 60);
+
 /// The scheduler task.
 pub struct Scheduler {
     /// The database.
@@ -38,6 +42,10 @@ pub struct Scheduler {
     pub every: Duration,
     /// When each org's digest was last refreshed by this replica.
     pub digested: std::sync::Mutex<std::collections::HashMap<String, std::time::Instant>>,
+    /// How long raw payloads of finished deliveries are kept (None: forever).
+    pub payload_retention: Option<chrono::TimeDelta>,
+    /// When this replica last deleted old data.
+    pub housekept: std::sync::Mutex<Option<std::time::Instant>>,
 }
 
 impl Scheduler {
@@ -64,6 +72,9 @@ impl Scheduler {
                 }
                 Err(e) => tracing::warn!(error = format!("{e:#}"), "nudge tick failed"),
             }
+            if held && let Err(e) = self.housekeeping(Utc::now()).await {
+                tracing::warn!(error = format!("{e:#}"), "deleting old data failed");
+            }
             tokio::select! {
                 _ = tokio::time::sleep(self.every) => {}
                 _ = shutdown.changed() => break,
@@ -83,6 +94,32 @@ impl Scheduler {
 }
 
 impl Scheduler {
+    /// Deletes old data when [`HOUSEKEEPING_EVERY`] has passed since this replica last did (or it never did):
+    /// raw payloads of deliveries finished before `now` minus the payload retention, and access-log rows older
+    /// than [`crate::store::ACCESS_LOG_KEEP`]. `now` is the wall clock: queue times are. Returns true if it ran.
+    pub async fn housekeeping(&self, now: DateTime<Utc>) -> anyhow::Result<bool> {
+        let due = self
+            .housekept
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .is_none_or(|at| at.elapsed() >= HOUSEKEEPING_EVERY.min(self.every * 15));
+        if !due {
+            return Ok(false);
+        }
+        if let Some(keep) = self.payload_retention {
+            let cleared = self.store.clear_payloads(now - keep, now).await?;
+            if cleared > 0 {
+                tracing::info!(cleared, "raw payloads past their retention cleared");
+            }
+        }
+        let pruned = self.store.prune_access_log(now - crate::store::ACCESS_LOG_KEEP).await?;
+        if pruned > 0 {
+            tracing::info!(pruned, "access-log rows older than a year deleted");
+        }
+        *self.housekept.lock().unwrap_or_else(|p| p.into_inner()) = Some(std::time::Instant::now());
+        Ok(true)
+    }
+
     /// Plans the nudges every active org calls for at `now`, and refreshes each org's digest when
     /// [`DIGEST_EVERY`] has passed since this replica last did (a digest reads the whole org's load and
     /// evidence, and nobody needs it fresher); returns how many writes it planned (writes already planned with the

@@ -181,6 +181,8 @@ pub async fn build_with(
         wake: sender.wake.clone(),
         every: Duration::from_secs(settings.nudge_every_secs),
         digested: std::sync::Mutex::new(std::collections::HashMap::new()),
+        payload_retention: settings.payload_retention.0,
+        housekept: std::sync::Mutex::new(None),
     });
     let backfill = Arc::new(crate::backfill::Backfill::new(
         store.clone(),

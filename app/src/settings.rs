@@ -62,6 +62,77 @@ pub enum Command {
     /// Read an org's merged pull requests (reviews, comments, files, landed commits) through GitHub's GraphQL API
     /// into touchpoints and evidence, as their webhooks would have; `backfill status` shows the progress.
     Backfill(BackfillArgs),
+    /// Everything stored about one person in one org: `export` it as JSON, or `erase` it.
+    #[command(subcommand)]
+    Person(PersonCommand),
+    /// Who read whose evidence or feedback (through the API or the dashboard), newest last; kept for a year.
+    AccessLog(AccessLogArgs),
+    /// Copy the SQLite database, while the server runs, into a new file (PostgreSQL: use pg_dump).
+    Backup(BackupArgs),
+}
+
+/// `person …`.
+#[derive(Debug, Subcommand)]
+pub enum PersonCommand {
+    /// Write everything stored about LOGIN in the org as JSON: touchpoints, evidence, journal references, tokens
+    /// by role, sessions, snoozes and who read their data.
+    Export(PersonExportArgs),
+    /// Delete everything stored about LOGIN in the org, replace their growth journal with a removal note (sent by
+    /// the server) and record the erasure (who, when; never the data).
+    Erase(PersonEraseArgs),
+}
+
+/// `person export`.
+#[derive(Debug, Args)]
+pub struct PersonExportArgs {
+    /// The org (installation account).
+    #[arg(long)]
+    pub org: String,
+    /// The person's GitHub login.
+    pub login: String,
+    /// Write the JSON to this new file (mode 0600) instead of stdout.
+    #[arg(long)]
+    pub out: Option<PathBuf>,
+}
+
+/// `person erase`.
+#[derive(Debug, Args)]
+pub struct PersonEraseArgs {
+    /// The org (installation account).
+    #[arg(long)]
+    pub org: String,
+    /// The person's GitHub login.
+    pub login: String,
+    /// Who is erasing (recorded with the erasure); by default the OS user running the command.
+    #[arg(long)]
+    pub by: Option<String>,
+    /// Erase without asking to type the login.
+    #[arg(long)]
+    pub yes: bool,
+}
+
+/// `access-log`.
+#[derive(Debug, Args)]
+pub struct AccessLogArgs {
+    /// The org (installation account).
+    #[arg(long)]
+    pub org: String,
+    /// Print JSON: `{"entries":[{"org","reader_kind","reader","subject","what","route","at"}]}`.
+    #[arg(long)]
+    pub json: bool,
+    /// Only reads of this person's data.
+    #[arg(long)]
+    pub subject: Option<String>,
+    /// Only reads since this date (`2026-06-01`) or this long ago (`30d`).
+    #[arg(long, value_parser = parse_since)]
+    pub since: Option<Since>,
+}
+
+/// `backup`.
+#[derive(Debug, Args)]
+pub struct BackupArgs {
+    /// The new file to write the copy to; an existing file is never overwritten.
+    pub file: PathBuf,
 }
 
 /// `backfill …`.
@@ -395,6 +466,24 @@ pub struct ServeArgs {
     /// there; for reproducible demos and tests. Queue timing always follows the wall clock.
     #[arg(long, env = "MENTOR_NOW", value_parser = parse_instant)]
     pub now: Option<chrono::DateTime<chrono::Utc>>,
+    /// How long the raw webhook payloads of finished (done, failed, ignored) deliveries are kept: a duration like
+    /// `30d`, or `off` to keep them forever. Touchpoints, evidence and the delivery's row are always kept.
+    #[arg(long, env = "MENTOR_PAYLOAD_RETENTION", default_value = "30d", value_parser = parse_retention)]
+    pub payload_retention: Retention,
+}
+
+/// How long something is kept, or None for forever.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Retention(pub Option<chrono::TimeDelta>);
+
+/// Parses a retention: a duration like `30d`, or `off`.
+pub fn parse_retention(text: &str) -> Result<Retention, String> {
+    if text.eq_ignore_ascii_case("off") {
+        return Ok(Retention(None));
+    }
+    let d: mentor_core::duration::Duration =
+        text.parse().map_err(|e| format!("{e}; or `off` to keep payloads forever"))?;
+    Ok(Retention(Some(d.to_chrono())))
 }
 
 /// How far back history is read, or None for not at all.
@@ -447,6 +536,7 @@ impl ServeArgs {
             github_client_secret_file: None,
             demo: false,
             now: None,
+            payload_retention: Retention(Some(chrono::TimeDelta::days(30))),
         }
     }
 
@@ -651,6 +741,18 @@ mod tests {
             !format!("{:?}", ServeArgs::for_local("127.0.0.1:0".parse().unwrap(), "hunter2"))
                 .contains("hunter2")
         );
+    }
+
+    #[test]
+    fn payload_retention_is_a_duration_or_off() {
+        assert_eq!(parse_retention("30d").unwrap(), Retention(Some(chrono::TimeDelta::days(30))));
+        assert_eq!(parse_retention("OFF").unwrap(), Retention(None));
+        let e = parse_retention("soon").unwrap_err();
+        assert!(e.contains("`off`"), "{e}");
+        let cli =
+            Cli::try_parse_from(["mentor-app", "serve", "--payload-retention", "2w"]).unwrap();
+        let Command::Serve(args) = cli.command else { panic!("not serve") };
+        assert_eq!(args.payload_retention, Retention(Some(chrono::TimeDelta::days(14))));
     }
 
     #[test]

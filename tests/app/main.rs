@@ -38,6 +38,8 @@ mod outbox;
 mod pages;
 /// The app and the CLI agree on the same history.
 mod parity;
+/// A person's data (export, erase, access log) and operating the store (backup, payload retention).
+mod person;
 /// The program owner's API: match proposals and the audit.
 mod program;
 /// Several replicas on one PostgreSQL: heartbeats, kill -9, exactly once.

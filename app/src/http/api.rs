@@ -2,7 +2,8 @@
 //!
 //! Every token belongs to one org and reads only that org's data: the routes under `/api/v1/orgs/{org}/…` answer
 //! 403 to a token of another org, and the unscoped routes mean the token's own org. The config is the org's
-//! merged config from the [`ConfigSource`](crate::config_source).
+//! merged config from the [`ConfigSource`](crate::config_source). Every read of a mentee's evidence or feedback is
+//! recorded in the access log (one insert); a refused one (401, 403, 404) is not a read and is not recorded.
 
 use std::sync::Arc;
 
@@ -246,7 +247,7 @@ pub async fn evidence(
     Path(login): Path<String>,
 ) -> Result<Response, ApiError> {
     let grant = grant_for(&state, &headers, None).await?;
-    evidence_of(&state, grant, &login).await
+    evidence_of(&state, grant, &login, "/api/v1/mentees/{login}/evidence").await
 }
 
 /// Handles `GET /api/v1/orgs/{org}/mentees/{login}/evidence`.
@@ -256,10 +257,32 @@ pub async fn org_evidence(
     Path(path): Path<OrgMentee>,
 ) -> Result<Response, ApiError> {
     let grant = grant_for(&state, &headers, Some(&path.org)).await?;
-    evidence_of(&state, grant, &path.login).await
+    evidence_of(&state, grant, &path.login, "/api/v1/orgs/{org}/mentees/{login}/evidence").await
 }
 
-async fn evidence_of(state: &AppState, grant: Grant, login: &str) -> Result<Response, ApiError> {
+/// Records that `grant` read `what` of `mentee` through `route` (the access log; a refused read is not one).
+async fn log_read(
+    state: &AppState,
+    grant: &Grant,
+    mentee: &Login,
+    what: &str,
+    route: &str,
+) -> Result<(), ApiError> {
+    let reader = grant.role.to_string();
+    let now = Utc::now();
+    state
+        .store
+        .record_access(&grant.org, "token", &reader, mentee.as_str(), &[what], route, now)
+        .await
+        .map_err(ApiError::Internal)
+}
+
+async fn evidence_of(
+    state: &AppState,
+    grant: Grant,
+    login: &str,
+    route: &str,
+) -> Result<Response, ApiError> {
     let mentee = Login::new(login);
     let config = org_config(state, &grant.org).await?;
     if !grant.role.may_read_mentee(&config, &mentee) {
@@ -271,6 +294,7 @@ async fn evidence_of(state: &AppState, grant: Grant, login: &str) -> Result<Resp
         .current_pair_of(&mentee, config.sprints.local_date(now))
         .ok_or_else(|| ApiError::NotFound(format!("{login} is not a mentee in {}", grant.org)))?;
     let rows = state.store.evidence_of(&grant.org, mentee.as_str()).await?;
+    log_read(state, &grant, &mentee, "evidence", route).await?;
     let report = mentor_core::evidence::report(&config, pair, &rows, Vantage::GitHub, now);
     Ok(Json(report).into_response())
 }
@@ -283,7 +307,7 @@ pub async fn feedback(
     Path(login): Path<String>,
 ) -> Result<Response, ApiError> {
     let grant = grant_for(&state, &headers, None).await?;
-    feedback_of(&state, grant, &login).await
+    feedback_of(&state, grant, &login, "/api/v1/mentees/{login}/feedback").await
 }
 
 /// Handles `GET /api/v1/orgs/{org}/mentees/{login}/feedback`.
@@ -293,10 +317,15 @@ pub async fn org_feedback(
     Path(path): Path<OrgMentee>,
 ) -> Result<Response, ApiError> {
     let grant = grant_for(&state, &headers, Some(&path.org)).await?;
-    feedback_of(&state, grant, &path.login).await
+    feedback_of(&state, grant, &path.login, "/api/v1/orgs/{org}/mentees/{login}/feedback").await
 }
 
-async fn feedback_of(state: &AppState, grant: Grant, login: &str) -> Result<Response, ApiError> {
+async fn feedback_of(
+    state: &AppState,
+    grant: Grant,
+    login: &str,
+    route: &str,
+) -> Result<Response, ApiError> {
     let mentee = Login::new(login);
     let config = org_config(state, &grant.org).await?;
     if !grant.role.may_read_mentee(&config, &mentee) {
@@ -306,6 +335,7 @@ async fn feedback_of(state: &AppState, grant: Grant, login: &str) -> Result<Resp
         return Err(ApiError::NotFound(format!("{login} is not a mentee in {}", grant.org)));
     }
     let (mix, touchpoints) = state.store.feedback_of(&grant.org, mentee.as_str()).await?;
+    log_read(state, &grant, &mentee, "feedback", route).await?;
     Ok(Json(serde_json::json!({ "mentee": mentee, "touchpoints": touchpoints, "feedback": mix }))
         .into_response())
 }

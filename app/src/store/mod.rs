@@ -60,17 +60,22 @@ macro_rules! on_reader {
     };
 }
 
+mod access;
 mod backfill;
+mod backup;
 mod feedback;
 mod inbox;
 mod nudges;
 mod orgs;
 mod outbox;
+mod person;
 mod reads;
 mod results;
+mod retention;
 mod sessions;
 mod tokens;
 
+pub use access::{ACCESS_LOG_KEEP, AccessEntry};
 pub use backfill::{BackfillPage, BackfillRow};
 use inbox::pack_body;
 pub use inbox::{ClaimedDelivery, DeliveryRow, NewDelivery};
@@ -79,7 +84,9 @@ use inbox::{PACKED, unpack_body};
 pub use nudges::Snooze;
 pub use orgs::OrgRow;
 pub use outbox::{ClaimedWrite, OutboxRow, PLAN_SQL, PlannedWrite, WriteResult};
+pub use person::{Erased, ErasureRow, OutboxOp, PersonRows, SessionRef, SnoozeRef, TokenRef};
 pub use results::{Finished, Outcome};
+pub use retention::PayloadState;
 
 #[derive(Clone, Debug)]
 enum Pool {

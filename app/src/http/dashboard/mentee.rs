@@ -1,7 +1,8 @@
 //! `/orgs/{org}/mentees/{login}`: a mentee's growth — their track as a timeline by stage, each milestone's status,
 //! due date and evidence (with links and why each matched), and the feedback mix they received (counts, never
 //! text). Visible to the mentee, their mentors and admins; a manager gets 403 (growth data is the pair's). The
-//! numbers are the JSON API's (`/api/v1/orgs/{org}/mentees/{login}/evidence` and `/feedback`).
+//! numbers are the JSON API's (`/api/v1/orgs/{org}/mentees/{login}/evidence` and `/feedback`). Each view is recorded
+//! in the access log as a read of evidence and feedback by the signed-in login.
 
 use std::sync::Arc;
 
@@ -84,6 +85,23 @@ pub(super) async fn page(
             return (StatusCode::SERVICE_UNAVAILABLE, "database unreachable").into_response();
         }
     };
+    // The access log: the page shows both, so both are recorded (one insert); a 403 above is not a read.
+    let logged = state
+        .store
+        .record_access(
+            &access.org,
+            "session",
+            access.login.as_str(),
+            mentee.as_str(),
+            &["evidence", "feedback"],
+            "/orgs/{org}/mentees/{login}",
+            chrono::Utc::now(),
+        )
+        .await;
+    if let Err(e) = logged {
+        tracing::error!(error = format!("{e:#}"), "recording the read in the access log failed");
+        return (StatusCode::SERVICE_UNAVAILABLE, "database unreachable").into_response();
+    }
     let report = mentor_core::evidence::report(&config, pair, &rows, Vantage::GitHub, now);
     let stages: Vec<minijinja::Value> = Stage::ALL
         .iter()
