@@ -46,6 +46,8 @@ mod program;
 mod replicas;
 /// `mentor-app setup`: the manifest flow against the fake GitHub.
 mod setup;
+/// The store's contract, the same functions on SQLite and PostgreSQL.
+mod store_contract;
 /// Shared fixtures.
 mod util;
 /// `POST /webhook`.

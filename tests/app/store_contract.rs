@@ -1,0 +1,355 @@
+//! The store's contract: the same test functions, each run against SQLite and PostgreSQL (`backends()`), for
+//! what every part of the app relies on — inbox claims, leases and their renewal, retries, recording results,
+//! the outbox, named leases, tokens, sessions and reads.
+
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use mentor_app::store::{
+    ClaimedDelivery, Finished, NewDelivery, Outcome, PlannedWrite, Store, WriteResult,
+};
+use mentor_core::{Login, Touchpoint, TouchpointKind};
+
+use crate::util::*;
+
+/// Runs each contract function on a fresh database of every backend.
+macro_rules! on_every_backend {
+    ($($name:ident),* $(,)?) => {
+        $(
+            #[tokio::test]
+            async fn $name() {
+                for backend in backends() {
+                    let db = TestDb::new(backend).await;
+                    let store = Store::connect(&db.url).await.unwrap();
+                    contract::$name(&store, &db.url).await;
+                    store.close().await;
+                }
+            }
+        )*
+    };
+}
+
+on_every_backend!(
+    inbox_claims_each_pending_delivery_once,
+    an_expired_lease_is_taken_over_and_the_late_result_is_fenced_off,
+    retries_wait_their_turn_and_failed_deliveries_can_be_retried,
+    results_are_recorded_once_with_their_touchpoints,
+    outbox_writes_are_claimed_once_retried_and_remembered,
+    named_leases_have_one_holder_at_a_time,
+    tokens_are_found_by_hash_and_unique,
+    sessions_and_sign_in_states_expire,
+);
+
+fn t0() -> DateTime<Utc> {
+    now()
+}
+
+fn secs(n: i64) -> chrono::Duration {
+    chrono::Duration::seconds(n)
+}
+
+fn pending(id: &str) -> NewDelivery {
+    NewDelivery {
+        id: id.to_owned(),
+        event: "pull_request_review".to_owned(),
+        action: Some("submitted".to_owned()),
+        status: "pending",
+        payload: Some(format!("{{\"delivery\":\"{id}\"}}")),
+        packed: None,
+    }
+}
+
+fn touchpoint(key: &str, at: DateTime<Utc>) -> Touchpoint {
+    Touchpoint {
+        key: key.to_owned(),
+        kind: TouchpointKind::Review,
+        mentor: Login::new("bob"),
+        mentee: Login::new("alice"),
+        minutes: 30,
+        at,
+        source: "acme/api#1".to_owned(),
+        url: None,
+    }
+}
+
+fn done(claim: &ClaimedDelivery, outcome: Outcome) -> (ClaimedDelivery, Finished) {
+    (claim.clone(), Finished::Done(Box::new(outcome)))
+}
+
+fn in_org(outcome: Outcome) -> Outcome {
+    Outcome { org: Some(("acme".into(), 1)), ..outcome }
+}
+
+async fn status_of(store: &Store, id: &str) -> (String, i64) {
+    let rows = store.list_deliveries(None, 1000).await.unwrap();
+    let row = rows.iter().find(|r| r.id == id).unwrap_or_else(|| panic!("{id} not stored"));
+    (row.status.clone(), row.processed_count)
+}
+
+mod contract {
+    use super::*;
+
+    pub async fn inbox_claims_each_pending_delivery_once(store: &Store, _: &str) {
+        let lease = Duration::from_secs(60);
+        let mut ignored = pending("ignored");
+        ignored.status = "ignored";
+        ignored.payload = None;
+        store
+            .insert_deliveries(&[pending("a"), pending("b"), pending("c"), ignored], t0())
+            .await
+            .unwrap();
+        // A redelivery of a known id changes nothing.
+        store.insert_deliveries(&[pending("a")], t0()).await.unwrap();
+        let mut counts = store.count_by_status().await.unwrap();
+        counts.sort();
+        assert_eq!(counts, [("ignored".into(), 1), ("pending".into(), 3)]);
+
+        let first = store.claim(t0(), lease, 2).await.unwrap();
+        assert_eq!(first.len(), 2);
+        assert!(first.iter().all(|c| c.attempts == 1));
+        let payload = first[0].payload_text().unwrap().unwrap();
+        assert_eq!(payload, format!("{{\"delivery\":\"{}\"}}", first[0].id));
+        let second = store.claim(t0(), lease, 10).await.unwrap();
+        assert_eq!(second.len(), 1, "the third, once");
+        assert!(store.claim(t0(), lease, 10).await.unwrap().is_empty(), "all leased");
+        // A claim given back (shutdown) is claimable at once, as a new attempt.
+        store.release(&second).await.unwrap();
+        let again = store.claim(t0(), lease, 10).await.unwrap();
+        assert_eq!(
+            (again.len(), again[0].id.as_str(), again[0].attempts),
+            (1, second[0].id.as_str(), 2)
+        );
+
+        // Stored and claimed in one transaction (the webhook's fast path): a new id once, a known id never.
+        let claimed =
+            store.insert_and_claim(&[pending("d"), pending("a")], t0(), lease, 5).await.unwrap();
+        assert_eq!(claimed, [0]);
+        assert!(store.claim(t0(), lease, 10).await.unwrap().is_empty());
+    }
+
+    pub async fn an_expired_lease_is_taken_over_and_the_late_result_is_fenced_off(
+        store: &Store,
+        url: &str,
+    ) {
+        let lease = Duration::from_secs(10);
+        store.insert_deliveries(&[pending("a")], t0()).await.unwrap();
+        let slow = store.claim(t0(), lease, 1).await.unwrap().remove(0);
+        // Another process's store (a replica) takes it once the lease has run out without a heartbeat.
+        let other = Store::connect(url).await.unwrap();
+        assert!(other.claim(t0() + secs(9), lease, 1).await.unwrap().is_empty());
+        let taken = other.claim(t0() + secs(11), lease, 1).await.unwrap().remove(0);
+        assert_eq!(taken.attempts, 2);
+        // The first claimer's late result is not recorded; the taker's is, once.
+        let late =
+            in_org(Outcome { touchpoints: vec![touchpoint("k-late", t0())], ..Outcome::default() });
+        assert_eq!(store.finish(&[done(&slow, late)], t0() + secs(12)).await.unwrap(), 0);
+        let fresh =
+            in_org(Outcome { touchpoints: vec![touchpoint("k-1", t0())], ..Outcome::default() });
+        assert_eq!(other.finish(&[done(&taken, fresh)], t0() + secs(12)).await.unwrap(), 1);
+        assert_eq!(status_of(store, "a").await, ("done".into(), 1));
+        let keys: Vec<String> =
+            store.touchpoints_of("acme").await.unwrap().into_iter().map(|t| t.key).collect();
+        assert_eq!(keys, ["k-1"]);
+        // A heartbeat renews only its own process's claims.
+        store.insert_deliveries(&[pending("b")], t0()).await.unwrap();
+        store.claim(t0(), lease, 1).await.unwrap();
+        assert_eq!(other.renew_claims(t0() + secs(5), lease).await.unwrap(), 0);
+        assert_eq!(store.renew_claims(t0() + secs(5), lease).await.unwrap(), 1);
+        assert!(
+            other.claim(t0() + secs(11), lease, 1).await.unwrap().is_empty(),
+            "renewed to 15 s"
+        );
+        other.close().await;
+    }
+
+    pub async fn retries_wait_their_turn_and_failed_deliveries_can_be_retried(
+        store: &Store,
+        _: &str,
+    ) {
+        let lease = Duration::from_secs(60);
+        store.insert_deliveries(&[pending("a"), pending("b")], t0()).await.unwrap();
+        let claims = store.claim(t0(), lease, 2).await.unwrap();
+        let results: Vec<(ClaimedDelivery, Finished)> = claims
+            .iter()
+            .map(|c| {
+                let error = format!("{} went wrong", c.id);
+                let finished = if c.id == "a" {
+                    Finished::Retry { error, at: t0() + secs(30) }
+                } else {
+                    Finished::Failed { error, at: t0() }
+                };
+                (c.clone(), finished)
+            })
+            .collect();
+        assert_eq!(store.finish(&results, t0()).await.unwrap(), 2);
+        assert_eq!(status_of(store, "a").await.0, "pending");
+        assert_eq!(status_of(store, "b").await.0, "failed");
+        let rows = store.list_deliveries(Some("failed"), 10).await.unwrap();
+        assert_eq!(rows[0].last_error.as_deref(), Some("b went wrong"));
+        assert!(store.claim(t0() + secs(29), lease, 10).await.unwrap().is_empty(), "not due yet");
+        let due = store.claim(t0() + secs(31), lease, 10).await.unwrap();
+        assert_eq!((due.len(), due[0].id.as_str(), due[0].attempts), (1, "a", 2));
+        // An operator's retry queues a failed delivery again; an unknown id is no error, only false.
+        assert!(store.retry_delivery("b", t0() + secs(40)).await.unwrap());
+        assert!(!store.retry_delivery("nope", t0() + secs(40)).await.unwrap());
+        let retried = store.claim(t0() + secs(40), lease, 10).await.unwrap();
+        assert_eq!(retried.iter().map(|c| c.id.as_str()).collect::<Vec<_>>(), ["b"]);
+    }
+
+    pub async fn results_are_recorded_once_with_their_touchpoints(store: &Store, _: &str) {
+        let lease = Duration::from_secs(60);
+        store.insert_deliveries(&[pending("a"), pending("b")], t0()).await.unwrap();
+        let claims = store.claim(t0(), lease, 2).await.unwrap();
+        // Two deliveries yield the same touchpoint key (a redelivery under a new id): stored once.
+        let results: Vec<_> = claims
+            .iter()
+            .map(|c| {
+                let outcome = Outcome {
+                    touchpoints: vec![
+                        touchpoint("same", t0() - secs(60)),
+                        touchpoint(&format!("own-{}", c.id), t0()),
+                    ],
+                    ..Outcome::default()
+                };
+                done(c, in_org(outcome))
+            })
+            .collect();
+        assert_eq!(store.finish(&results, t0()).await.unwrap(), 2);
+        let mut keys: Vec<String> =
+            store.touchpoints_of("acme").await.unwrap().into_iter().map(|t| t.key).collect();
+        keys.sort();
+        assert_eq!(keys, ["own-a", "own-b", "same"]);
+        assert!(
+            store.touchpoints_of("globex").await.unwrap().is_empty(),
+            "another org reads nothing"
+        );
+        assert_eq!(status_of(store, "a").await, ("done".into(), 1));
+        // Recording the same claim twice does nothing the second time.
+        assert_eq!(store.finish(&results, t0()).await.unwrap(), 0);
+        assert_eq!(status_of(store, "a").await, ("done".into(), 1));
+        // The pair's last touchpoint as of an instant: the latest at or before it.
+        let pair = (Login::new("bob"), Login::new("alice"));
+        let last = store.last_touchpoints("acme", std::slice::from_ref(&pair), t0()).await.unwrap();
+        assert_eq!(last.get(&pair), Some(&t0()));
+        let before = store
+            .last_touchpoints("acme", std::slice::from_ref(&pair), t0() - secs(1))
+            .await
+            .unwrap();
+        assert_eq!(before.get(&pair), Some(&(t0() - secs(60))));
+    }
+
+    pub async fn outbox_writes_are_claimed_once_retried_and_remembered(store: &Store, _: &str) {
+        let lease = Duration::from_secs(60);
+        store.insert_deliveries(&[pending("a")], t0()).await.unwrap();
+        let claim = store.claim(t0(), lease, 1).await.unwrap().remove(0);
+        let write = PlannedWrite {
+            marker: "review-guide:acme/api#1".into(),
+            installation_id: 1,
+            repo: "acme/api".into(),
+            op: "{\"comment\":1}".into(),
+        };
+        let outcome = in_org(Outcome { writes: vec![write.clone()], ..Outcome::default() });
+        assert_eq!(store.finish(&[done(&claim, outcome)], t0()).await.unwrap(), 1);
+        assert!(store.outbox_has(&write.marker).await.unwrap());
+        // Planning the same op again (a redelivery) adds no row.
+        store.plan_writes("acme", std::slice::from_ref(&write), t0()).await.unwrap();
+        assert_eq!(store.list_outbox(None, 10).await.unwrap().len(), 1);
+
+        let sending = store.claim_writes(t0(), lease, 10).await.unwrap();
+        assert_eq!((sending.len(), sending[0].attempts, sending[0].org.as_str()), (1, 1, "acme"));
+        assert!(store.claim_writes(t0(), lease, 10).await.unwrap().is_empty(), "leased");
+        let retry = WriteResult::Retry { error: "502".into(), at: t0() + secs(30) };
+        store.finish_write(&sending[0], &retry, t0()).await.unwrap();
+        assert!(store.claim_writes(t0() + secs(29), lease, 10).await.unwrap().is_empty());
+        let again = store.claim_writes(t0() + secs(31), lease, 10).await.unwrap();
+        assert_eq!(again[0].attempts, 2);
+        // A write whose lease ran out without a heartbeat is taken over; a renewed one is not.
+        assert_eq!(store.renew_writes(t0() + secs(61), lease).await.unwrap(), 1);
+        assert!(store.claim_writes(t0() + secs(100), lease, 10).await.unwrap().is_empty());
+        let taken = store.claim_writes(t0() + secs(122), lease, 10).await.unwrap();
+        assert_eq!(taken[0].attempts, 3);
+        let written = WriteResult::Done { object_id: 77, body: "Guide".into() };
+        store.finish_write(&taken[0], &written, t0() + secs(123)).await.unwrap();
+        assert_eq!(store.written(&write.marker).await.unwrap(), Some((77, "Guide".into())));
+        let rows = store.list_outbox(Some("done"), 10).await.unwrap();
+        assert_eq!((rows.len(), rows[0].attempts), (1, 3));
+        // A done write is not sent again; an operator may queue it once more.
+        assert!(store.claim_writes(t0() + secs(200), lease, 10).await.unwrap().is_empty());
+        assert!(store.retry_write(rows[0].id, t0() + secs(200)).await.unwrap());
+        assert_eq!(store.claim_writes(t0() + secs(200), lease, 10).await.unwrap().len(), 1);
+    }
+
+    pub async fn named_leases_have_one_holder_at_a_time(store: &Store, _: &str) {
+        let ttl = Duration::from_secs(60);
+        assert!(store.acquire_lease("scheduler", "a", t0(), ttl).await.unwrap());
+        assert!(
+            store.acquire_lease("scheduler", "a", t0() + secs(30), ttl).await.unwrap(),
+            "renewed"
+        );
+        assert!(!store.acquire_lease("scheduler", "b", t0() + secs(80), ttl).await.unwrap());
+        assert!(store.acquire_lease("other", "b", t0(), ttl).await.unwrap(), "leases are by name");
+        assert!(
+            store.acquire_lease("scheduler", "b", t0() + secs(91), ttl).await.unwrap(),
+            "expired"
+        );
+        // Giving up a lease one does not hold changes nothing.
+        store.release_lease("scheduler", "a").await.unwrap();
+        assert!(!store.acquire_lease("scheduler", "a", t0() + secs(92), ttl).await.unwrap());
+        store.release_lease("scheduler", "b").await.unwrap();
+        assert!(store.acquire_lease("scheduler", "a", t0() + secs(93), ttl).await.unwrap());
+    }
+
+    pub async fn tokens_are_found_by_hash_and_unique(store: &Store, _: &str) {
+        store.insert_token("h1", "acme", "admin", t0()).await.unwrap();
+        store.insert_token("h2", "globex", "mentor:bob", t0()).await.unwrap();
+        assert_eq!(store.token_grant("h1").await.unwrap(), Some(("acme".into(), "admin".into())));
+        assert_eq!(
+            store.token_grant("h2").await.unwrap(),
+            Some(("globex".into(), "mentor:bob".into()))
+        );
+        assert_eq!(store.token_grant("h3").await.unwrap(), None);
+        assert!(
+            store.insert_token("h1", "globex", "admin", t0()).await.is_err(),
+            "one row per hash"
+        );
+        assert_eq!(store.token_grant("h1").await.unwrap(), Some(("acme".into(), "admin".into())));
+    }
+
+    pub async fn sessions_and_sign_in_states_expire(store: &Store, _: &str) {
+        // A sign-in state is taken once, and not after it expired.
+        store.put_oauth_state("s1", "verifier", "/orgs/acme/load", t0() + secs(600)).await.unwrap();
+        store.put_oauth_state("s2", "verifier", "/", t0() + secs(10)).await.unwrap();
+        assert_eq!(
+            store.take_oauth_state("s1", t0()).await.unwrap(),
+            Some(("verifier".into(), "/orgs/acme/load".into()))
+        );
+        assert_eq!(store.take_oauth_state("s1", t0()).await.unwrap(), None, "once");
+        assert_eq!(store.take_oauth_state("s2", t0() + secs(11)).await.unwrap(), None, "expired");
+
+        let (idle, absolute) = (chrono::Duration::hours(8), chrono::Duration::days(7));
+        store.create_session("x", "alice", t0()).await.unwrap();
+        let at = |h: i64| t0() + chrono::Duration::hours(h);
+        assert_eq!(
+            store.session_login("x", at(7), idle, absolute).await.unwrap().as_deref(),
+            Some("alice")
+        );
+        // Seen at 7 h: alive at 14 h (7 h idle), then gone after 8 h idle.
+        assert_eq!(
+            store.session_login("x", at(14), idle, absolute).await.unwrap().as_deref(),
+            Some("alice")
+        );
+        assert_eq!(store.session_login("x", at(23), idle, absolute).await.unwrap(), None);
+        assert_eq!(store.session_login("x", at(1), idle, absolute).await.unwrap(), None, "removed");
+        // However active, a session ends after the absolute limit; logging out ends it at once.
+        store.create_session("y", "bob", t0()).await.unwrap();
+        for h in (6..=168).step_by(6) {
+            let alive = store.session_login("y", at(h), idle, absolute).await.unwrap();
+            assert_eq!(alive.is_some(), h <= 168, "{h} h");
+        }
+        assert_eq!(store.session_login("y", at(169), idle, absolute).await.unwrap(), None);
+        store.create_session("z", "carol", t0()).await.unwrap();
+        store.delete_session("z").await.unwrap();
+        store.delete_session("z").await.unwrap();
+        assert_eq!(store.session_login("z", t0(), idle, absolute).await.unwrap(), None);
+    }
+}
