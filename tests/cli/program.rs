@@ -303,6 +303,42 @@ fn match_works_in_a_clone_without_commits_from_skills_alone() {
     // rationale names only the skill, not code.
     let rationale = json["pairs"][0]["rationale"].as_str().unwrap();
     assert!(rationale.starts_with("databases 4 vs wanted; 8 h tz overlap;"), "{rationale}");
+    // Tied mentors are explained as a tie, not as a lower fit.
+    let text = mentor_ok(&repo, &["match", "--explain", "--mentees", "ana"]);
+    assert!(text.contains("equal fit ("), "{text}");
+    assert!(!text.contains("lower fit"), "{text}");
+}
+
+#[test]
+fn audit_works_in_a_clone_without_commits_from_the_config_alone() {
+    let repo = TestRepo::new();
+    repo.write(".github/mentorship.yml", CONFIG);
+    let out = mentor(&repo, &["audit", "--json"]);
+    // ben's pair names a skill dana does not list: an error finding, so exit 1 (for CI).
+    assert_eq!(out.status.code(), Some(1), "{}", all_output(&out));
+    let json: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert!(
+        json["findings"].as_array().unwrap().iter().any(|f| f["severity"] == "error"),
+        "{json:#}"
+    );
+    assert!(json["equity"].as_array().is_some_and(|e| !e.is_empty()), "{json:#}");
+}
+
+#[test]
+fn proposed_pairs_without_a_track_have_no_track_key() {
+    let repo = TestRepo::new();
+    let without_tracks = CONFIG[..CONFIG.find("tracks:").unwrap()].to_owned()
+        + &CONFIG[CONFIG.find("matching:").unwrap()..];
+    let without_tracks = without_tracks.replace("  - { mentor: dana, mentee: ben, track: backend, since: 2026-01-12, until: 2026-06-30, status: ended, rationale: \"rust 4 vs wanted\" }\n", "");
+    let file = repo.write(".github/mentorship.yml", &without_tracks);
+    let text = mentor_ok(&repo, &["match", "--mentees", "ana"]);
+    assert!(text.contains("- { mentor: "), "{text}");
+    assert!(!text.contains("track:"), "{text}");
+    // A pair must follow a track: --write re-parses the result, says what is missing and leaves the file as it was.
+    let out = mentor(&repo, &["match", "--mentees", "ana", "--write"]);
+    assert!(!out.status.success());
+    assert!(all_output(&out).contains("track"), "{}", all_output(&out));
+    assert_eq!(std::fs::read_to_string(file).unwrap(), without_tracks);
 }
 
 #[test]

@@ -64,26 +64,33 @@ pub fn cmd_audit(args: AuditArgs) -> anyhow::Result<ExitCode> {
         }
         None => None,
     };
-    let local = local::read(&args.history)?;
-    let config = &local.config;
+    let repo = crate::repo::open()?;
+    // A clone without commits has no history to read: the audit then runs on the config alone.
+    let local = if repo.head().is_ok() || args.history.rev != "HEAD" {
+        Some(local::read(&args.history)?)
+    } else {
+        None
+    };
+    let (config, activities, now) = match &local {
+        Some(local) => (local.config.clone(), local.scan.activities.as_slice(), local.now),
+        None => {
+            let path = crate::repo::config_path(&repo, args.history.config.as_deref())?;
+            let config = crate::repo::load_config(&path, args.history.org_config.as_deref())?;
+            (config, &[][..], local::now()?)
+        }
+    };
+    let config = &config;
     let roster = Roster::new(config);
-    let credits: Vec<Credit> = local
-        .scan
-        .activities
+    let credits: Vec<Credit> = activities
         .iter()
         .flat_map(|a| touchpoint::derive(config, &roster, a))
         .map(|t| Credit::of(&t))
         .collect();
-    let evidence = growth::collect_evidence(config, &local.scan.activities, args.weeks);
-    let options = local::trailer_options(&local.repo);
-    let contributions = crate::expertise::contributions(
-        &local.repo,
-        config,
-        &args.history.rev,
-        local.now,
-        &options,
-    )?;
-    let expertise = Expertise::from_contributions(&contributions, local.now);
+    let evidence = growth::collect_evidence(config, activities, args.weeks);
+    let options = local::trailer_options(&repo);
+    let contributions =
+        crate::expertise::contributions(&repo, config, &args.history.rev, now, &options)?;
+    let expertise = Expertise::from_contributions(&contributions, now);
     let areas: BTreeSet<String> = expertise.all_areas().into_iter().map(str::to_string).collect();
     let report = audit::audit(&AuditInput {
         config,
@@ -94,7 +101,7 @@ pub fn cmd_audit(args: AuditArgs) -> anyhow::Result<ExitCode> {
         areas: &areas,
         since,
         growth_weeks: args.weeks,
-        now: local.now,
+        now,
     });
     if args.history.json {
         local::print_json(&report)?;

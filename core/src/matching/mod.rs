@@ -308,11 +308,13 @@ pub fn describe(config: &Config, problem: &Problem, assignment: &Assignment) -> 
 pub fn pairs_yaml(pairs: &[ProposedPair], indent: &str) -> String {
     let mut out = String::new();
     for p in pairs {
+        // No track (a program without tracks) is no `track:` key rather than an empty one.
+        let track =
+            if p.track.is_empty() { String::new() } else { format!("track: {}, ", p.track) };
         out.push_str(&format!(
-            "{indent}- {{ mentor: {}, mentee: {}, track: {}, since: {}, rationale: {} }}\n",
+            "{indent}- {{ mentor: {}, mentee: {}, {track}since: {}, rationale: {} }}\n",
             p.mentor,
             p.mentee,
-            p.track,
             p.since,
             yaml_string(&p.rationale)
         ));

@@ -92,6 +92,13 @@ pub fn why_lost(chosen: &Fit, runner_up: &Fit, runner_up_took: &[Login]) -> Stri
         worse.push(if runner_up.same_team { "same team".into() } else { "other team".into() });
     }
     let detail = if worse.is_empty() { String::new() } else { format!(": {}", worse.join(", ")) };
+    if runner_up.score() >= chosen.score() {
+        // Equal fit: no difference to name; the cohort-wide assignment (deterministic) picked the other.
+        return format!(
+            "equal fit ({:.3}); either would do, and the assignment for the whole cohort took the other",
+            chosen.score()
+        );
+    }
     format!("lower fit ({:.3} vs {:.3}){detail}", runner_up.score(), chosen.score())
 }
 
