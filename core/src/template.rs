@@ -28,6 +28,11 @@
 //! render context with the privacy rules applied ([`context`]) and renders in minijinja's strict mode
 //! ([`render`]), so a typo in a variable is an error naming the file, its line and the variable, never half a
 //! comment. Reading files and posting comments is left to the callers.
+//!
+//! Repository templates are code written by anyone who can push to a repository, run by the worker. So a
+//! repository template renders with a fuel limit ([`REPOSITORY_FUEL`] minijinja instructions) and every template's
+//! output is capped at [`MAX_OUTPUT_BYTES`]: a runaway loop or a huge output fails with an error naming the file
+//! instead of holding the worker. minijinja itself caps recursion (macros, includes) and repeated strings.
 
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -44,6 +49,16 @@ use crate::login::Login;
 
 /// The variables every template can use, for error hints.
 pub const VARIABLES: &str = "mentor, mentee, pr, track, milestones_in_play, milestones_hidden, next_milestone, sprint, public_repo";
+
+/// Returns how many minijinja instructions a repository template may run per render.
+///
+/// The built-ins use a few hundred with a large track (a unit test checks they stay far below); this much takes
+/// a few milliseconds, so a template written as `{% for i in range(100000) %}{% for j in range(100000) %}`
+/// stops quickly instead of running for hours.
+pub const REPOSITORY_FUEL: u64 = 100_000;
+
+/// Returns the largest rendered template, in bytes: GitHub rejects comment bodies over 65,536 characters.
+pub const MAX_OUTPUT_BYTES: usize = 65_536;
 
 /// The built-in templates, as (file, text), compiled into the binary.
 const BUILTINS: [(&str, &str); 4] = [
@@ -164,6 +179,26 @@ pub enum TemplateError {
         line: usize,
         /// minijinja's description.
         message: String,
+    },
+    /// A repository template ran more instructions than [`REPOSITORY_FUEL`] allows.
+    #[error(
+        "{file}: template ran out of fuel after {fuel} instructions\n\nRepository templates are limited so a runaway loop cannot stall Mentor; loop over fewer items."
+    )]
+    OutOfFuel {
+        /// The file.
+        file: String,
+        /// The fuel it had.
+        fuel: u64,
+    },
+    /// The rendered text is longer than [`MAX_OUTPUT_BYTES`].
+    #[error(
+        "{file}: rendered template is larger than {limit} bytes\n\nGitHub rejects longer comments; shorten the template or loop over fewer items."
+    )]
+    TooLarge {
+        /// The file.
+        file: String,
+        /// The limit in bytes.
+        limit: usize,
     },
     /// No template has this id.
     #[error("unknown template `{id}`\n\nKnown templates: {}.", .known.join(", "))]
@@ -570,16 +605,77 @@ impl Template {
 }
 
 /// Renders `template` with `ctx` in strict mode: any undefined variable fails the whole render.
+///
+/// A repository template runs with [`REPOSITORY_FUEL`]; any template's output stops at [`MAX_OUTPUT_BYTES`].
 pub fn render(template: &Template, ctx: &RenderContext) -> Result<String, TemplateError> {
-    let values = serde_json::to_value(ctx).ok();
+    let fuel = (template.origin == Origin::Repository).then_some(REPOSITORY_FUEL);
+    render_with_fuel(template, minijinja::Value::from_serialize(ctx), fuel)
+}
+
+/// Renders `template` with any context value and an optional fuel limit, mapping errors like [`render`].
+///
+/// [`render`] is the entry point for posting; this one exists so the fuzz targets (fuzz/) and tests can render
+/// with a fixed context and a chosen fuel.
+pub fn render_with_fuel(
+    template: &Template,
+    ctx: minijinja::Value,
+    fuel: Option<u64>,
+) -> Result<String, TemplateError> {
+    let values = serde_json::to_value(&ctx).ok();
     let mut env = environment();
+    env.set_fuel(fuel);
     env.add_template(&template.file, &template.body)
         .map_err(|e| error_at(template, &e, values.as_ref()))?;
     let compiled =
         env.get_template(&template.file).map_err(|e| error_at(template, &e, values.as_ref()))?;
-    compiled
-        .render(minijinja::Value::from_serialize(ctx))
-        .map_err(|e| error_at(template, &e, values.as_ref()))
+    let mut out = CappedWriter { buf: Vec::new(), limit: MAX_OUTPUT_BYTES, overflowed: false };
+    let rendered = compiled.render_captured_to(ctx, &mut out);
+    if out.overflowed {
+        return Err(TemplateError::TooLarge {
+            file: template.file.clone(),
+            limit: MAX_OUTPUT_BYTES,
+        });
+    }
+    if let Err(e) = rendered {
+        if e.kind() == ErrorKind::OutOfFuel {
+            return Err(TemplateError::OutOfFuel {
+                file: template.file.clone(),
+                fuel: fuel.unwrap_or_default(),
+            });
+        }
+        return Err(error_at(template, &e, values.as_ref()));
+    }
+    // minijinja writes whole UTF-8 strings, and the writer refuses a write rather than keep half of it.
+    String::from_utf8(out.buf).map_err(|e| TemplateError::Render {
+        file: template.file.clone(),
+        line: template.body_line,
+        message: format!("output is not UTF-8: {e}"),
+    })
+}
+
+/// Collects rendered output up to `limit` bytes and fails the write that would pass it.
+struct CappedWriter {
+    /// The output so far.
+    buf: Vec<u8>,
+    /// The most bytes kept.
+    limit: usize,
+    /// Whether a write was refused for size.
+    overflowed: bool,
+}
+
+impl std::io::Write for CappedWriter {
+    fn write(&mut self, data: &[u8]) -> std::io::Result<usize> {
+        if self.buf.len().saturating_add(data.len()) > self.limit {
+            self.overflowed = true;
+            return Err(std::io::Error::other("rendered template too large"));
+        }
+        self.buf.extend_from_slice(data);
+        Ok(data.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
 }
 
 /// What a template knows about the pull request, read from GitHub's pull request JSON.
@@ -1215,5 +1311,74 @@ tracks:
         let payload =
             format!("{{\"action\": \"opened\", \"number\": 3, \"pull_request\": {json}}}");
         assert_eq!(PullRequest::from_github_json(&payload).unwrap(), pr);
+    }
+
+    fn front_matter(body: &str) -> String {
+        format!("---\nid: t\ntitle: T\nkind: comment\non: command\n---\n{body}")
+    }
+
+    #[test]
+    fn a_runaway_repository_template_runs_out_of_fuel_quickly() {
+        let hostile = template(&front_matter(
+            "{% for i in range(100000) %}{% for j in range(100000) %}{% endfor %}{% endfor %}\n",
+        ));
+        assert_eq!(hostile.origin, Origin::Repository);
+        let started = std::time::Instant::now();
+        let err = render(&hostile, &dummy_ctx()).unwrap_err();
+        assert!(started.elapsed() < std::time::Duration::from_secs(5), "{:?}", started.elapsed());
+        assert_eq!(
+            err,
+            TemplateError::OutOfFuel {
+                file: ".github/mentorship/templates/t.md".into(),
+                fuel: REPOSITORY_FUEL
+            }
+        );
+        let message = err.to_string();
+        assert!(message.starts_with(".github/mentorship/templates/t.md: "), "{message}");
+        assert!(message.contains("out of fuel"), "{message}");
+        // A normal repository template still renders.
+        let normal = template(&front_matter(
+            "Hi @{{ mentee.login }}\n{% for i in range(20) %}- {{ i }}\n{% endfor %}",
+        ));
+        let text = render(&normal, &dummy_ctx()).unwrap();
+        assert!(text.starts_with("Hi @alice\n- 0\n"), "{text}");
+    }
+
+    #[test]
+    fn builtins_used_as_repository_templates_need_a_tenth_of_the_fuel() {
+        let config = config("");
+        let pair = &config.pairs[0];
+        let pr = pr(&["design"], 40);
+        let in_play = milestones_in_play(&config, pair, &pr, &[], now());
+        let ctx = context(&config, pair, &pr, in_play, &[], false, now());
+        for t in builtin() {
+            let value = minijinja::Value::from_serialize(&ctx);
+            render_with_fuel(&t, value, Some(REPOSITORY_FUEL / 10))
+                .unwrap_or_else(|e| panic!("{}: {e}", t.id));
+        }
+    }
+
+    #[test]
+    fn huge_output_is_an_error_naming_the_file() {
+        let big = template(&front_matter("{% for i in range(1000) %}{{ 'x' * 1000 }}{% endfor %}"));
+        let err = render(&big, &dummy_ctx()).unwrap_err();
+        assert_eq!(
+            err,
+            TemplateError::TooLarge {
+                file: ".github/mentorship/templates/t.md".into(),
+                limit: MAX_OUTPUT_BYTES
+            }
+        );
+        assert!(err.to_string().contains("larger than 65536 bytes"), "{err}");
+    }
+
+    #[test]
+    fn deep_recursion_is_an_error_not_a_crash() {
+        let t = template(&front_matter("{% macro f(n) %}{{ f(n + 1) }}{% endmacro %}{{ f(0) }}"));
+        let err = render(&t, &dummy_ctx()).unwrap_err();
+        assert!(
+            matches!(err, TemplateError::Render { .. } | TemplateError::OutOfFuel { .. }),
+            "{err}"
+        );
     }
 }
