@@ -100,6 +100,11 @@ const JOURNAL: &str = "Codertocat/journal";
 /// alice in [`REPO`], numbered from 2, one a day back from 2026-11-10, each reviewed by bob with an inline comment
 /// and a conversation comment.
 async fn history(count: u64) -> crate::fake_github::FakeGitHub {
+    history_every(count, chrono::Duration::days(1)).await
+}
+
+/// [`history`] with the pull requests `step` apart.
+async fn history_every(count: u64, step: chrono::Duration) -> crate::fake_github::FakeGitHub {
     let fake = crate::fake_github::FakeGitHub::start().await;
     fake.put_file(
         REPO,
@@ -108,8 +113,7 @@ async fn history(count: u64) -> crate::fake_github::FakeGitHub {
     );
     let last = chrono::DateTime::parse_from_rfc3339("2026-11-10T10:00:00Z").unwrap().to_utc();
     for i in 0..count {
-        let at = (last - chrono::Duration::days(i as i64))
-            .to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+        let at = (last - step * i as i32).to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
         fake.add_merged_pull(REPO, pull(2 + i, &at));
     }
     fake
@@ -524,10 +528,11 @@ async fn bench_backfill_5000_pull_requests() {
     let count: u64 = std::env::var("BENCH_PULLS").ok().and_then(|n| n.parse().ok()).unwrap_or(5000);
     assert_eq!(validate_query("{ viewer { login } }"), Ok(()));
     for backend in backends() {
-        let fake = history(count).await;
+        // Half an hour apart: 5,000 pull requests in the last 105 days, all while the pair is in force.
+        let fake = history_every(count, chrono::Duration::minutes(30)).await;
         let db = TestDb::new(backend).await;
         let store = mentor_app::store::Store::connect(&db.url).await.unwrap();
-        let since = chrono::DateTime::parse_from_rfc3339("2000-01-01T00:00:00Z").unwrap().to_utc();
+        let since = chrono::DateTime::parse_from_rfc3339("2026-01-01T00:00:00Z").unwrap().to_utc();
         store.request_backfill("codertocat", 1, &[REPO.into()], since, false, now()).await.unwrap();
         let reader = runner(&store, &fake);
         let (_stop, mut stopped) = tokio::sync::watch::channel(false);
