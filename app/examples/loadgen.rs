@@ -6,8 +6,8 @@
 //! Usage: `cargo run --release -p mentor-app --example loadgen -- <mentor-app binary> [seconds] [connections]`
 //! (see `bench/webhook-throughput.sh`).
 
-use std::io::{BufRead, BufReader};
-use std::process::{Command, Stdio};
+mod support;
+
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -63,33 +63,22 @@ async fn main() -> anyhow::Result<()> {
 
     let dir = tempfile::tempdir()?;
     let db = dir.path().join("bench.db");
-    let mut child = Command::new(&bin)
-        .env("MENTOR_DATABASE_URL", &db)
-        .env("MENTOR_WEBHOOK_SECRET", SECRET)
-        .env("MENTOR_APP_ID", "4242")
-        .env("MENTOR_PRIVATE_KEY_FILE", root.join("tests/fixtures/github-app-test-key.pem"))
+    let envs = [
+        ("MENTOR_DATABASE_URL", db.to_string_lossy().into_owned()),
+        ("MENTOR_WEBHOOK_SECRET", SECRET.to_owned()),
+        ("MENTOR_APP_ID", "4242".to_owned()),
+        (
+            "MENTOR_PRIVATE_KEY_FILE",
+            root.join("tests/fixtures/github-app-test-key.pem").to_string_lossy().into_owned(),
+        ),
         // LOADGEN_GITHUB_URL (e.g. a closed port) measures ingest alone: the worker then only retries.
-        .env("MENTOR_GITHUB_API_URL", std::env::var("LOADGEN_GITHUB_URL").unwrap_or(gh_url))
-        .env("MENTOR_LISTEN", "127.0.0.1:0")
-        .env("RUST_LOG", "mentor_app=info")
-        .args(["--log-format", "json", "serve"])
-        .stderr(Stdio::piped())
-        .stdout(Stdio::null())
-        .spawn()?;
-    let pid = child.id();
-    // Stops the server on every way out of here, errors included (else it outlives the benchmark, holding its
-    // port and any lock the caller took).
-    let _reaper = Reaper(pid);
-    let mut lines = BufReader::new(child.stderr.take().unwrap()).lines();
-    let addr = loop {
-        let line =
-            lines.next().ok_or_else(|| anyhow::anyhow!("server exited before serving"))??;
-        let v: serde_json::Value = serde_json::from_str(&line).unwrap_or_default();
-        if v["fields"]["message"] == "serving" {
-            break v["fields"]["addr"].as_str().unwrap_or_default().to_string();
-        }
-    };
-    std::thread::spawn(move || for _ in lines {});
+        ("MENTOR_GITHUB_API_URL", std::env::var("LOADGEN_GITHUB_URL").unwrap_or(gh_url)),
+        ("RUST_LOG", "mentor_app=info".to_owned()),
+    ];
+    let mut server = support::spawn_server(std::path::Path::new(&bin), &envs, drop)?;
+    let (pid, addr) = (server.pid, server.addr.clone());
+    // Stops the server on every way out of here, errors included.
+    let _reaper = support::Reaper(pid);
     let url = format!("http://{addr}/webhook");
 
     // A real payload with the logins of a configured pair and a fresh time; the review id varies per request.
@@ -147,18 +136,12 @@ async fn main() -> anyhow::Result<()> {
     }
     let elapsed = started.elapsed().as_secs_f64();
     latencies.sort_unstable();
-    let pct = |p: f64| {
-        latencies
-            .get(((latencies.len() as f64 * p) as usize).min(latencies.len().saturating_sub(1)))
-            .copied()
-            .unwrap_or(0) as f64
-            / 1000.0
-    };
-    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
-    let (server_user, server_sys) = cpu_split(&format!("/proc/{pid}/stat"));
+    let pct = |p: f64| f64::from(support::quantile(&latencies, p)) / 1000.0;
+    let (server_user, server_sys) = support::cpu_split(&format!("/proc/{pid}/stat"));
     let server_cpu = server_user + server_sys;
-    let own_cpu = cpu_seconds("/proc/self/stat");
-    let hwm = status.lines().find(|l| l.starts_with("VmHWM")).unwrap_or("VmHWM: ?").to_string();
+    let (own_user, own_sys) = support::cpu_split("/proc/self/stat");
+    let own_cpu = own_user + own_sys;
+    let hwm = support::status_kb(pid, "VmHWM").map_or("?".to_owned(), |kb| format!("{kb} kB"));
 
     // Let the worker drain for a while, then stop the server gracefully and count.
     let store = mentor_app::store::Store::connect(&db.to_string_lossy()).await?;
@@ -173,8 +156,7 @@ async fn main() -> anyhow::Result<()> {
         tokio::time::sleep(Duration::from_millis(200)).await;
     }
     let drain = drain_start.elapsed().as_secs_f64();
-    let _ = Command::new("kill").arg("-TERM").arg(pid.to_string()).status();
-    let _ = child.wait();
+    support::stop(&mut server);
     let counts = store.count_by_status().await?;
     let rows: i64 = counts.iter().map(|(_, n)| n).sum();
     let touchpoints = store.touchpoints_of("codertocat").await?.len();
@@ -184,10 +166,7 @@ async fn main() -> anyhow::Result<()> {
     println!("accepted (202):     {accepted}  errors: {errors}");
     println!("throughput:         {:.0} deliveries/s", accepted as f64 / elapsed);
     println!("latency p50/p99/max: {:.2} / {:.2} / {:.2} ms", pct(0.50), pct(0.99), pct(1.0));
-    println!(
-        "server peak RSS:    {}",
-        hwm.split_whitespace().skip(1).collect::<Vec<_>>().join(" ")
-    );
+    println!("server peak RSS:    {hwm}");
     println!(
         "CPU during load:    server {server_cpu:.1} s (user {server_user:.1}, system {server_sys:.1}; {:.0} µs/delivery), \
          load generator {own_cpu:.1} s",
@@ -211,34 +190,4 @@ async fn main() -> anyhow::Result<()> {
         anyhow::bail!("{} accepted deliveries are missing", accepted as i64 - rows);
     }
     Ok(())
-}
-
-/// Returns user + system CPU seconds of a process from its `/proc/<pid>/stat` (clock ticks of 1/100 s).
-fn cpu_seconds(stat_path: &str) -> f64 {
-    let (user, sys) = cpu_split(stat_path);
-    user + sys
-}
-
-/// Returns (user, system) CPU seconds of a process from its `/proc/<pid>/stat`.
-fn cpu_split(stat_path: &str) -> (f64, f64) {
-    let text = std::fs::read_to_string(stat_path).unwrap_or_default();
-    // Fields after the command name (which may contain spaces) start after the last ')'.
-    let rest = text.rsplit_once(')').map(|(_, r)| r).unwrap_or_default();
-    let fields: Vec<&str> = rest.split_whitespace().collect();
-    let ticks = |i: usize| fields.get(i).and_then(|v| v.parse::<f64>().ok()).unwrap_or(0.0);
-    (ticks(11) / 100.0, ticks(12) / 100.0)
-}
-
-/// Sends SIGKILL to the server when dropped (after a clean stop it is gone and this does nothing).
-struct Reaper(u32);
-
-impl Drop for Reaper {
-    fn drop(&mut self) {
-        // Quiet: after a clean stop there is no such process any more.
-        let _ = Command::new("kill")
-            .arg("-KILL")
-            .arg(self.0.to_string())
-            .stderr(Stdio::null())
-            .status();
-    }
 }

@@ -17,7 +17,7 @@ use tokio::sync::{Notify, watch};
 
 use crate::clock::Clock;
 use crate::config_source::ConfigSource;
-use crate::github::{GitHubApi, GitHubSettings, LiveGitHub};
+use crate::github::{GitHubApi, GitHubSettings, LiveGitHub, Patience};
 use crate::http::{AppState, router};
 use crate::inbox::{Handoff, Inbox};
 use crate::settings::ServeArgs;
@@ -88,7 +88,11 @@ pub async fn build(settings: &ServeArgs, database_url: &str) -> anyhow::Result<A
         settings.private_key.as_ref(),
         settings.private_key_file.as_deref(),
         &settings.github_api_url,
-    )?;
+    )?
+    .with_patience(Patience {
+        timeout: Duration::from_secs(settings.github_timeout_secs),
+        ..Patience::default()
+    });
     build_with(settings, database_url, Arc::new(github)).await
 }
 

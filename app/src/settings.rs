@@ -439,6 +439,10 @@ pub struct ServeArgs {
     /// Seconds a request may take before it is answered 408 (also bounds the shutdown drain).
     #[arg(long, env = "MENTOR_REQUEST_TIMEOUT", default_value_t = 30)]
     pub request_timeout_secs: u64,
+    /// Seconds one exchange with GitHub's REST API may take; a slower answer counts as a timeout (retried, and for
+    /// a create looked up by its marker before it is sent again).
+    #[arg(long, env = "MENTOR_GITHUB_TIMEOUT_SECS", default_value_t = 30, value_parser = clap::value_parser!(u64).range(1..))]
+    pub github_timeout_secs: u64,
     /// Attempts before a GitHub write (comment, reaction, journal) with transient failures is marked failed;
     /// the first retry waits MENTOR_RETRY_BASE_MS, each further one twice as long (at most 15 minutes).
     #[arg(long, env = "MENTOR_OUTBOX_MAX_ATTEMPTS", default_value_t = 10, value_parser = clap::value_parser!(u32).range(1..))]
@@ -528,6 +532,7 @@ impl ServeArgs {
             metrics_token: None,
             claim_lease_secs: 30,
             request_timeout_secs: 30,
+            github_timeout_secs: 30,
             outbox_max_attempts: 10,
             public_url: None,
             github_url: "https://github.com".into(),

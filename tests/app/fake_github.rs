@@ -360,6 +360,40 @@ impl FakeGitHub {
         self.data().requests.clear();
     }
 
+    /// Returns the requests recorded since the last call and forgets them (a long run's memory stays flat).
+    pub fn take_requests(&self) -> Vec<Recorded> {
+        std::mem::take(&mut self.data().requests)
+    }
+
+    /// Returns how many injected faults still wait for a request they match.
+    pub fn pending_faults(&self) -> usize {
+        self.data().faults.len()
+    }
+
+    /// Drops the injected faults no request has met yet.
+    pub fn clear_faults(&self) {
+        self.data().faults.clear();
+    }
+
+    /// Returns every review of every pull request as (repo, PR number, login, body).
+    pub fn all_reviews(&self) -> Vec<(String, u64, String, String)> {
+        let text = |r: &Value, p: &str| {
+            r.pointer(p).and_then(Value::as_str).unwrap_or_default().to_owned()
+        };
+        self.data()
+            .pr_reviews
+            .iter()
+            .flat_map(|((repo, number), rs)| {
+                rs.iter().map(|r| (repo.clone(), *number, text(r, "/user/login"), text(r, "/body")))
+            })
+            .collect()
+    }
+
+    /// Returns every issue of every repository.
+    pub fn all_issues(&self) -> Vec<FakeIssue> {
+        self.data().issues.clone()
+    }
+
     /// Returns the bodies of the comments on issue or PR `number` of `repo`, oldest first.
     pub fn comments(&self, repo: &str, number: u64) -> Vec<String> {
         let repo = repo.to_ascii_lowercase();

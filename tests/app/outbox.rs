@@ -225,6 +225,13 @@ async fn guide_despite(fault: Fault) -> Vec<i64> {
         assert_eq!(app.deliver("pull_request", "f-1", &opened, SECRET).await.status(), 202);
         settle(&app).await;
         assert_eq!(fake.comments(REPO, PR), vec![guide("", "")], "after {fault:?}");
+        assert_eq!(fake.pending_faults(), 0, "the injected {fault:?} was met");
+        assert!(fake.all_reviews().is_empty() && fake.all_issues().is_empty(), "a comment only");
+        assert!(fake.take_requests().iter().all(|r| r.rejected.is_none()));
+        assert!(fake.requests().is_empty(), "taken requests are forgotten");
+        fake.inject("/never-asked", Fault::ServerError);
+        fake.clear_faults();
+        assert_eq!(fake.pending_faults(), 0);
         let rows = app.store.list_outbox(None, 10).await.unwrap();
         assert_eq!(rows[0].status, "done", "{rows:#?}");
         attempts.push(rows[0].attempts);
