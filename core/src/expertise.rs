@@ -148,6 +148,33 @@ impl Expertise {
         Expertise { scores, best }
     }
 
+    /// Returns the expertise stored activity shows (the app's view, which keeps no changed paths): a touchpoint
+    /// credits its mentor with reviewing, a piece of evidence its mentee with changing, the repository of its
+    /// source (see [`repo_area`]).
+    pub fn from_activity(
+        touchpoints: &[crate::Touchpoint],
+        evidence: &[crate::Evidence],
+        now: DateTime<Utc>,
+    ) -> Expertise {
+        let reviews = touchpoints.iter().filter_map(|t| {
+            Some(Contribution {
+                login: t.mentor.clone(),
+                area: repo_area(&t.source)?,
+                at: t.at,
+                kind: ContributionKind::Reviewed,
+            })
+        });
+        let changes = evidence.iter().filter_map(|e| {
+            Some(Contribution {
+                login: e.mentee.clone(),
+                area: repo_area(&e.source)?,
+                at: e.at,
+                kind: ContributionKind::Changed,
+            })
+        });
+        Expertise::from_contributions(&reviews.chain(changes).collect::<Vec<_>>(), now)
+    }
+
     /// Returns `login`'s expertise in `area` relative to the most expert person there: 0 (none) to 1.
     pub fn level(&self, login: &Login, area: &str) -> f64 {
         let best = self.best.get(area).copied().unwrap_or(0.0);

@@ -18,10 +18,10 @@ use axum::{Json, Router};
 use chrono::NaiveDate;
 use mentor_core::audit::{self, AuditInput};
 use mentor_core::evidence::Vantage;
-use mentor_core::expertise::{Contribution, ContributionKind, Expertise, repo_area};
+use mentor_core::expertise::Expertise;
 use mentor_core::load::Credit;
 use mentor_core::matching::{self, Cohort};
-use mentor_core::{Config, Evidence, Login, Touchpoint};
+use mentor_core::{Config, Login};
 use serde::Deserialize;
 
 use super::AppState;
@@ -73,7 +73,7 @@ pub async fn org_audit(
     let touchpoints = state.store.touchpoints_of(&grant.org).await?;
     let credits: Vec<Credit> = touchpoints.iter().map(Credit::of).collect();
     let evidence = state.store.evidence_of_org(&grant.org).await?;
-    let expertise = expertise_of(&touchpoints, &evidence, now);
+    let expertise = Expertise::from_activity(&touchpoints, &evidence, now);
     let areas: BTreeSet<String> = expertise.all_areas().into_iter().map(str::to_string).collect();
     let report = audit::audit(&AuditInput {
         config: &config,
@@ -126,7 +126,7 @@ pub async fn org_match(
     };
     let touchpoints = state.store.touchpoints_of(&grant.org).await?;
     let evidence = state.store.evidence_of_org(&grant.org).await?;
-    let expertise = expertise_of(&touchpoints, &evidence, now);
+    let expertise = Expertise::from_activity(&touchpoints, &evidence, now);
     // The current and previous sprints' touchpoints measure how much of each mentor's minutes is spent.
     let previous =
         config.sprints.sprint_on(config.sprints.sprint_at(now).id - chrono::Days::new(1));
@@ -143,30 +143,4 @@ pub async fn org_match(
         body["runner_ups"] = serde_json::json!(runner_ups);
     }
     Ok(Json(body).into_response())
-}
-
-/// Returns an org's code expertise from its stored touchpoints (the mentor reviewed) and evidence (the mentee
-/// changed), by repository.
-fn expertise_of(
-    touchpoints: &[Touchpoint],
-    evidence: &[Evidence],
-    now: chrono::DateTime<chrono::Utc>,
-) -> Expertise {
-    let reviews = touchpoints.iter().filter_map(|t| {
-        Some(Contribution {
-            login: t.mentor.clone(),
-            area: repo_area(&t.source)?,
-            at: t.at,
-            kind: ContributionKind::Reviewed,
-        })
-    });
-    let changes = evidence.iter().filter_map(|e| {
-        Some(Contribution {
-            login: e.mentee.clone(),
-            area: repo_area(&e.source)?,
-            at: e.at,
-            kind: ContributionKind::Changed,
-        })
-    });
-    Expertise::from_contributions(&reviews.chain(changes).collect::<Vec<_>>(), now)
 }
