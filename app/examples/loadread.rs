@@ -10,6 +10,7 @@
 //! Usage: `cargo run --release -p mentor-app --example loadread -- [sqlite|postgres://…] [TOUCHPOINTS] [REQUESTS]`
 //! (bench/load-read.sh runs both backends side by side).
 
+use mentor_app::store::InstallationStatus;
 use std::io::{BufRead, BufReader};
 use std::process::{Command, Stdio};
 use std::time::Instant;
@@ -108,7 +109,7 @@ async fn run(
     let first = now - span;
     if store.orgs().await?.is_empty() {
         for (i, org) in ORGS.iter().enumerate() {
-            store.upsert_installation(org, 100 + i as u64, "active", now).await?;
+            store.upsert_installation(org, 100 + i as u64, InstallationStatus::Active, now).await?;
         }
         seed(db_url, total, first, span).await?;
     }

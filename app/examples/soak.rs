@@ -42,6 +42,7 @@ mod util {
     }
 }
 
+use mentor_app::store::{DeliveryStatus, InstallationStatus, WriteStatus};
 use std::collections::{BTreeMap, HashMap};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
@@ -141,20 +142,12 @@ async fn main() -> anyhow::Result<()> {
     let (db_url, scratch) = if backend == "sqlite" {
         (dir.path().join("soak.db").to_string_lossy().into_owned(), None)
     } else {
-        let name = format!("mentor_soak_{}", std::process::id());
-        let mut conn = <sqlx::PgConnection as sqlx::Connection>::connect(&backend).await?;
-        sqlx::Executor::execute(&mut conn, format!("CREATE DATABASE {name}").as_str()).await?;
-        let (prefix, _) = backend.rsplit_once('/').unwrap_or((&backend, ""));
-        (format!("{prefix}/{name}"), Some(name))
+        let pg = support::Postgres::create(&backend, "soak").await?;
+        (pg.url.clone(), Some(pg))
     };
     let result = run(&bin, &db_url, &settings).await;
-    if let Some(name) = scratch {
-        let mut conn = <sqlx::PgConnection as sqlx::Connection>::connect(&backend).await?;
-        sqlx::Executor::execute(
-            &mut conn,
-            format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)").as_str(),
-        )
-        .await?;
+    if let Some(pg) = scratch {
+        pg.drop().await?;
     }
     let failures = result?;
     if !failures.is_empty() {
@@ -192,7 +185,9 @@ async fn run(
 
     // The org is installed before the server starts (no backfill), as an installation event would leave it.
     let store = mentor_app::store::Store::connect(db_url).await?;
-    store.upsert_installation(ORG, INSTALLATION, "active", chrono::Utc::now()).await?;
+    store
+        .upsert_installation(ORG, INSTALLATION, InstallationStatus::Active, chrono::Utc::now())
+        .await?;
 
     let log_path = std::env::var("SOAK_LOG")
         .unwrap_or_else(|_| format!("/tmp/mentor-soak-{}.log", std::process::id()));
@@ -292,6 +287,8 @@ async fn run(
     ];
 
     let client = reqwest::Client::builder().timeout(Duration::from_secs(60)).build()?;
+    // The server's `/metrics` (SQLite's memory), read between sends.
+    let scraper = client.clone();
     let stop = Arc::new(AtomicBool::new(false));
     let started = Instant::now();
     let warm_up = Duration::from_secs(60).min(settings.duration / 5);
@@ -478,9 +475,13 @@ async fn run(
             };
             let read_n: u64 =
                 reads.lock().unwrap().values().map(|r| r.ok + r.errors.values().sum::<u64>()).sum();
+            let sqlite =
+                sqlite_memory(&scraper, &base).await.map_or(String::new(), |(used, most)| {
+                    format!(" (SQLite {:.1} MB, at most {:.1})", used / 1e6, most / 1e6)
+                });
             println!(
                 "  {:>4.0} s: webhooks {sent_n} sent, {accepted} accepted; backlog {} deliveries, {} writes; \
-                 {read_n} reads; RSS {:.1} MB",
+                 {read_n} reads; RSS {:.1} MB{sqlite}",
                 started.elapsed().as_secs_f64(),
                 backlog.0,
                 backlog.1,
@@ -510,6 +511,7 @@ async fn run(
     let drain_secs = drain_start.elapsed().as_secs_f64();
     tally(&fake, &answers);
     let rss_after_drain = support::status_kb(pid, "VmRSS").unwrap_or(0);
+    let sqlite_after_drain = sqlite_memory(&scraper, &base).await;
     let hwm = support::status_kb(pid, "VmHWM").unwrap_or(0);
     let (cpu_user, cpu_sys) = support::cpu_split(&format!("/proc/{pid}/stat"));
     sampling.store(false, Ordering::Relaxed);
@@ -528,7 +530,7 @@ async fn run(
             None => lost.push(format!("{id}: no row")),
             Some(row) => {
                 *statuses.entry(row.status.as_str()).or_default() += 1;
-                if row.status != "done" && row.status != "ignored" {
+                if !matches!(row.status, DeliveryStatus::Done | DeliveryStatus::Ignored) {
                     lost.push(format!(
                         "{id} ({} {}): {} after {} attempts: {}",
                         row.event,
@@ -575,7 +577,7 @@ async fn run(
         attempts_max = attempts_max.max(row.attempts);
         retried += u64::from(row.attempts > 1);
         let reaction = row.marker.starts_with("reaction:");
-        if row.status != "done" {
+        if row.status != WriteStatus::Done {
             not_made.push(format!(
                 "{} {}: {}",
                 row.marker,
@@ -715,6 +717,13 @@ async fn run(
         "  verdict: RSS {} (end ≤ 1.2 × after warm-up)",
         if flat { "flat" } else { "NOT flat" }
     );
+    if let Some((used, most)) = sqlite_after_drain {
+        println!(
+            "  of which SQLite's allocator (caches, statements): {:.1} MB after the drain, at most {:.1} MB",
+            used / 1e6,
+            most / 1e6
+        );
+    }
     println!("server CPU:    {cpu_user:.1} s user, {cpu_sys:.1} s system");
     let levels = levels.lock().unwrap();
     if !levels.is_empty() {
@@ -750,14 +759,27 @@ enum Auth {
     None,
 }
 
+/// Returns SQLite's memory in the server (bytes now, most since start) from its `/metrics`; None on PostgreSQL.
+async fn sqlite_memory(client: &reqwest::Client, base: &str) -> Option<(f64, f64)> {
+    let text = client.get(format!("{base}/metrics")).send().await.ok()?.text().await.ok()?;
+    let value = |kind: &str| -> Option<f64> {
+        let prefix = format!("mentor_sqlite_memory_bytes{{kind=\"{kind}\"}} ");
+        text.lines().find_map(|l| l.strip_prefix(prefix.as_str()))?.trim().parse().ok()
+    };
+    Some((value("used")?, value("highwater")?))
+}
+
 /// Returns (pending + processing deliveries, pending + sending writes).
 async fn busy(store: &mentor_app::store::Store) -> anyhow::Result<(i64, i64)> {
-    let count = |rows: Vec<(String, i64)>, busy: [&str; 2]| -> i64 {
-        rows.iter().filter(|(s, _)| busy.contains(&s.as_str())).map(|(_, n)| n).sum()
-    };
+    fn count<S: PartialEq>(rows: Vec<(S, i64)>, busy: [S; 2]) -> i64 {
+        rows.iter().filter(|(s, _)| busy.contains(s)).map(|(_, n)| n).sum()
+    }
     Ok((
-        count(store.count_by_status().await?, ["pending", "processing"]),
-        count(store.outbox_counts().await?, ["pending", "sending"]),
+        count(
+            store.count_by_status().await?,
+            [DeliveryStatus::Pending, DeliveryStatus::Processing],
+        ),
+        count(store.outbox_counts().await?, [WriteStatus::Pending, WriteStatus::Sending]),
     ))
 }
 

@@ -9,7 +9,7 @@ use chrono::Utc;
 use crate::settings::{
     DeliveriesCommand, OrgsCommand, OutboxCommand, ReplayArgs, ServeArgs, TokenCommand,
 };
-use crate::store::Store;
+use crate::store::{DeliveryStatus, Store};
 use crate::token::{Role, create_token};
 use crate::{server, webhook};
 
@@ -28,7 +28,7 @@ pub async fn cmd_deliveries(
     let store = Store::connect(database_url).await?;
     match cmd {
         DeliveriesCommand::List(args) => {
-            let rows = store.list_deliveries(args.status.map(|s| s.as_str()), args.limit).await?;
+            let rows = store.list_deliveries(args.status, args.limit).await?;
             // Config problems are per org; each line names its file and line.
             let problems: Vec<(String, String)> = store
                 .orgs()
@@ -88,11 +88,21 @@ pub async fn cmd_deliveries(
                         cleared.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
                     );
                 }
-                anyhow::bail!(
-                    "no delivery `{}` that can be retried\n\nRun `mentor-app deliveries list` to see ids; ignored \
-                     deliveries keep no payload and deliveries being processed cannot be retried.",
-                    args.id
-                );
+                let why = match store.payload_state(&args.id).await?.map(|s| s.status) {
+                    None => {
+                        "there is no such delivery\n\nRun `mentor-app deliveries list` to see ids."
+                    }
+                    Some(DeliveryStatus::Processing) => {
+                        "a worker is processing it right now\n\nWait for it to finish, then look at \
+                         `mentor-app deliveries list` again."
+                    }
+                    Some(DeliveryStatus::Ignored) => {
+                        "Mentor does not use this event, so it kept no payload to process"
+                    }
+                    Some(_) => "it has no payload stored",
+                };
+                store.close().await;
+                anyhow::bail!("delivery `{}` cannot be retried: {why}", args.id);
             }
             writeln!(out, "Delivery {} queued again.", args.id)?;
         }
@@ -110,7 +120,7 @@ pub async fn cmd_outbox(
     let store = Store::connect(database_url).await?;
     match cmd {
         OutboxCommand::List(args) => {
-            let rows = store.list_outbox(args.status.map(|s| s.as_str()), args.limit).await?;
+            let rows = store.list_outbox(args.status, args.limit).await?;
             if args.json {
                 let doc = serde_json::json!({ "writes": rows });
                 writeln!(out, "{}", serde_json::to_string_pretty(&doc)?)?;

@@ -17,6 +17,7 @@ use crate::github::{
     BoxFuture, ChangedFile, GitHubApi, GitHubError, PostedText, ReactionTarget, ReviewInfo,
 };
 use crate::settings::{DemoArgs, ServeArgs};
+use crate::store::DeliveryStatus;
 use crate::token::{Role, create_token};
 use crate::{server, webhook};
 
@@ -418,12 +419,14 @@ pub async fn cmd_demo(args: DemoArgs, out: &mut dyn Write) -> anyhow::Result<()>
     }
     for _ in 0..600 {
         let counts = store.count_by_status().await?;
-        if !counts.iter().any(|(s, n)| (s == "pending" || s == "processing") && *n > 0) {
+        if !counts.iter().any(|(s, n)| {
+            matches!(s, DeliveryStatus::Pending | DeliveryStatus::Processing) && *n > 0
+        }) {
             break;
         }
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
-    let failed = store.list_deliveries(Some("failed"), 100).await?;
+    let failed = store.list_deliveries(Some(DeliveryStatus::Failed), 100).await?;
     for f in &failed {
         tracing::warn!(id = %f.id, error = f.last_error.as_deref().unwrap_or(""), "demo delivery failed");
     }

@@ -7,7 +7,7 @@ use prometheus::{
 };
 
 use crate::github::GitHubApi;
-use crate::store::Store;
+use crate::store::{DeliveryStatus, Store, WriteStatus};
 
 /// The counters of one app.
 pub struct Metrics {
@@ -51,6 +51,9 @@ impl Metrics {
         registry.register(Box::new(deliveries.clone()))?;
         registry.register(Box::new(processing.clone()))?;
         registry.register(Box::new(http.clone()))?;
+        // process_resident_memory_bytes, CPU seconds, open fds: what every Prometheus exporter shows.
+        #[cfg(target_os = "linux")]
+        registry.register(Box::new(prometheus::process_collector::ProcessCollector::for_self()))?;
         Ok(Metrics { registry, deliveries, processing, http })
     }
 
@@ -62,6 +65,11 @@ impl Metrics {
             Opts::new("mentor_inbox_deliveries", "Deliveries in the inbox, by status."),
             &["status"],
         )?;
+        // Every status is exported, 0 included: a series that appears only once it is non-zero breaks
+        // `rate()` and alerts on absence.
+        for status in DeliveryStatus::ALL {
+            inbox.with_label_values(&[status.as_str()]).set(0);
+        }
         for (status, n) in store.count_by_status().await? {
             inbox.with_label_values(&[status.as_str()]).set(n);
         }
@@ -69,6 +77,9 @@ impl Metrics {
             Opts::new("mentor_outbox_writes", "Planned GitHub writes, by status."),
             &["status"],
         )?;
+        for status in WriteStatus::ALL {
+            outbox.with_label_values(&[status.as_str()]).set(0);
+        }
         for (status, n) in store.outbox_counts().await? {
             outbox.with_label_values(&[status.as_str()]).set(n);
         }
@@ -115,6 +126,18 @@ impl Metrics {
         scrape.register(Box::new(inbox))?;
         scrape.register(Box::new(outbox))?;
         scrape.register(Box::new(lag))?;
+        if let Some((used, most)) = store.sqlite_memory() {
+            let gauge = IntGaugeVec::new(
+                Opts::new(
+                    "mentor_sqlite_memory_bytes",
+                    "Memory SQLite's allocator holds (page caches, prepared statements): now, and the most since start.",
+                ),
+                &["kind"],
+            )?;
+            gauge.with_label_values(&["used"]).set(used);
+            gauge.with_label_values(&["highwater"]).set(most);
+            scrape.register(Box::new(gauge))?;
+        }
         let mut families = self.registry.gather();
         families.extend(scrape.gather());
         let mut out = Vec::new();

@@ -127,7 +127,12 @@ impl Scheduler {
     pub async fn tick(&self, now: DateTime<Utc>) -> anyhow::Result<usize> {
         let (store, configs) = (&self.store, &*self.configs);
         let mut planned = 0;
-        for row in store.orgs().await?.into_iter().filter(|r| r.status == "active") {
+        for row in store
+            .orgs()
+            .await?
+            .into_iter()
+            .filter(|r| r.status == crate::store::InstallationStatus::Active)
+        {
             let config = match configs.org_config(row.installation_id, &row.org).await {
                 Ok(Some(c)) => Arc::clone(&c.config),
                 Ok(None) => continue,

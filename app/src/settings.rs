@@ -11,6 +11,8 @@ use std::path::PathBuf;
 use anyhow::Context;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
+use crate::store::{DeliveryStatus, WriteStatus};
+
 /// Mentor's GitHub App server: verified webhook ingest, touchpoints, evidence and the read API.
 #[derive(Debug, Parser)]
 #[command(name = "mentor-app", version)]
@@ -251,38 +253,13 @@ pub enum OutboxCommand {
 pub struct OutboxListArgs {
     /// Only writes with this status.
     #[arg(long, value_enum)]
-    pub status: Option<OutboxStatus>,
+    pub status: Option<WriteStatus>,
     /// Print JSON instead of a table.
     #[arg(long)]
     pub json: bool,
     /// At most this many writes.
     #[arg(long, default_value_t = 100)]
     pub limit: u32,
-}
-
-/// Outbox status filter.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
-pub enum OutboxStatus {
-    /// Waiting to be sent (or for a retry).
-    Pending,
-    /// Being sent right now.
-    Sending,
-    /// Written.
-    Done,
-    /// Stopped: GitHub refused it, or transient failures outlasted the attempts.
-    Failed,
-}
-
-impl OutboxStatus {
-    /// Returns the stored spelling.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            OutboxStatus::Pending => "pending",
-            OutboxStatus::Sending => "sending",
-            OutboxStatus::Done => "done",
-            OutboxStatus::Failed => "failed",
-        }
-    }
 }
 
 /// `outbox retry`.
@@ -306,41 +283,13 @@ pub enum DeliveriesCommand {
 pub struct DeliveriesListArgs {
     /// Only deliveries with this status.
     #[arg(long, value_enum)]
-    pub status: Option<StatusFilter>,
+    pub status: Option<DeliveryStatus>,
     /// Print JSON instead of a table.
     #[arg(long)]
     pub json: bool,
     /// At most this many deliveries.
     #[arg(long, default_value_t = 100)]
     pub limit: u32,
-}
-
-/// Delivery status filter.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
-pub enum StatusFilter {
-    /// Waiting to be processed (or waiting for a retry).
-    Pending,
-    /// Claimed by a worker right now.
-    Processing,
-    /// Processed.
-    Done,
-    /// Gave up after the maximum attempts, or failed permanently.
-    Failed,
-    /// Not used by Mentor; no payload kept.
-    Ignored,
-}
-
-impl StatusFilter {
-    /// Returns the stored spelling.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            StatusFilter::Pending => "pending",
-            StatusFilter::Processing => "processing",
-            StatusFilter::Done => "done",
-            StatusFilter::Failed => "failed",
-            StatusFilter::Ignored => "ignored",
-        }
-    }
 }
 
 /// `deliveries retry`.

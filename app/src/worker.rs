@@ -19,7 +19,7 @@ use crate::github::GitHubApi;
 use crate::inbox::Handoff;
 use crate::normalize::{self, Normalized};
 use crate::payload::Payload;
-use crate::store::{ClaimedDelivery, Finished, Outcome, Store};
+use crate::store::{ClaimedDelivery, Finished, InstallationStatus, Outcome, Store};
 
 /// Deliveries one worker task claims (or takes from the handoff) and records at once: one transaction (one
 /// fsync) per batch.
@@ -343,10 +343,10 @@ impl Worker {
                 deleted: _,
             } => {
                 let status = match (claim.event.as_str(), action.as_str()) {
-                    ("installation", "deleted") => Some("deleted"),
-                    ("installation", "suspend") => Some("suspended"),
+                    ("installation", "deleted") => Some(InstallationStatus::Deleted),
+                    ("installation", "suspend") => Some(InstallationStatus::Suspended),
                     ("installation", "created" | "unsuspend" | "new_permissions_accepted") => {
-                        Some("active")
+                        Some(InstallationStatus::Active)
                     }
                     _ => None,
                 };
@@ -367,10 +367,10 @@ impl Worker {
                     "installation changed"
                 );
                 let note = match status {
-                    Some("deleted") => Some(format!(
+                    Some(InstallationStatus::Deleted) => Some(format!(
                         "the App was uninstalled from {account}: its program stopped (no more GitHub writes; data kept)"
                     )),
-                    Some("suspended") => Some(format!(
+                    Some(InstallationStatus::Suspended) => Some(format!(
                         "the App was suspended in {account}: no GitHub writes until it is unsuspended"
                     )),
                     _ => None,

@@ -4,6 +4,7 @@
 use crate::fake_graphql::{FakePull, FakePullReview, validate_query};
 use crate::outbox::live;
 use crate::util::*;
+use mentor_app::store::BackfillStatus;
 use serde_json::{Value, json};
 
 fn pull(number: u64, merged_at: &str) -> FakePull {
@@ -128,7 +129,11 @@ fn installed() -> Vec<u8> {
 async fn backfilled(store: &mentor_app::store::Store) -> mentor_app::backfill::OrgProgress {
     for _ in 0..600 {
         let rows = store.backfills(None).await.unwrap();
-        if !rows.is_empty() && rows.iter().all(|r| r.status == "done" || r.status == "failed") {
+        if !rows.is_empty()
+            && rows
+                .iter()
+                .all(|r| matches!(r.status, BackfillStatus::Done | BackfillStatus::Failed))
+        {
             return mentor_app::backfill::OrgProgress::of(rows).remove(0);
         }
         tokio::time::sleep(std::time::Duration::from_millis(50)).await;

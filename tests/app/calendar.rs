@@ -1,6 +1,7 @@
 //! Check-in calendar feeds: `token create --role calendar:<login>` prints the address; the feed is valid iCalendar
 //! with one recurring event per running pair; any other token, or another org's, finds nothing.
 
+use mentor_app::store::InstallationStatus;
 use std::sync::Arc;
 
 use icalendar::parser::{read_calendar, unfold};
@@ -25,7 +26,10 @@ async fn a_calendar_token_reads_its_feed_and_nothing_else() {
         let body = in_repo(&review("bob", "alice", &minutes_ago(60), 1), "acme/api", 1);
         assert_eq!(app.deliver("pull_request_review", "c-1", &body, SECRET).await.status(), 202);
         app.wait_idle().await;
-        app.store.upsert_installation("globex", 2, "active", chrono::Utc::now()).await.unwrap();
+        app.store
+            .upsert_installation("globex", 2, InstallationStatus::Active, chrono::Utc::now())
+            .await
+            .unwrap();
 
         // The CLI prints the feed's address under the public URL.
         let out = run_ok(bin(&app.db.url).env("MENTOR_PUBLIC_URL", &app.base).args([

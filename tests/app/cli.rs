@@ -1,5 +1,6 @@
 //! The `mentor-app` binary: `deliveries list|retry`, `token create`, `replay`, bad settings, and kill -9.
 
+use mentor_app::store::{DeliveryStatus, InstallationStatus};
 use std::io::{BufRead, BufReader};
 use std::process::{Command, Stdio};
 use std::sync::Arc;
@@ -82,12 +83,12 @@ async fn deliveries_list_and_retry() {
         assert_eq!(missing.status.code(), Some(1));
         assert!(
             String::from_utf8_lossy(&missing.stderr)
-                .contains("no delivery `nope` that can be retried")
+                .contains("delivery `nope` cannot be retried: there is no such delivery")
         );
 
         let app = TestApp::start_on(db, github, |_| {}).await;
         app.wait_idle().await;
-        let rows = app.store.list_deliveries(Some("done"), 10).await.unwrap();
+        let rows = app.store.list_deliveries(Some(DeliveryStatus::Done), 10).await.unwrap();
         assert!(rows.iter().any(|r| r.id == "c-1" && r.processed_count == 1), "{rows:?}");
         app.stop().await;
     }
@@ -112,8 +113,14 @@ async fn token_create_prints_a_working_token_last() {
             "{stderr}"
         );
         let store = mentor_app::store::Store::connect(&db.url).await.unwrap();
-        store.upsert_installation("codertocat", 1, "active", chrono::Utc::now()).await.unwrap();
-        store.upsert_installation("acme", 2, "active", chrono::Utc::now()).await.unwrap();
+        store
+            .upsert_installation("codertocat", 1, InstallationStatus::Active, chrono::Utc::now())
+            .await
+            .unwrap();
+        store
+            .upsert_installation("acme", 2, InstallationStatus::Active, chrono::Utc::now())
+            .await
+            .unwrap();
         store.close().await;
         let unknown = bin(&db.url)
             .args(["token", "create", "--org", "nope", "--role", "manager"])
@@ -299,7 +306,9 @@ async fn killed_server_loses_no_accepted_delivery() {
         let mut settled = false;
         for _ in 0..600 {
             let counts = store.count_by_status().await.unwrap();
-            if !counts.iter().any(|(s, n)| (s == "pending" || s == "processing") && *n > 0) {
+            if !counts.iter().any(|(s, n)| {
+                matches!(s, DeliveryStatus::Pending | DeliveryStatus::Processing) && *n > 0
+            }) {
                 settled = true;
                 break;
             }

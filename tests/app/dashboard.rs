@@ -1,6 +1,7 @@
 //! Sign in with GitHub through the fake GitHub's OAuth endpoints: PKCE, single-use state, sessions kept
 //! server-side, logout only from this site. (The dashboard's pages build on this.)
 
+use mentor_app::store::InstallationStatus;
 use reqwest::StatusCode;
 use reqwest::header::{COOKIE, LOCATION, SET_COOKIE};
 
@@ -320,7 +321,10 @@ async fn the_demo_signs_in_without_github_and_only_there() {
         },
     )
     .await;
-    app.store.upsert_installation("acme", 7, "active", chrono::Utc::now()).await.unwrap();
+    app.store
+        .upsert_installation("acme", 7, InstallationStatus::Active, chrono::Utc::now())
+        .await
+        .unwrap();
     let client =
         reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
     let home = client.get(format!("{}/", app.base)).send().await.unwrap().text().await.unwrap();

@@ -4,6 +4,7 @@
 use crate::fake_github::FakeGitHub;
 use crate::outbox::{fake_with_config, live, settle};
 use crate::util::*;
+use mentor_app::store::WriteStatus;
 
 const REPO: &str = "Codertocat/Hello-World";
 const JOURNAL: &str = "Codertocat/journal";
@@ -89,7 +90,7 @@ async fn journal_is_refused_in_a_public_repository() {
         assert_eq!(app.deliver("pull_request", "r-1", &merged, SECRET).await.status(), 202);
         settle(&app).await;
         assert!(fake.issues(JOURNAL).is_empty());
-        let failed = app.store.list_outbox(Some("failed"), 10).await.unwrap();
+        let failed = app.store.list_outbox(Some(WriteStatus::Failed), 10).await.unwrap();
         assert_eq!(failed.len(), 1, "{failed:#?}");
         let error = failed[0].last_error.clone().unwrap();
         assert!(

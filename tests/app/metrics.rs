@@ -2,6 +2,7 @@
 //! behind `MENTOR_METRICS_TOKEN` when set.
 
 use crate::util::*;
+use mentor_app::store::WriteStatus;
 
 #[tokio::test]
 async fn metrics_count_deliveries_requests_and_depths_behind_their_token() {
@@ -33,9 +34,29 @@ async fn metrics_count_deliveries_requests_and_depths_behind_their_token() {
             "mentor_delivery_processing_seconds_count{event=\"pull_request_review\"} 2",
             "mentor_http_requests_total{method=\"POST\",route=\"/webhook\",status=\"202\"} 2",
             "mentor_inbox_deliveries{status=\"done\"} 2",
+            // Every status is there, at 0 when no row has it.
+            "mentor_inbox_deliveries{status=\"failed\"} 0",
+            "mentor_outbox_writes{status=\"sending\"} 0",
             "mentor_worker_lag_seconds 0",
         ] {
             assert!(text.lines().any(|l| l == line), "{line} in\n{text}");
+        }
+        let value = |name: &str| -> f64 {
+            let line = text
+                .lines()
+                .find(|l| l.starts_with(name))
+                .unwrap_or_else(|| panic!("{name} in\n{text}"));
+            line.rsplit_once(' ').unwrap().1.parse().unwrap()
+        };
+        // The process's own memory, and on SQLite what SQLite's allocator holds of it.
+        let rss = value("process_resident_memory_bytes ");
+        assert!(rss > 1e6, "{rss}");
+        if backend == Backend::Sqlite {
+            let used = value("mentor_sqlite_memory_bytes{kind=\"used\"} ");
+            let most = value("mentor_sqlite_memory_bytes{kind=\"highwater\"} ");
+            assert!(used > 0.0 && used <= most && most < rss, "{used} {most} {rss}");
+        } else {
+            assert!(!text.contains("mentor_sqlite_memory_bytes"), "{text}");
         }
         // Refused scrapes are counted under their route too; an unknown path under one label, not its own.
         assert!(
@@ -71,7 +92,11 @@ async fn metrics_show_githubs_rate_limit_and_failed_writes_by_status() {
         assert_eq!(app.deliver("pull_request", "g-1", &opened, SECRET).await.status(), 202);
         crate::outbox::settle(&app).await;
         let outbox = app.store.list_outbox(None, 10).await.unwrap();
-        assert_eq!(outbox.iter().filter(|r| r.status == "failed").count(), 1, "{outbox:#?}");
+        assert_eq!(
+            outbox.iter().filter(|r| r.status == WriteStatus::Failed).count(),
+            1,
+            "{outbox:#?}"
+        );
         let text = app.get("/metrics", None).await.text().await.unwrap();
         for line in [
             "mentor_github_rate_limit_remaining{installation=\"1\"} 4999",

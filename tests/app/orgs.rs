@@ -2,7 +2,9 @@
 //! a mentor login must never see each other's rows, tokens belong to one org, and an uninstalled org's program
 //! stops writing to GitHub.
 
-use mentor_app::store::{Finished, Outcome, PlannedWrite, Store};
+use mentor_app::store::{
+    DeliveryStatus, Finished, InstallationStatus, Outcome, PlannedWrite, Store,
+};
 use mentor_app::token::{Role, create_token};
 use serde_json::Value;
 
@@ -187,7 +189,7 @@ async fn an_uninstalled_org_stops_writing_to_github_and_keeps_its_data() {
                     id: id.into(),
                     event: "pull_request".into(),
                     action: Some("closed".into()),
-                    status: "pending",
+                    status: DeliveryStatus::Pending,
                     payload: Some("{}".into()),
                     packed: None,
                 }),
@@ -202,13 +204,13 @@ async fn an_uninstalled_org_stops_writing_to_github_and_keeps_its_data() {
             2
         );
         // `installation` `deleted` for acme (as the worker records it).
-        store.upsert_installation("acme", 1, "deleted", t).await.unwrap();
+        store.upsert_installation("acme", 1, InstallationStatus::Deleted, t).await.unwrap();
         let claimed = store.claim_writes(t, std::time::Duration::from_secs(60), 10).await.unwrap();
         let orgs: Vec<&str> = claimed.iter().map(|c| c.org.as_str()).collect();
         assert_eq!(orgs, ["globex"], "no GitHub write for an uninstalled org");
-        assert_eq!(store.org("acme").await.unwrap().unwrap().status, "deleted");
+        assert_eq!(store.org("acme").await.unwrap().unwrap().status, InstallationStatus::Deleted);
         // Its data stays readable to admins (the store keeps every row), and installing again resumes writes.
-        store.upsert_installation("acme", 9, "active", t).await.unwrap();
+        store.upsert_installation("acme", 9, InstallationStatus::Active, t).await.unwrap();
         let claimed = store.claim_writes(t, std::time::Duration::from_secs(60), 10).await.unwrap();
         assert_eq!(claimed.iter().map(|c| c.org.as_str()).collect::<Vec<_>>(), ["acme"]);
         store.close().await;
@@ -237,10 +239,13 @@ async fn installation_events_stop_and_resume_an_org_program() {
                 ],
             )
         };
-        for (i, (action, status)) in
-            [("suspend", "suspended"), ("unsuspend", "active"), ("deleted", "deleted")]
-                .iter()
-                .enumerate()
+        for (i, (action, status)) in [
+            ("suspend", InstallationStatus::Suspended),
+            ("unsuspend", InstallationStatus::Active),
+            ("deleted", InstallationStatus::Deleted),
+        ]
+        .iter()
+        .enumerate()
         {
             send(&app, "installation", &format!("i-e{i}"), event(action)).await;
             app.wait_idle().await;

@@ -1,6 +1,7 @@
 //! The outbox and the review guide end to end: the real server, LiveGitHub and the strict fake GitHub; the
 //! assertions are on the comments the fake ends up with.
 
+use mentor_app::store::WriteStatus;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -80,7 +81,7 @@ pub async fn settle(app: &TestApp) {
             .await
             .unwrap()
             .iter()
-            .any(|r| r.status == "pending" || r.status == "sending");
+            .any(|r| matches!(r.status, WriteStatus::Pending | WriteStatus::Sending));
         if !busy {
             return;
         }
@@ -233,7 +234,7 @@ async fn guide_despite(fault: Fault) -> Vec<i64> {
         fake.clear_faults();
         assert_eq!(fake.pending_faults(), 0);
         let rows = app.store.list_outbox(None, 10).await.unwrap();
-        assert_eq!(rows[0].status, "done", "{rows:#?}");
+        assert_eq!(rows[0].status, WriteStatus::Done, "{rows:#?}");
         attempts.push(rows[0].attempts);
         app.stop().await;
     }
@@ -282,7 +283,7 @@ async fn outbox_unprocessable_write_fails_visibly_and_can_be_retried() {
         assert_eq!(app.deliver("pull_request", "u-1", &opened, SECRET).await.status(), 202);
         settle(&app).await;
         assert!(fake.comments(REPO, PR).is_empty());
-        let failed = app.store.list_outbox(Some("failed"), 10).await.unwrap();
+        let failed = app.store.list_outbox(Some(WriteStatus::Failed), 10).await.unwrap();
         assert_eq!(failed.len(), 1, "{failed:#?}");
         let id = failed[0].id;
         let error = failed[0].last_error.clone().unwrap();

@@ -7,7 +7,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use mentor_app::person::{REMOVAL_NOTE, REMOVED_TITLE};
-use mentor_app::store::Store;
+use mentor_app::store::{DeliveryStatus, Store};
 use mentor_app::token::{Role, create_token};
 use mentor_core::Login;
 use serde_json::Value;
@@ -415,7 +415,7 @@ async fn payloads_past_their_retention_are_cleared_and_derived_rows_kept() {
             tokio::time::sleep(Duration::from_millis(100)).await;
         }
         let cleared = cleared.expect("the old payload is cleared by the server's periodic work");
-        assert_eq!(cleared.status, "done");
+        assert_eq!(cleared.status, DeliveryStatus::Done);
         assert!(cleared.cleared_at.is_some());
         assert!(!app.store.payload_state("old-2").await.unwrap().unwrap().has_payload);
         assert!(app.store.payload_state("new-1").await.unwrap().unwrap().has_payload);

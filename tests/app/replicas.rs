@@ -6,7 +6,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use chrono::Utc;
-use mentor_app::store::{NewDelivery, Store};
+use mentor_app::store::{DeliveryStatus, NewDelivery, Store, WriteStatus};
 
 use crate::util::*;
 
@@ -27,7 +27,7 @@ fn pending(id: &str) -> NewDelivery {
         id: id.to_owned(),
         event: "ping".to_owned(),
         action: None,
-        status: "pending",
+        status: DeliveryStatus::Pending,
         payload: Some("{}".to_owned()),
         packed: None,
     }
@@ -173,9 +173,12 @@ async fn two_replicas_on_postgresql_survive_a_kill_with_every_delivery_and_comme
     let mut settled = false;
     while killed_at.elapsed() < Duration::from_secs(60) {
         let counts = store.count_by_status().await.unwrap();
-        let queued = counts.iter().any(|(s, n)| (s == "pending" || s == "processing") && *n > 0);
+        let queued = counts.iter().any(|(s, n)| {
+            matches!(s, DeliveryStatus::Pending | DeliveryStatus::Processing) && *n > 0
+        });
         let outbox = store.list_outbox(None, 100_000).await.unwrap();
-        let sending = outbox.iter().any(|r| r.status == "pending" || r.status == "sending");
+        let sending =
+            outbox.iter().any(|r| matches!(r.status, WriteStatus::Pending | WriteStatus::Sending));
         if !queued && !sending && outbox.len() as u64 >= OPENED {
             settled = true;
             break;
@@ -216,9 +219,9 @@ async fn two_replicas_on_postgresql_survive_a_kill_with_every_delivery_and_comme
     assert_eq!(posts, OPENED, "a comment was created more than once");
     let outbox = store.list_outbox(None, 100_000).await.unwrap();
     assert!(
-        outbox.iter().all(|r| r.status == "done"),
+        outbox.iter().all(|r| r.status == WriteStatus::Done),
         "{:#?}",
-        outbox.iter().find(|r| r.status != "done")
+        outbox.iter().find(|r| r.status != WriteStatus::Done)
     );
     eprintln!(
         "replicas: {} deliveries ({} taken over after a claim), {} outbox writes, settled {:?} after the kill",

@@ -6,7 +6,8 @@ use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 use mentor_app::store::{
-    ClaimedDelivery, Finished, NewDelivery, Outcome, PlannedWrite, Store, WriteResult,
+    BackfillStatus, ClaimedDelivery, DeliveryStatus, Finished, InstallationStatus, NewDelivery,
+    Outcome, PlannedWrite, Store, WriteResult, WriteStatus,
 };
 use mentor_core::{Login, Touchpoint, TouchpointKind};
 
@@ -38,6 +39,7 @@ on_every_backend!(
     named_leases_have_one_holder_at_a_time,
     tokens_are_found_by_hash_and_unique,
     sessions_and_sign_in_states_expire,
+    the_database_knows_the_same_statuses_as_the_enums,
 );
 
 fn t0() -> DateTime<Utc> {
@@ -53,7 +55,7 @@ fn pending(id: &str) -> NewDelivery {
         id: id.to_owned(),
         event: "pull_request_review".to_owned(),
         action: Some("submitted".to_owned()),
-        status: "pending",
+        status: DeliveryStatus::Pending,
         payload: Some(format!("{{\"delivery\":\"{id}\"}}")),
         packed: None,
     }
@@ -83,7 +85,7 @@ fn in_org(outcome: Outcome) -> Outcome {
 async fn status_of(store: &Store, id: &str) -> (String, i64) {
     let rows = store.list_deliveries(None, 1000).await.unwrap();
     let row = rows.iter().find(|r| r.id == id).unwrap_or_else(|| panic!("{id} not stored"));
-    (row.status.clone(), row.processed_count)
+    (row.status.to_string(), row.processed_count)
 }
 
 mod contract {
@@ -92,7 +94,7 @@ mod contract {
     pub async fn inbox_claims_each_pending_delivery_once(store: &Store, _: &str) {
         let lease = Duration::from_secs(60);
         let mut ignored = pending("ignored");
-        ignored.status = "ignored";
+        ignored.status = DeliveryStatus::Ignored;
         ignored.payload = None;
         store
             .insert_deliveries(&[pending("a"), pending("b"), pending("c"), ignored], t0())
@@ -100,9 +102,10 @@ mod contract {
             .unwrap();
         // A redelivery of a known id changes nothing.
         store.insert_deliveries(&[pending("a")], t0()).await.unwrap();
-        let mut counts = store.count_by_status().await.unwrap();
+        let mut counts: Vec<(&str, i64)> =
+            store.count_by_status().await.unwrap().iter().map(|(s, n)| (s.as_str(), *n)).collect();
         counts.sort();
-        assert_eq!(counts, [("ignored".into(), 1), ("pending".into(), 3)]);
+        assert_eq!(counts, [("ignored", 1), ("pending", 3)]);
 
         let first = store.claim(t0(), lease, 2).await.unwrap();
         assert_eq!(first.len(), 2);
@@ -184,7 +187,7 @@ mod contract {
         assert_eq!(store.finish(&results, t0()).await.unwrap(), 2);
         assert_eq!(status_of(store, "a").await.0, "pending");
         assert_eq!(status_of(store, "b").await.0, "failed");
-        let rows = store.list_deliveries(Some("failed"), 10).await.unwrap();
+        let rows = store.list_deliveries(Some(DeliveryStatus::Failed), 10).await.unwrap();
         assert_eq!(rows[0].last_error.as_deref(), Some("b went wrong"));
         assert!(store.claim(t0() + secs(29), lease, 10).await.unwrap().is_empty(), "not due yet");
         let due = store.claim(t0() + secs(31), lease, 10).await.unwrap();
@@ -271,7 +274,7 @@ mod contract {
         let written = WriteResult::Done { object_id: 77, body: "Guide".into() };
         store.finish_write(&taken[0], &written, t0() + secs(123)).await.unwrap();
         assert_eq!(store.written(&write.marker).await.unwrap(), Some((77, "Guide".into())));
-        let rows = store.list_outbox(Some("done"), 10).await.unwrap();
+        let rows = store.list_outbox(Some(WriteStatus::Done), 10).await.unwrap();
         assert_eq!((rows.len(), rows[0].attempts), (1, 3));
         // A done write is not sent again; an operator may queue it once more.
         assert!(store.claim_writes(t0() + secs(200), lease, 10).await.unwrap().is_empty());
@@ -352,4 +355,75 @@ mod contract {
         store.delete_session("z").await.unwrap();
         assert_eq!(store.session_login("z", t0(), idle, absolute).await.unwrap(), None);
     }
+
+    /// Every state of each status enum is stored as it is, and any other text is refused by the database itself
+    /// (a CHECK on PostgreSQL, triggers on SQLite), with a message naming the column.
+    pub async fn the_database_knows_the_same_statuses_as_the_enums(store: &Store, url: &str) {
+        store.insert_deliveries(&[pending("a")], t0()).await.unwrap();
+        let write = PlannedWrite {
+            marker: "journal:acme/alice".into(),
+            installation_id: 1,
+            repo: "acme/mentorship".into(),
+            op: "{}".into(),
+        };
+        store.plan_writes("acme", &[write], t0()).await.unwrap();
+        store.upsert_installation("acme", 1, InstallationStatus::Active, t0()).await.unwrap();
+        let tables: [(&str, Vec<&str>); 3] = [
+            ("deliveries", DeliveryStatus::ALL.iter().map(|s| s.as_str()).collect()),
+            ("outbox", WriteStatus::ALL.iter().map(|s| s.as_str()).collect()),
+            ("installations", InstallationStatus::ALL.iter().map(|s| s.as_str()).collect()),
+        ];
+        for (table, states) in &tables {
+            for state in states {
+                let updated = raw(url, &format!("UPDATE {table} SET status = '{state}'")).await;
+                assert_eq!(updated, Ok(1), "{table} to {state}");
+            }
+            let refused = raw(url, &format!("UPDATE {table} SET status = 'Done'"))
+                .await
+                .expect_err(&format!("{table}: `Done` was stored"));
+            assert!(refused.contains(table), "{table}: {refused}");
+        }
+        // Backfill states are checked the same way on insert.
+        for state in BackfillStatus::ALL {
+            raw(
+                url,
+                &format!(
+                    "INSERT INTO backfills (org, repo, installation_id, since_at, status, requested_at, updated_at) \
+                     VALUES ('acme', 'acme/{state}', 1, 0, '{state}', 0, 0)"
+                ),
+            )
+            .await
+            .unwrap();
+        }
+        let refused = raw(
+            url,
+            "INSERT INTO backfills (org, repo, installation_id, since_at, status, requested_at, updated_at) \
+             VALUES ('acme', 'acme/x', 1, 0, 'running', 0, 0)",
+        )
+        .await
+        .unwrap_err();
+        assert!(refused.contains("backfills"), "{refused}");
+        let refused = raw(
+            url,
+            "INSERT INTO deliveries (id, event, status, next_attempt_at, received_at, updated_at) \
+             VALUES ('b', 'ping', 'queued', 0, 0, 0)",
+        )
+        .await
+        .unwrap_err();
+        assert!(refused.contains("deliveries"), "{refused}");
+        assert_eq!(store.list_deliveries(None, 10).await.unwrap().len(), 1, "nothing half-written");
+    }
+}
+
+/// Runs `sql` on the test database behind the store's back: the rows it changed, or the database's error as text.
+async fn raw(url: &str, sql: &str) -> Result<u64, String> {
+    use sqlx::Connection as _;
+    let result = if url.starts_with("postgres") {
+        let mut c = sqlx::PgConnection::connect(url).await.unwrap();
+        sqlx::Executor::execute(&mut c, sql).await.map(|r| r.rows_affected())
+    } else {
+        let mut c = sqlx::SqliteConnection::connect(&format!("sqlite:{url}")).await.unwrap();
+        sqlx::Executor::execute(&mut c, sql).await.map(|r| r.rows_affected())
+    };
+    result.map_err(|e| e.to_string())
 }

@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use mentor_app::github::{BoxFuture, ChangedFile, GitHubApi, GitHubError, ReviewInfo};
 use mentor_app::settings::ServeArgs;
-use mentor_app::store::Store;
+use mentor_app::store::{DeliveryStatus, Store};
 use serde_json::Value;
 
 /// The secret test servers verify with (first of two, to exercise rotation).
@@ -28,7 +28,7 @@ pub fn config_yaml() -> String {
 }
 
 /// Which database a test runs on.
-#[derive(Clone, Copy, Debug)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Backend {
     Sqlite,
     Postgres,
@@ -289,7 +289,9 @@ impl TestApp {
     pub async fn wait_idle(&self) {
         for _ in 0..400 {
             let counts = self.store.count_by_status().await.unwrap();
-            if !counts.iter().any(|(s, n)| (s == "pending" || s == "processing") && *n > 0) {
+            if !counts.iter().any(|(s, n)| {
+                matches!(s, DeliveryStatus::Pending | DeliveryStatus::Processing) && *n > 0
+            }) {
                 return;
             }
             tokio::time::sleep(Duration::from_millis(50)).await;

@@ -1,5 +1,6 @@
 //! `POST /webhook`: signature, size, headers, JSON, ping, ignored events, durability and dedupe.
 
+use mentor_app::store::DeliveryStatus;
 use std::sync::Arc;
 
 use crate::util::*;
@@ -203,7 +204,7 @@ async fn every_corpus_payload_is_answered_and_settles() {
                 other => panic!("{} ended {other}", r.id),
             }
         }
-        let done = rows.iter().filter(|r| r.status == "done").count();
+        let done = rows.iter().filter(|r| r.status == DeliveryStatus::Done).count();
         assert!(done >= 20, "only {done} deliveries were processed");
         app.stop().await;
     }

@@ -1,5 +1,6 @@
 //! The worker: real (rewritten) corpus payloads become touchpoints and evidence; transient failures retry.
 
+use mentor_app::store::DeliveryStatus;
 use std::sync::atomic::Ordering;
 
 use crate::util::*;
@@ -52,7 +53,10 @@ async fn review_comment_and_merge_become_touchpoints_and_evidence() {
         assert_eq!(app.deliver("pull_request", "w-4", &merged, SECRET).await.status(), 202);
         app.wait_idle().await;
         let rows = app.store.list_deliveries(None, 10).await.unwrap();
-        assert!(rows.iter().all(|r| r.status == "done" && r.processed_count == 1), "{rows:#?}");
+        assert!(
+            rows.iter().all(|r| r.status == DeliveryStatus::Done && r.processed_count == 1),
+            "{rows:#?}"
+        );
         let mut got: Vec<(String, String, String)> = app
             .store
             .touchpoints_of("codertocat")
@@ -144,7 +148,7 @@ async fn finishing_a_batch_records_current_claims_and_discards_stale_ones() {
             id: format!("d-{i}"),
             event: "pull_request_review".into(),
             action: Some("submitted".into()),
-            status: "pending",
+            status: DeliveryStatus::Pending,
             payload: Some(format!("{{\"n\":{i}}}")),
             packed: None,
         };
@@ -213,11 +217,11 @@ async fn deliveries_claimed_as_they_are_stored_are_ordinary_claims() {
         let store = Store::connect(&db.url).await.unwrap();
         let t0 = chrono::Utc::now();
         let lease = std::time::Duration::from_secs(60);
-        let delivery = |id: &str, status: &'static str| NewDelivery {
+        let delivery = |id: &str, status: &str| NewDelivery {
             id: id.into(),
             event: "pull_request_review".into(),
             action: Some("submitted".into()),
-            status,
+            status: status.parse().unwrap(),
             payload: (status == "pending").then(|| format!("{{\"id\":\"{id}\"}}")),
             packed: None,
         };

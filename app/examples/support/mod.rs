@@ -101,3 +101,40 @@ pub fn quantile<T: Copy + Default>(sorted: &[T], p: f64) -> T {
     let rank = ((sorted.len() as f64 * p).ceil() as usize).clamp(1, sorted.len());
     sorted[rank - 1]
 }
+
+/// A scratch PostgreSQL database made for one run on a server the caller names, dropped by [`Postgres::drop`].
+pub struct Postgres {
+    /// The server's URL (any database on it) the scratch one was made through.
+    base: String,
+    /// The scratch database's name.
+    name: String,
+    /// The scratch database's URL.
+    pub url: String,
+}
+
+impl Postgres {
+    /// Makes `mentor_<tag>_<pid>` on the server of `base` (e.g. `postgres://postgres@127.0.0.1:5432/postgres`).
+    pub async fn create(base: &str, tag: &str) -> anyhow::Result<Postgres> {
+        let name = format!("mentor_{tag}_{}", std::process::id());
+        let mut conn = <sqlx::PgConnection as sqlx::Connection>::connect(base).await?;
+        sqlx::Executor::execute(
+            &mut conn,
+            format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)").as_str(),
+        )
+        .await?;
+        sqlx::Executor::execute(&mut conn, format!("CREATE DATABASE {name}").as_str()).await?;
+        let (prefix, _) = base.rsplit_once('/').unwrap_or((base, ""));
+        Ok(Postgres { base: base.to_owned(), url: format!("{prefix}/{name}"), name })
+    }
+
+    /// Drops the scratch database, closing what still uses it.
+    pub async fn drop(self) -> anyhow::Result<()> {
+        let mut conn = <sqlx::PgConnection as sqlx::Connection>::connect(&self.base).await?;
+        sqlx::Executor::execute(
+            &mut conn,
+            format!("DROP DATABASE IF EXISTS {} WITH (FORCE)", self.name).as_str(),
+        )
+        .await?;
+        Ok(())
+    }
+}

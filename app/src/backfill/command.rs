@@ -18,7 +18,7 @@ use crate::clock::Clock;
 use crate::config_source::{self, ConfigSource};
 use crate::github::GitHubApi;
 use crate::settings::{BackfillArgs, BackfillCommand, BackfillStatusArgs};
-use crate::store::Store;
+use crate::store::{BackfillStatus, InstallationStatus, Store};
 
 /// Runs `backfill` or `backfill status`.
 pub async fn cmd_backfill(
@@ -41,7 +41,7 @@ pub async fn cmd_backfill(
              `mentor-app orgs list` shows the orgs Mentor knows"
         );
     };
-    if installed.status != "active" {
+    if installed.status != InstallationStatus::Active {
         anyhow::bail!(
             "the App is {} in {org}: reactivate it on GitHub first (history is only read for an active program)",
             installed.status
@@ -171,7 +171,8 @@ pub async fn cmd_backfill(
         progress.requests,
         progress.points
     )?;
-    let failed: Vec<_> = progress.repositories.iter().filter(|r| r.status == "failed").collect();
+    let failed: Vec<_> =
+        progress.repositories.iter().filter(|r| r.status == BackfillStatus::Failed).collect();
     for row in &failed {
         writeln!(out, "  {}: {}", row.repo, row.note.as_deref().unwrap_or("failed"))?;
     }

@@ -34,7 +34,7 @@ use crate::github::graphql::{
 use crate::github::{GitHubApi, GitHubError};
 use crate::normalize::{self, Normalized};
 use crate::payload::Payload;
-use crate::store::{BackfillPage, BackfillRow, Store};
+use crate::store::{BackfillPage, BackfillRow, BackfillStatus, Store};
 use history::{MergedPullsAnswer, Pull, PullRestAnswer, RateLimit, ReviewCommentsAnswer};
 
 /// The name of the backfill's lease.
@@ -159,7 +159,8 @@ impl Backfill {
             Ok(Some(config)) => config,
             Ok(None) => {
                 let note = "no mentorship config; nothing counts here";
-                self.set(row, "journal", Some(note), Utc::now(), page_size, (0, 0)).await?;
+                self.set(row, BackfillStatus::Journal, Some(note), Utc::now(), page_size, (0, 0))
+                    .await?;
                 return Ok(Ended::Read);
             }
             Err(e) => return self.failed(row, Failure::from(e), page_size, (0, 0)).await,
@@ -192,7 +193,15 @@ impl Backfill {
                     page_size = (page_size / 2).max(1);
                     tracing::info!(%repo, page_size, error = %e, "GitHub timed out; halving the page");
                     let note = format!("{e}; pages of {page_size} from now on");
-                    self.set(row, "queued", Some(&note), Utc::now(), page_size, (1, 0)).await?;
+                    self.set(
+                        row,
+                        BackfillStatus::Queued,
+                        Some(&note),
+                        Utc::now(),
+                        page_size,
+                        (1, 0),
+                    )
+                    .await?;
                     continue;
                 }
                 Err(e) => return self.failed(row, Failure::from(e), page_size, (1, 0)).await,
@@ -379,11 +388,11 @@ impl Backfill {
             Failure::Transient(e) => {
                 tracing::info!(org = %row.org, repo = %row.repo, error = %e, "backfill will be retried");
                 let at = now + chrono::Duration::from_std(RETRY_AFTER).unwrap_or_default();
-                self.set(row, "queued", Some(&e), at, page_size, spent).await?;
+                self.set(row, BackfillStatus::Queued, Some(&e), at, page_size, spent).await?;
             }
             Failure::Permanent(e) => {
                 tracing::warn!(org = %row.org, repo = %row.repo, error = %e, "backfill failed");
-                self.set(row, "failed", Some(&e), now, page_size, spent).await?;
+                self.set(row, BackfillStatus::Failed, Some(&e), now, page_size, spent).await?;
             }
         }
         Ok(Ended::Stopped)
@@ -392,7 +401,7 @@ impl Backfill {
     async fn set(
         &self,
         row: &BackfillRow,
-        status: &str,
+        status: BackfillStatus,
         note: Option<&str>,
         not_before: DateTime<Utc>,
         page_size: u32,
@@ -526,17 +535,18 @@ impl OrgProgress {
             }
             let Some(progress) = orgs.last_mut() else { continue };
             progress.repos += 1;
-            progress.repos_done += usize::from(matches!(row.status.as_str(), "done" | "journal"));
+            progress.repos_done +=
+                usize::from(matches!(row.status, BackfillStatus::Done | BackfillStatus::Journal));
             progress.prs_read += row.prs;
             progress.requests += row.requests;
             progress.points += row.points;
             progress.repositories.push(row);
         }
         for p in &mut orgs {
-            let any = |s: &str| p.repositories.iter().any(|r| r.status == s);
-            p.status = if any("queued") || any("journal") {
-                if p.requests == 0 && !any("journal") { "queued" } else { "running" }
-            } else if any("failed") {
+            let any = |s: BackfillStatus| p.repositories.iter().any(|r| r.status == s);
+            p.status = if any(BackfillStatus::Queued) || any(BackfillStatus::Journal) {
+                if p.requests == 0 && !any(BackfillStatus::Journal) { "queued" } else { "running" }
+            } else if any(BackfillStatus::Failed) {
                 "failed"
             } else {
                 "done"

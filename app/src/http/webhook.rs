@@ -17,7 +17,7 @@ use serde::Deserialize;
 use super::AppState;
 use crate::error::ApiError;
 use crate::normalize;
-use crate::store::NewDelivery;
+use crate::store::{DeliveryStatus, NewDelivery};
 use crate::webhook::verify_signature;
 
 /// Returns the webhook route, accepting bodies up to `max_body` bytes.
@@ -71,7 +71,7 @@ pub async fn receive(
     };
     // Compressed here, where requests run on every core, not in the inbox's writer between two commits.
     let packed = payload.as_deref().and_then(|p| state.store.pack_payload(p));
-    let status = if relevant { "pending" } else { "ignored" };
+    let status = if relevant { DeliveryStatus::Pending } else { DeliveryStatus::Ignored };
     state
         .inbox
         .write(NewDelivery { id: delivery, event, action: head.action, status, payload, packed })

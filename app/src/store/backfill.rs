@@ -7,7 +7,7 @@ use mentor_core::{Evidence, Touchpoint};
 use serde::Serialize;
 use sqlx::Row;
 
-use super::{Store, from_ms, ms};
+use super::{BackfillStatus, Store, from_ms, ms};
 
 /// A repository's backfill.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
@@ -26,9 +26,8 @@ pub struct BackfillRow {
     pub cursor: Option<String>,
     /// Pull requests per page (halved when GitHub times out).
     pub page_size: u32,
-    /// `queued`, `journal` (read; the org's journals are regenerated once every repository is read), `done` or
-    /// `failed`.
-    pub status: String,
+    /// Where it is (`journal`: read; the org's journals are regenerated once every repository is read).
+    pub status: BackfillStatus,
     /// Merged pull requests read.
     pub prs: u64,
     /// GraphQL requests sent.
@@ -257,7 +256,7 @@ impl Store {
         &self,
         org: &str,
         repo: &str,
-        status: &str,
+        status: BackfillStatus,
         note: Option<&str>,
         not_before: DateTime<Utc>,
         page_size: u32,

@@ -2,12 +2,11 @@
 
 use std::time::Duration;
 
-use anyhow::Context;
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 use sqlx::Row;
 
-use super::{Pool, Store, from_ms, ms};
+use super::{DeliveryStatus, Pool, Store, from_ms, ms, sqlite};
 
 /// A delivery to write to the inbox.
 #[derive(Clone, Debug)]
@@ -18,8 +17,8 @@ pub struct NewDelivery {
     pub event: String,
     /// The payload's `action`, if any.
     pub action: Option<String>,
-    /// `pending` or `ignored`.
-    pub status: &'static str,
+    /// [`DeliveryStatus::Pending`], or [`DeliveryStatus::Ignored`] for an event Mentor does not use.
+    pub status: DeliveryStatus,
     /// The raw payload (None for ignored deliveries: Mentor keeps nothing it does not use).
     pub payload: Option<String>,
     /// The payload as the store keeps it, when the caller prepared it ([`Store::pack_payload`]); else the store
@@ -48,7 +47,7 @@ impl ClaimedDelivery {
     pub fn payload_text(&self) -> anyhow::Result<Option<std::borrow::Cow<'_, str>>> {
         Ok(match (&self.payload, &self.packed) {
             (Some(text), _) => Some(std::borrow::Cow::Borrowed(text.as_str())),
-            (None, Some(packed)) => Some(std::borrow::Cow::Owned(unpack_body(packed)?)),
+            (None, Some(packed)) => Some(std::borrow::Cow::Owned(sqlite::unpack_body(packed)?)),
             (None, None) => None,
         })
     }
@@ -64,7 +63,7 @@ pub struct DeliveryRow {
     /// Action, if any.
     pub action: Option<String>,
     /// Status.
-    pub status: String,
+    pub status: DeliveryStatus,
     /// Attempts made.
     pub attempts: i64,
     /// Times its effects were committed.
@@ -79,31 +78,6 @@ pub struct DeliveryRow {
     pub repo: Option<String>,
     /// The org it belongs to, once known.
     pub org: Option<String>,
-}
-
-/// Marks a compressed payload body: no JSON text starts with a NUL byte, so older rows (plain text) stay readable.
-pub(super) const PACKED: &[u8] = b"\0lz4";
-
-/// Returns `body` LZ4-compressed behind the [`PACKED`] marker, as SQLite stores payloads.
-///
-/// Webhook bodies are JSON of 10–30 KB that shrinks several times: every byte not written saves WAL writes,
-/// checkpoint copies and reads, which dominate the cost of an ingest commit. Durability is unchanged (same
-/// transaction, same fsync).
-pub(super) fn pack_body(body: &str) -> Vec<u8> {
-    let mut packed = PACKED.to_vec();
-    packed.extend_from_slice(&lz4_flex::compress_prepend_size(body.as_bytes()));
-    packed
-}
-
-/// Returns the payload text of a stored body, packed (see [`pack_body`]) or plain.
-pub(super) fn unpack_body(raw: &[u8]) -> anyhow::Result<String> {
-    let bytes = match raw.strip_prefix(PACKED) {
-        Some(packed) => {
-            lz4_flex::decompress_size_prepended(packed).context("decompressing a stored payload")?
-        }
-        None => raw.to_vec(),
-    };
-    String::from_utf8(bytes).context("a stored payload is not UTF-8")
 }
 
 impl Store {
@@ -133,13 +107,12 @@ impl Store {
     ) -> anyhow::Result<Vec<usize>> {
         let now = ms(now);
         let until = now.saturating_add(i64::try_from(lease.as_millis()).unwrap_or(i64::MAX));
-        let sqlite = !self.is_postgres();
         let holder: &str = &self.holder;
         let mut to_claim = max_claims;
         let claim: Vec<bool> = batch
             .iter()
             .map(|d| {
-                let c = to_claim > 0 && d.status == "pending";
+                let c = to_claim > 0 && d.status == DeliveryStatus::Pending;
                 to_claim -= usize::from(c);
                 c
             })
@@ -150,95 +123,44 @@ impl Store {
             (0..batch.len()).step_by(500).map(|i| (i, &batch[i..batch.len().min(i + 500)]))
         {
             let chunk_claims = &claim[start..start + chunk.len()];
-            let any_claim = chunk_claims.iter().any(|c| *c);
-            let bodies: Vec<(&String, &String)> =
-                chunk.iter().filter_map(|d| d.payload.as_ref().map(|b| (&d.id, b))).collect();
-            // SQLite keeps bodies compressed (see `pack_body`), PostgreSQL as text; compressed by the caller or
-            // else before the transaction opens, so it holds the single writer no longer than the statements take.
-            let packed: Vec<std::borrow::Cow<'_, [u8]>> = if sqlite {
-                chunk
-                    .iter()
-                    .filter_map(|d| {
-                        let body = d.payload.as_ref()?;
-                        Some(match &d.packed {
-                            Some(packed) => std::borrow::Cow::Borrowed(packed.as_slice()),
-                            None => std::borrow::Cow::Owned(pack_body(body)),
-                        })
-                    })
-                    .collect()
-            } else {
-                Vec::new()
-            };
-            let inserted: Vec<String> = if let Pool::Sqlite { write, .. } = &self.pool {
-                // SQLite: the whole transaction is one multi-statement query, so it costs one round trip to the
-                // connection's thread instead of four (begin, two inserts, commit) while it holds the writer.
-                // `synchronous = FULL` again here, though `finish` sets it back: a 2xx must never rest on a
-                // commit that did not reach the disk, whatever the connection ran before.
-                let mut query = sqlx::QueryBuilder::new(
-                    "PRAGMA synchronous = FULL; BEGIN IMMEDIATE; INSERT INTO deliveries (id, event, action, status, attempts, locked_until, next_attempt_at, received_at, updated_at, has_payload, claimed_by) ",
-                );
-                push_delivery_rows!(query, chunk, chunk_claims, until, now, holder);
-                query.push(" ON CONFLICT (id) DO NOTHING RETURNING id; ");
-                if !bodies.is_empty() {
-                    // Keyed by the delivery's row number (migration 0011), found by id in the rows just
-                    // written; `WHERE true` tells SQLite's parser the ON CONFLICT is an upsert, not a join.
-                    query.push(
-                        "INSERT INTO payloads (delivery, body) SELECT d.seq, v.column2 FROM (",
-                    );
-                    query.push_values(bodies.iter().zip(&packed), |mut row, ((id, _), packed)| {
-                        row.push_bind(*id).push_bind(packed.as_ref());
-                    });
-                    query.push(
-                        ") AS v JOIN deliveries AS d ON d.id = v.column1 WHERE true ON CONFLICT (delivery) DO NOTHING; ",
-                    );
+            let inserted: Vec<String> = match &self.pool {
+                Pool::Sqlite { write, .. } => {
+                    sqlite::insert_chunk(write, chunk, chunk_claims, until, now, holder).await?
                 }
-                query.push("COMMIT");
-                let mut conn = write.acquire().await?;
-                match query.build().fetch_all(&mut *conn).await {
-                    Ok(rows) => rows.iter().map(|r| r.try_get("id")).collect::<Result<_, _>>()?,
-                    Err(e) => {
-                        // A statement failed inside the transaction: end it before the connection is reused.
-                        if let Err(rollback) = sqlx::query("ROLLBACK").execute(&mut *conn).await {
-                            tracing::debug!(error = %rollback, "rollback after a failed inbox commit");
-                        }
-                        return Err(e.into());
-                    }
-                }
-            } else {
-                on_pool!(self, p => {
-                let mut tx = p.begin().await?;
-                let mut rows = sqlx::QueryBuilder::new(
-                    "INSERT INTO deliveries (id, event, action, status, attempts, locked_until, next_attempt_at, received_at, updated_at, has_payload, claimed_by) ",
-                );
-                push_delivery_rows!(rows, chunk, chunk_claims, until, now, holder);
-                rows.push(" ON CONFLICT (id) DO NOTHING");
-                // Only claims need to know which rows are new.
-                let inserted = if any_claim {
-                    rows.push(" RETURNING id");
-                    let mut ids = Vec::new();
-                    for row in rows.build().fetch_all(&mut *tx).await? {
-                        ids.push(row.try_get("id")?);
-                    }
-                    ids
-                } else {
-                    rows.build().execute(&mut *tx).await?;
-                    Vec::new()
-                };
-                if !bodies.is_empty() {
-                    let mut rows = sqlx::QueryBuilder::new("INSERT INTO payloads (id, body) ");
-                    rows.push_values(bodies.iter().enumerate(), |mut row, (i, (id, body))| {
-                        row.push_bind(*id);
-                        match packed.get(i) {
-                            Some(packed) => row.push_bind(packed.as_ref()),
-                            None => row.push_bind(body.as_str()),
-                        };
-                    });
+                Pool::Postgres(p) => {
+                    let mut tx = p.begin().await?;
+                    let mut rows = sqlx::QueryBuilder::new(
+                        "INSERT INTO deliveries (id, event, action, status, attempts, locked_until, next_attempt_at, received_at, updated_at, has_payload, claimed_by) ",
+                    );
+                    push_delivery_rows!(rows, chunk, chunk_claims, until, now, holder);
                     rows.push(" ON CONFLICT (id) DO NOTHING");
-                    rows.build().execute(&mut *tx).await?;
+                    // Only claims need to know which rows are new.
+                    let inserted = if chunk_claims.iter().any(|c| *c) {
+                        rows.push(" RETURNING id");
+                        let mut ids = Vec::new();
+                        for row in rows.build().fetch_all(&mut *tx).await? {
+                            ids.push(row.try_get("id")?);
+                        }
+                        ids
+                    } else {
+                        rows.build().execute(&mut *tx).await?;
+                        Vec::new()
+                    };
+                    let bodies: Vec<(&String, &String)> = chunk
+                        .iter()
+                        .filter_map(|d| d.payload.as_ref().map(|b| (&d.id, b)))
+                        .collect();
+                    if !bodies.is_empty() {
+                        let mut rows = sqlx::QueryBuilder::new("INSERT INTO payloads (id, body) ");
+                        rows.push_values(&bodies, |mut row, (id, body)| {
+                            row.push_bind(*id).push_bind(body.as_str());
+                        });
+                        rows.push(" ON CONFLICT (id) DO NOTHING");
+                        rows.build().execute(&mut *tx).await?;
+                    }
+                    tx.commit().await?;
+                    inserted
                 }
-                tx.commit().await?;
-                inserted
-                })
             };
             let mut inserted: std::collections::HashSet<String> = inserted.into_iter().collect();
             for (i, (d, c)) in chunk.iter().zip(chunk_claims).enumerate() {
@@ -338,33 +260,7 @@ impl Store {
         }
         // Bodies are read on the read pool, keeping the writer free for webhook commits.
         let bodies: Vec<(String, String)> = match &self.pool {
-            Pool::Sqlite { read, .. } => {
-                // CAST: rows written before compression hold text, later ones a blob; both come back as bytes.
-                let mut query = sqlx::QueryBuilder::new(
-                    "SELECT d.id AS id, CAST(p.body AS BLOB) AS body FROM deliveries AS d \
-                     JOIN payloads AS p ON p.delivery = d.seq WHERE d.id IN (",
-                );
-                let mut ids = query.separated(", ");
-                for c in &claimed {
-                    ids.push_bind(c.id.clone());
-                }
-                query.push(")");
-                let rows = query.build().fetch_all(read).await?;
-                let mut bodies = Vec::with_capacity(rows.len());
-                for r in &rows {
-                    let id: String = r.try_get("id")?;
-                    let raw: Vec<u8> = r.try_get("body")?;
-                    match unpack_body(&raw) {
-                        Ok(body) => bodies.push((id, body)),
-                        // Left without a payload, the delivery fails with a visible error instead of
-                        // blocking the queue.
-                        Err(e) => {
-                            tracing::error!(delivery = %id, error = format!("{e:#}"), "stored payload is unreadable")
-                        }
-                    }
-                }
-                bodies
-            }
+            Pool::Sqlite { read, .. } => sqlite::read_bodies(read, &claimed).await?,
             Pool::Postgres(p) => {
                 let mut query =
                     sqlx::QueryBuilder::new("SELECT id, body FROM payloads WHERE id IN (");
@@ -401,7 +297,7 @@ impl Store {
     /// Returns deliveries, newest first.
     pub async fn list_deliveries(
         &self,
-        status: Option<&str>,
+        status: Option<DeliveryStatus>,
         limit: u32,
     ) -> anyhow::Result<Vec<DeliveryRow>> {
         let rows = on_reader!(self, p => {
@@ -435,7 +331,7 @@ impl Store {
     }
 
     /// Counts deliveries by status.
-    pub async fn count_by_status(&self) -> anyhow::Result<Vec<(String, i64)>> {
+    pub async fn count_by_status(&self) -> anyhow::Result<Vec<(DeliveryStatus, i64)>> {
         let rows = on_reader!(self, p => {
             sqlx::query("SELECT status, COUNT(*) AS n FROM deliveries GROUP BY status ORDER BY status")
                 .fetch_all(p)

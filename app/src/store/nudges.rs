@@ -7,7 +7,7 @@ use chrono::{DateTime, Utc};
 use mentor_core::Login;
 use sqlx::Row;
 
-use super::{PLAN_SQL, PlannedWrite, Store, from_ms, ms};
+use super::{PLAN_SQL, PlannedWrite, Store, WriteStatus, from_ms, ms};
 
 /// A pair's reminders paused until an instant (`/mentor snooze`).
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -115,12 +115,12 @@ impl Store {
 
 impl Store {
     /// Returns how many outbox writes there are in each status.
-    pub async fn outbox_counts(&self) -> anyhow::Result<Vec<(String, i64)>> {
+    pub async fn outbox_counts(&self) -> anyhow::Result<Vec<(WriteStatus, i64)>> {
         let rows = on_reader!(self, p => sqlx::query("SELECT status, COUNT(*) AS n FROM outbox GROUP BY status ORDER BY status")
             .fetch_all(p)
             .await?
             .iter()
-            .map(|r| Ok::<_, sqlx::Error>((r.try_get::<String, _>("status")?, r.try_get::<i64, _>("n")?)))
+            .map(|r| Ok::<_, sqlx::Error>((r.try_get::<WriteStatus, _>("status")?, r.try_get::<i64, _>("n")?)))
             .collect::<Result<Vec<_>, _>>()?);
         Ok(rows)
     }

@@ -5,7 +5,7 @@ use chrono::{DateTime, Utc};
 use serde::Serialize;
 use sqlx::Row;
 
-use super::{Store, from_ms, ms};
+use super::{InstallationStatus, Store, from_ms, ms};
 
 /// An org as `mentor-app orgs list` shows it.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
@@ -14,8 +14,8 @@ pub struct OrgRow {
     pub org: String,
     /// The App installation of that account.
     pub installation_id: u64,
-    /// `active`, `suspended` or `deleted` (the program stops: no GitHub writes).
-    pub status: String,
+    /// Whether the installation lets Mentor act (suspended or deleted: the program stops, no GitHub writes).
+    pub status: InstallationStatus,
     /// Repositories whose `.github/mentorship.yml` counts toward the org's config.
     pub repos: Vec<String>,
     /// Current config problems, each naming file and line.
@@ -48,7 +48,7 @@ impl Store {
             Ok::<_, sqlx::Error>((
                 r.try_get::<String, _>("org")?,
                 r.try_get::<i64, _>("installation_id")?,
-                r.try_get::<String, _>("status")?,
+                r.try_get::<InstallationStatus, _>("status")?,
                 r.try_get::<Option<i64>, _>("last_delivery_at")?,
                 r.try_get::<String, _>("config_repos")?,
                 r.try_get::<String, _>("problems")?,
@@ -74,7 +74,7 @@ impl Store {
         &self,
         org: &str,
         installation_id: u64,
-        status: &str,
+        status: InstallationStatus,
         now: DateTime<Utc>,
     ) -> anyhow::Result<()> {
         on_pool!(self, p => sqlx::query(

@@ -7,7 +7,7 @@ use chrono::{DateTime, Utc};
 use serde::Serialize;
 use sqlx::Row;
 
-use super::{Store, from_ms, ms};
+use super::{Store, WriteStatus, from_ms, ms};
 
 /// Plans one write: `$1` marker, `$2` installation, `$3` repo, `$4` op JSON, `$5` now, `$6` delivery id, `$7` org.
 ///
@@ -63,8 +63,8 @@ pub struct OutboxRow {
     pub marker: String,
     /// Repository written to.
     pub repo: String,
-    /// pending | sending | done | failed.
-    pub status: String,
+    /// Where the write is.
+    pub status: WriteStatus,
     /// Attempts made.
     pub attempts: i64,
     /// The last error.
@@ -176,9 +176,11 @@ impl Store {
     ) -> anyhow::Result<()> {
         let now = ms(now);
         let (status, error, next) = match result {
-            WriteResult::Done { .. } => ("done", None, now),
-            WriteResult::Retry { error, at } => ("pending", Some(error.as_str()), ms(*at)),
-            WriteResult::Failed { error } => ("failed", Some(error.as_str()), now),
+            WriteResult::Done { .. } => (WriteStatus::Done, None, now),
+            WriteResult::Retry { error, at } => {
+                (WriteStatus::Pending, Some(error.as_str()), ms(*at))
+            }
+            WriteResult::Failed { error } => (WriteStatus::Failed, Some(error.as_str()), now),
         };
         on_pool!(self, p => {
             let mut tx = p.begin().await?;
@@ -246,7 +248,7 @@ impl Store {
     /// Returns outbox rows, newest first.
     pub async fn list_outbox(
         &self,
-        status: Option<&str>,
+        status: Option<WriteStatus>,
         limit: u32,
     ) -> anyhow::Result<Vec<OutboxRow>> {
         let rows = on_reader!(self, p => {

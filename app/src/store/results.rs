@@ -5,7 +5,9 @@ use chrono::{DateTime, Utc};
 use mentor_core::{Evidence, Touchpoint};
 use sqlx::Row;
 
-use super::{ClaimedDelivery, PLAN_SQL, PlannedWrite, Store, ms};
+use super::{
+    ClaimedDelivery, DeliveryStatus, InstallationStatus, PLAN_SQL, PlannedWrite, Store, ms,
+};
 
 /// How processing a claimed delivery ended.
 #[derive(Debug)]
@@ -40,8 +42,8 @@ pub struct Outcome {
     /// The org (installation account, lowercase) the delivery belongs to and its installation, once known:
     /// every row stored for the delivery carries this org.
     pub org: Option<(String, u64)>,
-    /// A new status of the org's installation (`active`, `suspended`, `deleted`) from an `installation` event.
-    pub org_status: Option<&'static str>,
+    /// A new status of the org's installation from an `installation` event.
+    pub org_status: Option<InstallationStatus>,
     /// A note kept in `last_error` (e.g. "no mentorship config").
     pub note: Option<String>,
     /// GitHub writes to plan in the outbox (see `outbox`).
@@ -106,7 +108,7 @@ impl Store {
                 let mut new_touchpoints: Vec<(&Touchpoint, &String, &String, &str)> = Vec::new();
                 let mut feedback: Vec<&(String, String)> = Vec::new();
                 // Per org: the last delivery's installation and status change win, as when each upserted in turn.
-                let mut seen_orgs: std::collections::BTreeMap<&str, (u64, Option<&str>)> =
+                let mut seen_orgs: std::collections::BTreeMap<&str, (u64, Option<InstallationStatus>)> =
                     std::collections::BTreeMap::new();
                 // Done marks for the whole batch in multi-row statements, fenced per row by status and attempts; the
                 // ids that came back are the claims still held, whose effects are stored below.
@@ -143,7 +145,7 @@ impl Store {
                     let outcome = match result {
                         Finished::Done(outcome) => outcome,
                         Finished::Retry { error, at } | Finished::Failed { error, at } => {
-                            let status = if matches!(result, Finished::Retry { .. }) { "pending" } else { "failed" };
+                            let status = if matches!(result, Finished::Retry { .. }) { DeliveryStatus::Pending } else { DeliveryStatus::Failed };
                             recorded += sqlx::query(
                                 "UPDATE deliveries SET status = $1, last_error = $2, next_attempt_at = $3, updated_at = $4 \
                                  WHERE id = $5 AND status = 'processing' AND attempts = $6",

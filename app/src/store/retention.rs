@@ -8,7 +8,7 @@
 use chrono::{DateTime, Utc};
 use sqlx::Row;
 
-use super::{Pool, Store, from_ms, ms};
+use super::{DeliveryStatus, Pool, Store, from_ms, ms, sqlite};
 
 /// Most deliveries cleared in one transaction, so the single SQLite writer is never held long.
 const BATCH: i64 = 500;
@@ -16,8 +16,8 @@ const BATCH: i64 = 500;
 /// Why a delivery has or has no payload, for `deliveries retry`.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct PayloadState {
-    /// pending | processing | done | failed | ignored.
-    pub status: String,
+    /// Where the delivery is.
+    pub status: DeliveryStatus,
     /// True while its raw payload is stored.
     pub has_payload: bool,
     /// When retention cleared it, if it did.
@@ -38,23 +38,7 @@ impl Store {
                           AND status IN ('done', 'failed', 'ignored') LIMIT $3";
             let n = match &self.pool {
                 Pool::Sqlite { write, .. } => {
-                    let mut tx = write.begin().await?;
-                    let seqs: Vec<i64> = sqlx::query_scalar(&format!(
-                        "UPDATE deliveries SET has_payload = 0, payload_cleared_at = $2 WHERE id IN ({select}) RETURNING seq"
-                    ))
-                    .bind(ms(before))
-                    .bind(ms(now))
-                    .bind(BATCH)
-                    .fetch_all(&mut *tx)
-                    .await?;
-                    for seq in &seqs {
-                        sqlx::query("DELETE FROM payloads WHERE delivery = $1")
-                            .bind(seq)
-                            .execute(&mut *tx)
-                            .await?;
-                    }
-                    tx.commit().await?;
-                    seqs.len()
+                    sqlite::clear_payloads(write, select, ms(before), ms(now), BATCH).await?
                 }
                 Pool::Postgres(p) => {
                     let mut tx = p.begin().await?;
@@ -113,7 +97,7 @@ mod tests {
             id: id.into(),
             event: "pull_request_review".into(),
             action: Some("submitted".into()),
-            status: "pending",
+            status: DeliveryStatus::Pending,
             payload: Some(format!(r#"{{"n":"{id}"}}"#)),
             packed: None,
         }

@@ -26,6 +26,7 @@ use mentor_core::{Config, Login};
 
 use super::AppState;
 use super::auth::Viewer;
+use crate::store::InstallationStatus;
 
 /// How long a person's roles in an org are reused before GitHub is asked again.
 pub const ROLE_TTL: Duration = Duration::from_secs(5 * 60);
@@ -190,7 +191,7 @@ pub async fn roles_in(
 pub async fn orgs_of(state: &AppState, login: &Login) -> Vec<(String, Roles)> {
     let Ok(rows) = state.store.orgs().await else { return Vec::new() };
     let mut out = Vec::new();
-    for row in rows.iter().filter(|r| r.status == "active") {
+    for row in rows.iter().filter(|r| r.status == InstallationStatus::Active) {
         let Ok(Some(config)) = state.configs.org_config(row.installation_id, &row.org).await else {
             continue;
         };
