@@ -40,6 +40,7 @@ on_every_backend!(
     tokens_are_found_by_hash_and_unique,
     sessions_and_sign_in_states_expire,
     the_database_knows_the_same_statuses_as_the_enums,
+    payloads_are_stored_compressed,
 );
 
 fn t0() -> DateTime<Utc> {
@@ -356,6 +357,39 @@ mod contract {
         assert_eq!(store.session_login("z", t0(), idle, absolute).await.unwrap(), None);
     }
 
+    /// A raw payload (≈25 KB of JSON) is stored compressed with LZ4: by the app on SQLite (behind its marker), by
+    /// PostgreSQL's TOAST where the server has lz4 (migration 0020); and it reads back whole either way.
+    pub async fn payloads_are_stored_compressed(store: &Store, url: &str) {
+        let body = std::fs::read_to_string(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../tests/fixtures/webhooks/pull_request_review/submitted.payload.json"
+        ))
+        .unwrap();
+        let mut delivery = pending("big");
+        delivery.payload = Some(body.clone());
+        store.insert_deliveries(&[delivery], t0()).await.unwrap();
+        if url.starts_with("postgres") {
+            let has_lz4 = scalar(
+                url,
+                "SELECT CASE WHEN 'lz4' = ANY(enumvals) THEN 'yes' ELSE 'no' END FROM pg_settings \
+                 WHERE name = 'default_toast_compression'",
+            )
+            .await;
+            let method = scalar(url, "SELECT pg_column_compression(body) FROM payloads").await;
+            if has_lz4.as_deref() == Some("yes") {
+                assert_eq!(method.as_deref(), Some("lz4"));
+            } else {
+                eprintln!("this PostgreSQL has no lz4: payloads keep {method:?}");
+            }
+        } else {
+            let marker =
+                scalar(url, "SELECT hex(substr(CAST(body AS BLOB), 1, 4)) FROM payloads").await;
+            assert_eq!(marker.as_deref(), Some("006C7A34"), "\\0lz4");
+        }
+        let claimed = store.claim(t0(), Duration::from_secs(60), 1).await.unwrap();
+        assert_eq!(claimed[0].payload.as_deref(), Some(body.as_str()));
+    }
+
     /// Every state of each status enum is stored as it is, and any other text is refused by the database itself
     /// (a CHECK on PostgreSQL, triggers on SQLite), with a message naming the column.
     pub async fn the_database_knows_the_same_statuses_as_the_enums(store: &Store, url: &str) {
@@ -412,6 +446,18 @@ mod contract {
         .unwrap_err();
         assert!(refused.contains("deliveries"), "{refused}");
         assert_eq!(store.list_deliveries(None, 10).await.unwrap().len(), 1, "nothing half-written");
+    }
+}
+
+/// Returns the first column of the first row `sql` answers on the test database, as text.
+async fn scalar(url: &str, sql: &str) -> Option<String> {
+    use sqlx::Connection as _;
+    if url.starts_with("postgres") {
+        let mut c = sqlx::PgConnection::connect(url).await.unwrap();
+        sqlx::query_scalar(sql).fetch_optional(&mut c).await.unwrap()
+    } else {
+        let mut c = sqlx::SqliteConnection::connect(&format!("sqlite:{url}")).await.unwrap();
+        sqlx::query_scalar(sql).fetch_optional(&mut c).await.unwrap()
     }
 }
 
