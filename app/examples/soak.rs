@@ -475,13 +475,10 @@ async fn run(
             };
             let read_n: u64 =
                 reads.lock().unwrap().values().map(|r| r.ok + r.errors.values().sum::<u64>()).sum();
-            let sqlite =
-                sqlite_memory(&scraper, &base).await.map_or(String::new(), |(used, most)| {
-                    format!(" (SQLite {:.1} MB, at most {:.1})", used / 1e6, most / 1e6)
-                });
+            let memory = memory(&scraper, &base).await;
             println!(
                 "  {:>4.0} s: webhooks {sent_n} sent, {accepted} accepted; backlog {} deliveries, {} writes; \
-                 {read_n} reads; RSS {:.1} MB{sqlite}",
+                 {read_n} reads; RSS {:.1} MB{memory}",
                 started.elapsed().as_secs_f64(),
                 backlog.0,
                 backlog.1,
@@ -511,7 +508,7 @@ async fn run(
     let drain_secs = drain_start.elapsed().as_secs_f64();
     tally(&fake, &answers);
     let rss_after_drain = support::status_kb(pid, "VmRSS").unwrap_or(0);
-    let sqlite_after_drain = sqlite_memory(&scraper, &base).await;
+    let memory_after_drain = memory(&scraper, &base).await;
     let hwm = support::status_kb(pid, "VmHWM").unwrap_or(0);
     let (cpu_user, cpu_sys) = support::cpu_split(&format!("/proc/{pid}/stat"));
     sampling.store(false, Ordering::Relaxed);
@@ -717,11 +714,12 @@ async fn run(
         "  verdict: RSS {} (end ≤ 1.2 × after warm-up)",
         if flat { "flat" } else { "NOT flat" }
     );
-    if let Some((used, most)) = sqlite_after_drain {
+    if let Some((live, resident)) = memory_after_drain.heap {
+        println!("  heap after the drain: {live:.1} MB live, {resident:.1} MB held by malloc");
+    }
+    if let Some((used, most)) = memory_after_drain.sqlite {
         println!(
-            "  of which SQLite's allocator (caches, statements): {:.1} MB after the drain, at most {:.1} MB",
-            used / 1e6,
-            most / 1e6
+            "  of which SQLite's allocator (caches, statements): {used:.1} MB after the drain, at most {most:.1} MB"
         );
     }
     println!("server CPU:    {cpu_user:.1} s user, {cpu_sys:.1} s system");
@@ -759,14 +757,48 @@ enum Auth {
     None,
 }
 
-/// Returns SQLite's memory in the server (bytes now, most since start) from its `/metrics`; None on PostgreSQL.
-async fn sqlite_memory(client: &reqwest::Client, base: &str) -> Option<(f64, f64)> {
-    let text = client.get(format!("{base}/metrics")).send().await.ok()?.text().await.ok()?;
-    let value = |kind: &str| -> Option<f64> {
-        let prefix = format!("mentor_sqlite_memory_bytes{{kind=\"{kind}\"}} ");
-        text.lines().find_map(|l| l.strip_prefix(prefix.as_str()))?.trim().parse().ok()
+/// What the server's `/metrics` says of its memory, in MB: SQLite's allocator (now, most since start) and the
+/// heap (live, resident); each None where the server does not export it.
+#[derive(Clone, Copy, Debug, Default)]
+struct Memory {
+    sqlite: Option<(f64, f64)>,
+    heap: Option<(f64, f64)>,
+}
+
+impl std::fmt::Display for Memory {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        if let Some((live, resident)) = self.heap {
+            write!(f, " (heap {live:.1} MB live, {resident:.1} MB held")?;
+        } else {
+            write!(f, " (")?;
+        }
+        if let Some((used, most)) = self.sqlite {
+            write!(f, "; SQLite {used:.1} MB, at most {most:.1}")?;
+        }
+        write!(f, ")")
+    }
+}
+
+/// Reads [`Memory`] from the server's `/metrics`.
+async fn memory(client: &reqwest::Client, base: &str) -> Memory {
+    let scraped =
+        async { client.get(format!("{base}/metrics")).send().await.ok()?.text().await.ok() };
+    let Some(text) = scraped.await else {
+        return Memory::default();
     };
-    Some((value("used")?, value("highwater")?))
+    let value = |series: &str| -> Option<f64> {
+        let prefix = format!("{series} ");
+        let raw = text.lines().find_map(|l| l.strip_prefix(prefix.as_str()))?;
+        Some(raw.trim().parse::<f64>().ok()? / 1e6)
+    };
+    let pair = |a: &str, b: &str| Some((value(a)?, value(b)?));
+    Memory {
+        sqlite: pair(
+            "mentor_sqlite_memory_bytes{kind=\"used\"}",
+            "mentor_sqlite_memory_bytes{kind=\"highwater\"}",
+        ),
+        heap: pair("mentor_heap_bytes{kind=\"allocated\"}", "mentor_heap_bytes{kind=\"held\"}"),
+    }
 }
 
 /// Returns (pending + processing deliveries, pending + sending writes).

@@ -51,6 +51,10 @@ async fn metrics_count_deliveries_requests_and_depths_behind_their_token() {
         // The process's own memory, and on SQLite what SQLite's allocator holds of it.
         let rss = value("process_resident_memory_bytes ");
         assert!(rss > 1e6, "{rss}");
+        // malloc's live bytes, never more than what it holds from the system.
+        let live = value("mentor_heap_bytes{kind=\"allocated\"} ");
+        let held = value("mentor_heap_bytes{kind=\"held\"} ");
+        assert!(live > 0.0 && live <= held, "{live} {held}");
         if backend == Backend::Sqlite {
             let used = value("mentor_sqlite_memory_bytes{kind=\"used\"} ");
             let most = value("mentor_sqlite_memory_bytes{kind=\"highwater\"} ");
