@@ -21,6 +21,7 @@ pub mod guide;
 pub mod heartbeat;
 pub mod http;
 pub mod inbox;
+pub mod memory;
 pub mod metrics;
 pub mod normalize;
 pub mod nudges;

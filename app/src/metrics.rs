@@ -126,8 +126,7 @@ impl Metrics {
         scrape.register(Box::new(inbox))?;
         scrape.register(Box::new(outbox))?;
         scrape.register(Box::new(lag))?;
-        #[cfg(all(target_os = "linux", target_env = "gnu"))]
-        if let Some((allocated, held)) = heap() {
+        if let Some((allocated, held)) = crate::memory::heap() {
             let gauge = IntGaugeVec::new(
                 Opts::new(
                     "mentor_heap_bytes",
@@ -157,17 +156,4 @@ impl Metrics {
         TextEncoder::new().encode(&families, &mut out)?;
         Ok(String::from_utf8(out)?)
     }
-}
-
-/// glibc malloc's bytes in use and the bytes it holds from the system (its arenas and mmapped chunks), for the
-/// whole process (Rust and SQLite alike). A growing RSS over a flat live heap is memory the allocator keeps for
-/// reuse, not a leak (BENCHMARKS.md, soak).
-#[cfg(all(target_os = "linux", target_env = "gnu"))]
-fn heap() -> Option<(i64, i64)> {
-    // SAFETY: mallinfo2 takes no arguments and only reads malloc's statistics (glibc 2.33+, which every
-    // supported distribution has); it returns a plain struct.
-    let info = unsafe { libc::mallinfo2() };
-    let allocated = info.uordblks.saturating_add(info.hblkhd);
-    let held = info.arena.saturating_add(info.hblkhd);
-    Some((i64::try_from(allocated).ok()?, i64::try_from(held).ok()?))
 }

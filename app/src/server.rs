@@ -264,6 +264,7 @@ impl App {
             crate::outbox::LEASE,
             stop_rx.clone(),
         ));
+        let trims = tokio::spawn(crate::memory::run(stop_rx.clone()));
         let checkpoints = {
             let store = self.store.clone();
             let mut stop = stop_rx.clone();
@@ -315,6 +316,7 @@ impl App {
         self.inbox_task.abort();
         let _ = checkpoints.await;
         let _ = heartbeat.await;
+        let _ = trims.await;
         if let Err(e) = self.store.checkpoint().await {
             tracing::warn!(error = format!("{e:#}"), "final WAL checkpoint failed");
         }
