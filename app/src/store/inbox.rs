@@ -6,7 +6,7 @@ use chrono::{DateTime, Utc};
 use serde::Serialize;
 use sqlx::Row;
 
-use super::{DeliveryStatus, Pool, Store, from_ms, ms, sqlite};
+use super::{DeliveryStatus, Pool, Store, from_ms, lease_until, ms, sqlite};
 
 /// A delivery to write to the inbox.
 #[derive(Clone, Debug)]
@@ -105,8 +105,8 @@ impl Store {
         lease: Duration,
         max_claims: usize,
     ) -> anyhow::Result<Vec<usize>> {
+        let until = lease_until(now, lease);
         let now = ms(now);
-        let until = now.saturating_add(i64::try_from(lease.as_millis()).unwrap_or(i64::MAX));
         let holder: &str = &self.holder;
         let mut to_claim = max_claims;
         let claim: Vec<bool> = batch
@@ -196,16 +196,12 @@ impl Store {
     /// Extends to `now + lease` the lease of every delivery this process (this store's holder) is processing:
     /// the heartbeat that keeps a live process's claims while a dead one's run out. Returns how many.
     pub async fn renew_claims(&self, now: DateTime<Utc>, lease: Duration) -> anyhow::Result<u64> {
-        let until = ms(now).saturating_add(i64::try_from(lease.as_millis()).unwrap_or(i64::MAX));
-        let n = on_pool!(self, p => sqlx::query(
+        self.renew_held(
             "UPDATE deliveries SET locked_until = $1 WHERE status = 'processing' AND claimed_by = $2",
+            now,
+            lease,
         )
-        .bind(until)
-        .bind(&*self.holder)
-        .execute(p)
-        .await?
-        .rows_affected());
-        Ok(n)
+        .await
     }
 
     /// This process's name on its claims.
@@ -222,7 +218,7 @@ impl Store {
         limit: u32,
     ) -> anyhow::Result<Vec<ClaimedDelivery>> {
         let now_ms = ms(now);
-        let until = now_ms + lease.as_millis() as i64;
+        let until = lease_until(now, lease);
         // PostgreSQL: SKIP LOCKED lets replicas claim different rows without waiting on each other. SQLite has a
         // single writer, so the statement is atomic as it is.
         let lock = if self.is_postgres() { "FOR UPDATE SKIP LOCKED" } else { "" };

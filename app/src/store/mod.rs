@@ -113,6 +113,11 @@ fn ms(t: DateTime<Utc>) -> i64 {
     t.timestamp_millis()
 }
 
+/// When a lease of `lease` taken at `now` runs out, in epoch milliseconds (saturating: no overflow for a huge one).
+fn lease_until(now: DateTime<Utc>, lease: Duration) -> i64 {
+    ms(now).saturating_add(i64::try_from(lease.as_millis()).unwrap_or(i64::MAX))
+}
+
 fn from_ms(v: i64) -> DateTime<Utc> {
     DateTime::from_timestamp_millis(v).unwrap_or_default()
 }
@@ -163,6 +168,23 @@ impl Store {
     /// SQLite's memory in this process, now and at most (see `sqlite::memory`); None on PostgreSQL.
     pub fn sqlite_memory(&self) -> Option<(i64, i64)> {
         (!self.is_postgres()).then(sqlite::memory)
+    }
+
+    /// Extends to `now + lease` the lease of every row `update` finds held by this process: `update` is an
+    /// `UPDATE … SET locked_until = $1 WHERE <in progress> AND claimed_by = $2`. Returns how many.
+    async fn renew_held(
+        &self,
+        update: &'static str,
+        now: DateTime<Utc>,
+        lease: Duration,
+    ) -> anyhow::Result<u64> {
+        let n = on_pool!(self, p => sqlx::query(update)
+            .bind(lease_until(now, lease))
+            .bind(&*self.holder)
+            .execute(p)
+            .await?
+            .rows_affected());
+        Ok(n)
     }
 
     /// Checks that the database answers.

@@ -7,7 +7,7 @@ use chrono::{DateTime, Utc};
 use serde::Serialize;
 use sqlx::Row;
 
-use super::{Store, WriteStatus, from_ms, ms};
+use super::{Store, WriteStatus, from_ms, lease_until, ms};
 
 /// Plans one write: `$1` marker, `$2` installation, `$3` repo, `$4` op JSON, `$5` now, `$6` delivery id, `$7` org.
 ///
@@ -106,16 +106,12 @@ impl Store {
         now: DateTime<Utc>,
         lease: std::time::Duration,
     ) -> anyhow::Result<u64> {
-        let until = ms(now).saturating_add(i64::try_from(lease.as_millis()).unwrap_or(i64::MAX));
-        let n = on_pool!(self, p => sqlx::query(
+        self.renew_held(
             "UPDATE outbox SET locked_until = $1 WHERE status = 'sending' AND claimed_by = $2",
+            now,
+            lease,
         )
-        .bind(until)
-        .bind(&*self.holder)
-        .execute(p)
-        .await?
-        .rows_affected());
-        Ok(n)
+        .await
     }
 
     /// Claims up to `limit` due writes (pending and due, or sending with an expired lease), oldest first.
@@ -126,7 +122,7 @@ impl Store {
         limit: u32,
     ) -> anyhow::Result<Vec<ClaimedWrite>> {
         let now_ms = ms(now);
-        let until = now_ms + lease.as_millis() as i64;
+        let until = lease_until(now, lease);
         let lock = if self.is_postgres() { "FOR UPDATE SKIP LOCKED" } else { "" };
         let sql = format!(
             "UPDATE outbox SET status = 'sending', attempts = attempts + 1, locked_until = $1, updated_at = $2, \
