@@ -8,7 +8,8 @@
 //! Every request is bounded and goes to 127.0.0.1 only.
 //!
 //! Usage: `cargo run --release -p mentor-app --example loadread -- [sqlite|postgres://…] [TOUCHPOINTS] [REQUESTS]`
-//! (bench/load-read.sh runs both backends side by side).
+//! (bench/load-read.sh runs both backends side by side). `LOADREAD_BIN` names another server binary to time (an
+//! earlier build, for a before/after on the same data); `LOADREAD_DB` keeps the seeded SQLite file.
 
 use mentor_app::store::InstallationStatus;
 use std::io::{BufRead, BufReader};
@@ -66,8 +67,15 @@ async fn main() -> anyhow::Result<()> {
     let total: usize = args.get(1).map(|s| s.parse()).transpose()?.unwrap_or(1_000_000);
     let requests: usize = args.get(2).map(|s| s.parse()).transpose()?.unwrap_or(300);
     let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap().to_path_buf();
-    let bin = root.join("target/release/mentor-app");
-    anyhow::ensure!(bin.exists(), "build the server first: cargo build --release -p mentor-app");
+    // LOADREAD_BIN times another build of the server (e.g. the commit before a change) on the same data.
+    let bin = std::env::var_os("LOADREAD_BIN")
+        .map(std::path::PathBuf::from)
+        .unwrap_or_else(|| root.join("target/release/mentor-app"));
+    anyhow::ensure!(
+        bin.exists(),
+        "{} does not exist: build the server first (cargo build --release -p mentor-app)",
+        bin.display()
+    );
 
     let dir = tempfile::tempdir()?;
     let (db_url, drop_db) = if backend == "sqlite" {

@@ -50,21 +50,17 @@ pub async fn load_report(
     let sprint = config.sprints.select(selector, now)?;
     let start = sprint.start.with_timezone(&Utc);
     let end = sprint.end.with_timezone(&Utc);
-    // One range read covers the sprint and the staleness window before `as_of`: every pair with a touchpoint in
-    // that window is not stale, and its last touchpoint is known. Only the others (stale, or never met) need a
-    // look further back, one index seek each.
+    // Every pair with a touchpoint in the staleness window before `as_of` is not stale, and its last touchpoint is
+    // known. Only the others (stale, or never met) need a look further back, one index seek each.
     let as_of = mentor_core::load::stale_as_of(&sprint, now);
     let stale_from = as_of - config.touchpoints.stale_after.to_chrono();
-    let credits = store.credits_between(org, start.min(stale_from), end).await?;
-    let mut last: BTreeMap<(Login, Login), DateTime<Utc>> = BTreeMap::new();
-    for c in credits.iter().filter(|c| c.at >= stale_from && c.at <= as_of) {
-        let slot = last.entry((c.mentor.clone(), c.mentee.clone())).or_insert(c.at);
-        *slot = (*slot).max(c.at);
-    }
+    // Both reads are aggregated by the database, so the report holds a row per pair, not per touchpoint.
+    let tallies = store.tallies_between(org, start, end).await?;
+    let mut last = store.last_between(org, stale_from, as_of).await?;
     let quiet: Vec<(Login, Login)> = mentor_core::load::stale_candidates(config, &sprint, now)
         .into_iter()
         .filter(|pair| !last.contains_key(pair))
         .collect();
     last.extend(store.last_touchpoints(org, &quiet, as_of).await?);
-    Ok(mentor_core::load::report_from(config, &sprint, &credits, &last, now))
+    Ok(mentor_core::load::report_from_tallies(config, &sprint, &tallies, &last, now))
 }

@@ -153,9 +153,40 @@ pub fn stale_candidates(
         .collect()
 }
 
+/// What the touchpoints of one pair inside a sprint add up to: the unit a load report is built from, so a store
+/// can sum them where the rows are instead of handing over every touchpoint.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub struct PairTally {
+    /// The pair's mentor.
+    pub mentor: Login,
+    /// The pair's mentee.
+    pub mentee: Login,
+    /// Touchpoints counted.
+    pub touchpoints: u32,
+    /// Minutes credited (saturating).
+    pub minutes: u32,
+}
+
+/// Returns the credits with `start <= at < end` summed per (mentor, mentee), ordered by mentor then mentee.
+pub fn tallies(credits: &[Credit], start: DateTime<Utc>, end: DateTime<Utc>) -> Vec<PairTally> {
+    let mut sums: BTreeMap<(&Login, &Login), (u32, u32)> = BTreeMap::new();
+    for c in credits.iter().filter(|c| c.at >= start && c.at < end) {
+        let slot = sums.entry((&c.mentor, &c.mentee)).or_default();
+        slot.0 += 1;
+        slot.1 = slot.1.saturating_add(c.minutes);
+    }
+    sums.into_iter()
+        .map(|((mentor, mentee), (touchpoints, minutes))| PairTally {
+            mentor: mentor.clone(),
+            mentee: mentee.clone(),
+            touchpoints,
+            minutes,
+        })
+        .collect()
+}
+
 /// Builds the load report of `sprint` from the credits of the touchpoints inside it (others are ignored) and,
-/// per pair, the time of its last touchpoint at or before [`stale_as_of`] (for staleness): what a store can read
-/// without loading every touchpoint it holds.
+/// per pair, the time of its last touchpoint at or before [`stale_as_of`] (for staleness).
 pub fn report_from(
     config: &Config,
     sprint: &Sprint,
@@ -163,7 +194,21 @@ pub fn report_from(
     last_touchpoints: &BTreeMap<(Login, Login), DateTime<Utc>>,
     now: DateTime<Utc>,
 ) -> LoadReport {
-    let start = sprint.start.with_timezone(&Utc);
+    let tallies =
+        tallies(touchpoints, sprint.start.with_timezone(&Utc), sprint.end.with_timezone(&Utc));
+    report_from_tallies(config, sprint, &tallies, last_touchpoints, now)
+}
+
+/// Builds the load report of `sprint` from the [`tallies`] of its touchpoints and, per pair, the time of its
+/// last touchpoint at or before [`stale_as_of`]: what a store can read without loading the touchpoints at all,
+/// so the memory a report takes does not grow with the touchpoints a sprint holds.
+pub fn report_from_tallies(
+    config: &Config,
+    sprint: &Sprint,
+    tallies: &[PairTally],
+    last_touchpoints: &BTreeMap<(Login, Login), DateTime<Utc>>,
+    now: DateTime<Utc>,
+) -> LoadReport {
     let end = sprint.end.with_timezone(&Utc);
 
     #[derive(Default)]
@@ -177,9 +222,9 @@ pub fn report_from(
     for (mentor, n) in active_pairs(config, sprint) {
         rows.entry(mentor).or_default().active_pairs = n;
     }
-    for t in touchpoints.iter().filter(|t| t.at >= start && t.at < end) {
+    for t in tallies.iter().filter(|t| t.touchpoints > 0) {
         let row = rows.entry(t.mentor.clone()).or_default();
-        row.touchpoints += 1;
+        row.touchpoints = row.touchpoints.saturating_add(t.touchpoints);
         row.minutes = row.minutes.saturating_add(t.minutes);
         row.mentees.insert(t.mentee.clone());
     }
@@ -297,6 +342,37 @@ mod tests {
         assert_eq!(
             status("tiers:\n  principal: { capacity: { minutes_per_sprint: 60 } }\n"),
             (LoadStatus::Over, Some(60))
+        );
+    }
+
+    /// Tallies sum a half-open window per pair (saturating), and a report built from them equals the report
+    /// built from the credits they sum.
+    #[test]
+    fn tallies_sum_each_pair_inside_the_window() {
+        let t0 = DateTime::parse_from_rfc3339("2026-11-18T12:00:00Z").unwrap().to_utc();
+        let credit = |mentor: &str, mentee: &str, minutes: u32, h: i64| Credit {
+            mentor: Login::new(mentor),
+            mentee: Login::new(mentee),
+            minutes,
+            at: t0 + chrono::Duration::hours(h),
+        };
+        let credits = [
+            credit("pat", "al", 30, 0),
+            credit("pat", "al", u32::MAX, 1),
+            credit("pat", "bo", 10, 2),
+            credit("kim", "al", 5, 3),
+            credit("kim", "al", 5, 4),
+        ];
+        let got = tallies(&credits, t0, t0 + chrono::Duration::hours(4));
+        let tally = |mentor: &str, mentee: &str, touchpoints: u32, minutes: u32| PairTally {
+            mentor: Login::new(mentor),
+            mentee: Login::new(mentee),
+            touchpoints,
+            minutes,
+        };
+        assert_eq!(
+            got,
+            [tally("kim", "al", 1, 5), tally("pat", "al", 2, u32::MAX), tally("pat", "bo", 1, 10)]
         );
     }
 }

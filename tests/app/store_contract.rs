@@ -41,6 +41,7 @@ on_every_backend!(
     sessions_and_sign_in_states_expire,
     the_database_knows_the_same_statuses_as_the_enums,
     payloads_are_stored_compressed,
+    reads_aggregate_what_the_core_sums,
 );
 
 fn t0() -> DateTime<Utc> {
@@ -446,6 +447,89 @@ mod contract {
         .unwrap_err();
         assert!(refused.contains("deliveries"), "{refused}");
         assert_eq!(store.list_deliveries(None, 10).await.unwrap().len(), 1, "nothing half-written");
+    }
+
+    /// The reports' aggregate reads (per-pair tallies, last touchpoints, per-mentor totals, the feedback mix)
+    /// equal the core's rules applied to the rows, on windows whose bounds fall on touchpoints.
+    pub async fn reads_aggregate_what_the_core_sums(store: &Store, _: &str) {
+        use mentor_core::conventional::FeedbackMix;
+        let people = [("bob", "alice"), ("bob", "carol"), ("dave", "alice"), ("dave", "erin")];
+        let mut touchpoints = Vec::new();
+        let mut feedback = Vec::new();
+        let mut expected_mix = FeedbackMix::default();
+        let mut carried = 0;
+        for i in 0..120i64 {
+            let (mentor, mentee) = people[(i % 4) as usize];
+            let mut t = touchpoint(&format!("k{i}"), t0() - secs(3_600 * i));
+            t.mentor = Login::new(mentor);
+            t.mentee = Login::new(mentee);
+            t.minutes = (i % 7 * 10) as u32;
+            if mentee == "alice" && i % 3 == 0 {
+                let mix =
+                    FeedbackMix { praise: 1, issue: (i % 2) as u32, ..FeedbackMix::default() };
+                expected_mix.merge(&mix);
+                carried += 1;
+                feedback.push((t.key.clone(), serde_json::to_string(&mix).unwrap()));
+            }
+            touchpoints.push(t);
+        }
+        // Another org's touchpoints are never counted.
+        let mut elsewhere = touchpoint("globex-1", t0() - secs(3_600 * 50));
+        elsewhere.mentee = Login::new("alice");
+        store.insert_deliveries(&[pending("a"), pending("b")], t0()).await.unwrap();
+        let claims = store.claim(t0(), Duration::from_secs(60), 2).await.unwrap();
+        let results: Vec<_> = claims
+            .iter()
+            .map(|c| {
+                if c.id == "a" {
+                    let outcome = Outcome {
+                        touchpoints: touchpoints.clone(),
+                        feedback: feedback.clone(),
+                        ..Outcome::default()
+                    };
+                    done(c, in_org(outcome))
+                } else {
+                    let outcome = Outcome {
+                        touchpoints: vec![elsewhere.clone()],
+                        org: Some(("globex".into(), 2)),
+                        ..Outcome::default()
+                    };
+                    done(c, outcome)
+                }
+            })
+            .collect();
+        assert_eq!(store.finish(&results, t0()).await.unwrap(), 2);
+
+        let all =
+            store.credits_between("acme", t0() - secs(86_400 * 30), t0() + secs(1)).await.unwrap();
+        assert_eq!(all.len(), 120);
+        // Bounds on touchpoints: `start` is in, `end` is out.
+        let (start, end) = (t0() - secs(3_600 * 100), t0() - secs(3_600 * 10));
+        let tallies = store.tallies_between("acme", start, end).await.unwrap();
+        assert_eq!(tallies, mentor_core::load::tallies(&all, start, end));
+        assert_eq!(tallies.iter().map(|t| t.touchpoints).sum::<u32>(), 90);
+
+        let mut want = std::collections::BTreeMap::new();
+        for c in all.iter().filter(|c| c.at >= start && c.at <= end) {
+            let slot = want.entry((c.mentor.clone(), c.mentee.clone())).or_insert(c.at);
+            *slot = (*slot).max(c.at);
+        }
+        let last = store.last_between("acme", start, end).await.unwrap();
+        assert_eq!(last, want);
+        assert_eq!(last[&(Login::new("dave"), Login::new("alice"))], end, "`to` is in");
+
+        let sprint = mentor_core::sprint::Sprint {
+            id: start.date_naive(),
+            start: start.fixed_offset(),
+            end: end.fixed_offset(),
+        };
+        assert_eq!(
+            store.totals_between("acme", start, end).await.unwrap(),
+            mentor_core::trend::totals(&all, &sprint)
+        );
+        assert_eq!(store.feedback_of("acme", "alice").await.unwrap(), (expected_mix, carried));
+        assert_eq!(store.feedback_of("acme", "erin").await.unwrap(), (FeedbackMix::default(), 0));
+        assert_eq!(store.tallies_between("globex", start, end).await.unwrap().len(), 1);
     }
 }
 

@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 
 use anyhow::Context;
 use chrono::{DateTime, Utc};
-use mentor_core::load::Credit;
+use mentor_core::load::{Credit, PairTally};
 use mentor_core::trend::SprintTotal;
 use mentor_core::{Evidence, Login, Touchpoint};
 use sqlx::Row;
@@ -16,7 +16,8 @@ use super::{Store, from_ms, ms};
 
 impl Store {
     /// Returns what the touchpoints of `org` with `start <= at < end` credit, oldest first: read from the
-    /// `(org, at, mentor, mentee, minutes)` index alone.
+    /// `(org, at, mentor, mentee, minutes)` index alone. Memory grows with the window's touchpoints: reports read
+    /// [`Store::tallies_between`] instead.
     pub async fn credits_between(
         &self,
         org: &str,
@@ -44,6 +45,67 @@ impl Store {
         Ok(rows)
     }
 
+    /// Returns the touchpoints of `org` with `start <= at < end` counted and their minutes summed per (mentor,
+    /// mentee) — [`mentor_core::load::tallies`] computed by the database on the `(org, at, …)` index, so a load
+    /// report holds one row per pair however many touchpoints the sprint has.
+    pub async fn tallies_between(
+        &self,
+        org: &str,
+        start: DateTime<Utc>,
+        end: DateTime<Utc>,
+    ) -> anyhow::Result<Vec<PairTally>> {
+        let rows = on_reader!(self, p => sqlx::query(
+            "SELECT mentor, mentee, COUNT(*) AS n, CAST(SUM(minutes) AS BIGINT) AS minutes FROM touchpoints \
+             WHERE org = $1 AND at >= $2 AND at < $3 GROUP BY mentor, mentee ORDER BY mentor, mentee",
+        )
+        .bind(org)
+        .bind(ms(start))
+        .bind(ms(end))
+        .fetch_all(p)
+        .await?
+        .iter()
+        .map(|r| {
+            Ok::<_, sqlx::Error>(PairTally {
+                mentor: Login::new(r.try_get::<&str, _>("mentor")?),
+                mentee: Login::new(r.try_get::<&str, _>("mentee")?),
+                touchpoints: count(r.try_get("n")?),
+                minutes: count(r.try_get::<Option<i64>, _>("minutes")?.unwrap_or(0)),
+            })
+        })
+        .collect::<Result<Vec<_>, _>>()?);
+        Ok(rows)
+    }
+
+    /// Returns, per (mentor, mentee) with a touchpoint in `org` with `from <= at <= to`, the time of the last one.
+    pub async fn last_between(
+        &self,
+        org: &str,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+    ) -> anyhow::Result<BTreeMap<(Login, Login), DateTime<Utc>>> {
+        let rows = on_reader!(self, p => sqlx::query(
+            "SELECT mentor, mentee, MAX(at) AS last FROM touchpoints \
+             WHERE org = $1 AND at >= $2 AND at <= $3 GROUP BY mentor, mentee",
+        )
+        .bind(org)
+        .bind(ms(from))
+        .bind(ms(to))
+        .fetch_all(p)
+        .await?
+        .iter()
+        .map(|r| {
+            Ok::<_, sqlx::Error>((
+                (
+                    Login::new(r.try_get::<&str, _>("mentor")?),
+                    Login::new(r.try_get::<&str, _>("mentee")?),
+                ),
+                from_ms(r.try_get("last")?),
+            ))
+        })
+        .collect::<Result<BTreeMap<_, _>, _>>()?);
+        Ok(rows)
+    }
+
     /// Returns, per mentor, the touchpoints of `org` with `start <= at < end` counted and their minutes summed
     /// (the rule of [`mentor_core::trend::totals`]), aggregated by the database on the `(org, at, …)` index.
     pub async fn totals_between(
@@ -66,9 +128,8 @@ impl Store {
             Ok::<_, sqlx::Error>((
                 Login::new(r.try_get::<&str, _>("mentor")?),
                 SprintTotal {
-                    touchpoints: u32::try_from(r.try_get::<i64, _>("n")?).unwrap_or(u32::MAX),
-                    minutes: u32::try_from(r.try_get::<Option<i64>, _>("minutes")?.unwrap_or(0))
-                        .unwrap_or(u32::MAX),
+                    touchpoints: count(r.try_get("n")?),
+                    minutes: count(r.try_get::<Option<i64>, _>("minutes")?.unwrap_or(0)),
                 },
             ))
         })
@@ -152,4 +213,9 @@ impl Store {
         .await?);
         rows.iter().map(|d| serde_json::from_str(d).context("decoding stored evidence")).collect()
     }
+}
+
+/// A database sum as a report's `u32`: saturating, as the core's sums are (a negative sum cannot occur).
+fn count(n: i64) -> u32 {
+    u32::try_from(n.max(0)).unwrap_or(u32::MAX)
 }
