@@ -6,7 +6,6 @@
 //! without a journal there is nowhere private to write them, and the org's pairs are skipped.
 
 use crate::outbox::{self, Write};
-use crate::respond::journal_body;
 use crate::store::{PlannedWrite, Store};
 use chrono::{DateTime, Utc};
 use mentor_core::Config;
@@ -46,7 +45,10 @@ pub async fn org_writes(
         let journal = outbox::journal_marker(org, pair.mentor.as_str(), pair.mentee.as_str());
         if !store.outbox_has(&journal).await? {
             // The journal a nudge comments on is written first.
-            let body = outbox::with_marker(&journal_body(config, pair, &rows, now), &journal);
+            let body = outbox::with_marker(
+                &mentor_core::journal::body(config, pair, &rows, now),
+                &journal,
+            );
             let write = Write::Issue { title: format!("Growth journal: @{}", pair.mentee), body };
             writes.push(outbox::plan(journal.clone(), installation_id, journal_repo, &write));
         }

@@ -168,61 +168,13 @@ pub async fn journal_writes(
         }
         for pair in config.pairs_of_mentee(mentee) {
             let marker = outbox::journal_marker(org, pair.mentor.as_str(), pair.mentee.as_str());
-            let body = outbox::with_marker(&journal_body(config, pair, &rows, now), &marker);
+            let body =
+                outbox::with_marker(&mentor_core::journal::body(config, pair, &rows, now), &marker);
             let write = Write::Issue { title: format!("Growth journal: @{}", pair.mentee), body };
             writes.push(outbox::plan(marker, installation_id, journal_repo, &write));
         }
     }
     Ok(writes)
-}
-
-/// Returns the growth journal of `pair` as of `now`: every milestone of the track with its status, due date
-/// (overdue marked) and the evidence that counts for it, linked. Only ever written into a private repository.
-pub fn journal_body(config: &Config, pair: &Pair, rows: &[Evidence], now: DateTime<Utc>) -> String {
-    let report = evidence::report(config, pair, rows, Vantage::GitHub, now);
-    let mut text = format!(
-        "Mentee: {} · Mentor: {} · Track: `{}` · Since: {}\n\n| Milestone | Stage | Status | Due | Evidence |\n|---|---|---|---|---|\n",
-        pair.mentee, pair.mentor, pair.track, pair.since
-    );
-    for m in &report.milestones {
-        let status = match m.status {
-            MilestoneStatus::Met => "met",
-            MilestoneStatus::Open => "open",
-            MilestoneStatus::Overdue => "**overdue**",
-            MilestoneStatus::Undecided => "waiting for confirmation",
-        };
-        let mut links: Vec<String> = rows
-            .iter()
-            .filter(|r| r.milestone == m.id && r.track == pair.track)
-            .filter(|r| r.status != evidence::EvidenceStatus::Rejected)
-            .map(|r| {
-                let label = format!("{} ({})", r.source, r.at.format("%Y-%m-%d"));
-                let claimed =
-                    if r.status == evidence::EvidenceStatus::Claimed { ", claimed" } else { "" };
-                match &r.url {
-                    Some(url) => format!("[{label}]({url}){claimed}"),
-                    None => format!("{label}{claimed}"),
-                }
-            })
-            .collect();
-        links.sort();
-        text.push_str(&format!(
-            "| {} (`{}`) | {} | {} | {} | {} |\n",
-            template::inert_markdown(&m.title).replace('|', "\\|"),
-            m.id,
-            serde_json::to_value(m.stage)
-                .ok()
-                .and_then(|v| v.as_str().map(str::to_owned))
-                .unwrap_or_default(),
-            status,
-            m.due.map(|d| d.to_string()).unwrap_or_else(|| "–".into()),
-            if links.is_empty() { "–".to_string() } else { links.join("<br>") }
-        ));
-    }
-    text.push_str(
-        "\nKept up to date by Mentor from the program's evidence; edits here are overwritten.",
-    );
-    text
 }
 
 /// Runs the `/mentor` commands of a new comment: evidence and check-ins become rows, the answers one reply

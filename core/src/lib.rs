@@ -17,6 +17,7 @@ pub mod evidence;
 pub mod expertise;
 pub mod history;
 pub mod identity;
+pub mod journal;
 pub mod load;
 pub mod login;
 pub mod matching;

@@ -515,6 +515,10 @@ fn fields(body: &[u8], required: &[&str]) -> Result<serde_json::Map<String, Valu
             return Err(format!("`{f}` is missing or not a string"));
         }
     }
+    // GitHub refuses an issue, comment or review body over 65,536 characters (not bytes).
+    if map.get("body").and_then(Value::as_str).is_some_and(|b| b.chars().count() > 65_536) {
+        return Err("Validation Failed: body is too long (maximum is 65536 characters)".into());
+    }
     Ok(map)
 }
 

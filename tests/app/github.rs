@@ -371,6 +371,26 @@ async fn github_fake_rejects_what_github_would() {
     assert!(fake.requests().iter().all(|r| r.rejected.is_some()));
 }
 
+/// GitHub refuses a comment or issue body over 65,536 characters (characters, not bytes) with a 422, which the
+/// client reports as permanent: what the journal's length limit guards against.
+#[tokio::test]
+async fn github_fake_refuses_a_body_longer_than_github_allows() {
+    let fake = FakeGitHub::start().await;
+    fake.add_installation(INSTALLATION, "acme", &["acme/api"]);
+    let github = client(&fake);
+    let longest = "é".repeat(65_536);
+    github.create_issue_comment(INSTALLATION, "acme/api", 1, &longest).await.unwrap();
+    github.create_issue(INSTALLATION, "acme/api", "t", &longest).await.unwrap();
+    let over = format!("{longest}x");
+    let err = github.create_issue_comment(INSTALLATION, "acme/api", 1, &over).await.unwrap_err();
+    assert!(matches!(err, GitHubError::Permanent(_)), "{err}");
+    assert!(err.to_string().contains("body is too long (maximum is 65536 characters)"), "{err}");
+    let err = github.create_issue(INSTALLATION, "acme/api", "t", &over).await.unwrap_err();
+    assert!(err.to_string().contains("body is too long"), "{err}");
+    assert_eq!(fake.all_comments().len(), 1);
+    assert_eq!(fake.issues("acme/api").len(), 1);
+}
+
 // ---- config source ----
 
 const PEOPLE_AND_TRACKS: &str = "\
