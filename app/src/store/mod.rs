@@ -24,6 +24,23 @@ macro_rules! on_pool {
     };
 }
 
+/// Plans the outbox write `$write` (a [`PlannedWrite`]) in the open transaction `$tx` of either backend: [`PLAN_SQL`]
+/// with its parameters in their order, `$now` in milliseconds, `$delivery` the planning delivery's id (or none).
+/// A macro because the transaction's type differs per backend.
+macro_rules! plan_write {
+    ($tx:expr, $write:expr, $now:expr, $delivery:expr, $org:expr) => {
+        sqlx::query($crate::store::PLAN_SQL)
+            .bind(&$write.marker)
+            .bind(i64::try_from($write.installation_id).unwrap_or(i64::MAX))
+            .bind(&$write.repo)
+            .bind(&$write.op)
+            .bind($now)
+            .bind($delivery)
+            .bind($org)
+            .execute(&mut *$tx)
+    };
+}
+
 /// Appends `VALUES (…), (…)` for the inbox's `INSERT INTO deliveries (id, event, action, status, attempts,
 /// locked_until, next_attempt_at, received_at, updated_at, has_payload, claimed_by)`: a claimed delivery is stored
 /// as `processing` with its first attempt, lease and holder. A macro because the query builder's type differs per

@@ -7,7 +7,7 @@ use chrono::{DateTime, Utc};
 use mentor_core::Login;
 use sqlx::Row;
 
-use super::{PLAN_SQL, PlannedWrite, Store, WriteStatus, from_ms, ms};
+use super::{PlannedWrite, Store, WriteStatus, from_ms, ms};
 
 /// A pair's reminders paused until an instant (`/mentor snooze`).
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -58,16 +58,7 @@ impl Store {
         on_pool!(self, p => {
             let mut tx = p.begin().await?;
             for w in writes {
-                sqlx::query(PLAN_SQL)
-                    .bind(&w.marker)
-                    .bind(w.installation_id as i64)
-                    .bind(&w.repo)
-                    .bind(&w.op)
-                    .bind(ms(now))
-                    .bind(None::<String>)
-                    .bind(org)
-                    .execute(&mut *tx)
-                    .await?;
+                plan_write!(tx, w, ms(now), None::<String>, org).await?;
             }
             tx.commit().await
         })?;

@@ -11,7 +11,7 @@ use chrono::{DateTime, Utc};
 use serde::Serialize;
 use sqlx::Row;
 
-use super::{PLAN_SQL, PlannedWrite, Store, from_ms, ms};
+use super::{PlannedWrite, Store, from_ms, ms};
 
 /// A token that names the person (its hash is never read out).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
@@ -265,16 +265,7 @@ impl Store {
                 // Until the sender edits the issue, what was last written would still hold their milestones.
                 sqlx::query("UPDATE written SET body = '' WHERE org = $1 AND marker = $2")
                     .bind(org).bind(&w.marker).execute(&mut *tx).await?;
-                sqlx::query(PLAN_SQL)
-                    .bind(&w.marker)
-                    .bind(w.installation_id as i64)
-                    .bind(&w.repo)
-                    .bind(&w.op)
-                    .bind(ms(now))
-                    .bind(None::<String>)
-                    .bind(org)
-                    .execute(&mut *tx)
-                    .await?;
+                plan_write!(tx, w, ms(now), None::<String>, org).await?;
             }
             // A number only, never the data: `erased` holds counts.
             let counts = serde_json::to_string(&erased).unwrap_or_default();

@@ -5,9 +5,7 @@ use chrono::{DateTime, Utc};
 use mentor_core::{Evidence, Touchpoint};
 use sqlx::Row;
 
-use super::{
-    ClaimedDelivery, DeliveryStatus, InstallationStatus, PLAN_SQL, PlannedWrite, Store, ms,
-};
+use super::{ClaimedDelivery, DeliveryStatus, InstallationStatus, PlannedWrite, Store, ms};
 
 /// How processing a claimed delivery ended.
 #[derive(Debug)]
@@ -218,16 +216,7 @@ impl Store {
                         }
                     }
                     for w in &outcome.writes {
-                        sqlx::query(PLAN_SQL)
-                            .bind(&w.marker)
-                            .bind(w.installation_id as i64)
-                            .bind(&w.repo)
-                            .bind(&w.op)
-                            .bind(now)
-                            .bind(&claim.id)
-                            .bind(org)
-                            .execute(&mut *tx)
-                            .await?;
+                        plan_write!(tx, w, now, &claim.id, org).await?;
                     }
                 }
                 // Touchpoints of the whole batch in multi-row statements (first stored wins, as one by one), then the
