@@ -279,15 +279,20 @@ fn milestone_report(
     today: NaiveDate,
     now: DateTime<Utc>,
 ) -> MilestoneReport {
-    // Later rows with the same key win (a confirmation replaces the automatic match).
+    // Later rows with the same key win (a confirmation replaces the automatic match). Indexed by key: a mentee
+    // with hundreds of merged PRs made this a quadratic scan.
     let mut rows: Vec<&Evidence> = Vec::new();
+    let mut by_key: std::collections::HashMap<&str, usize> = std::collections::HashMap::new();
     for e in evidence
         .iter()
         .filter(|e| e.mentee == pair.mentee && e.track == pair.track && e.milestone == milestone.id)
     {
-        match rows.iter_mut().find(|r| r.key == e.key) {
-            Some(slot) => *slot = e,
-            None => rows.push(e),
+        match by_key.get(e.key.as_str()) {
+            Some(&i) => rows[i] = e,
+            None => {
+                by_key.insert(&e.key, rows.len());
+                rows.push(e);
+            }
         }
     }
     rows.sort_by(|a, b| a.at.cmp(&b.at).then_with(|| a.source.cmp(&b.source)));
