@@ -242,8 +242,9 @@ async fn run(
     // The dashboard's load page, as a manager signed in (a session made in the database), for the same sprints:
     // server time (loopback latency), page weight as sent with gzip and unpacked.
     let store = mentor_app::store::Store::connect(db_url).await?;
-    let session = "loadread-session";
-    store.create_session(&mentor_app::token::token_hash(session), "boss", now).await?;
+    // One session per run: a database kept with LOADREAD_DB already holds the sessions of earlier runs.
+    let session = format!("loadread-session-{}", std::process::id());
+    store.create_session(&mentor_app::token::token_hash(&session), "boss", now).await?;
     store.close().await;
     let cookie = format!("mentor_session={session}");
     let mut page_latencies = Vec::with_capacity(requests);
