@@ -14,6 +14,30 @@ use sqlx::Row;
 
 use super::{Store, from_ms, ms};
 
+/// Runs `$sql` — parameters `$1` org, `$2`/`$3` a time window (milliseconds) — on a reader of either backend and
+/// maps each row `$r` with `$map` (which may use `?` on column reads), collecting into the type asked for.
+macro_rules! in_window {
+    ($store:expr, $sql:expr, $org:expr, $from:expr, $to:expr, |$r:ident| $map:expr) => {
+        on_reader!($store, p => sqlx::query($sql)
+            .bind($org)
+            .bind(ms($from))
+            .bind(ms($to))
+            .fetch_all(p)
+            .await?
+            .iter()
+            .map(|$r| Ok::<_, sqlx::Error>($map))
+            .collect::<Result<_, _>>()?)
+    };
+}
+
+/// The login in column `name` of a row.
+fn login<R: Row>(r: &R, name: &str) -> Result<Login, sqlx::Error>
+where
+    for<'a> &'a str: sqlx::ColumnIndex<R> + sqlx::Decode<'a, R::Database> + sqlx::Type<R::Database>,
+{
+    Ok(Login::new(r.try_get::<&str, _>(name)?))
+}
+
 impl Store {
     /// Returns what the touchpoints of `org` with `start <= at < end` credit, oldest first: read from the
     /// `(org, at, mentor, mentee, minutes)` index alone. Memory grows with the window's touchpoints: reports read
@@ -24,24 +48,19 @@ impl Store {
         start: DateTime<Utc>,
         end: DateTime<Utc>,
     ) -> anyhow::Result<Vec<Credit>> {
-        let rows = on_reader!(self, p => sqlx::query(
+        let rows = in_window!(
+            self,
             "SELECT mentor, mentee, minutes, at FROM touchpoints WHERE org = $1 AND at >= $2 AND at < $3 ORDER BY at",
-        )
-        .bind(org)
-        .bind(ms(start))
-        .bind(ms(end))
-        .fetch_all(p)
-        .await?
-        .iter()
-        .map(|r| {
-            Ok::<_, sqlx::Error>(Credit {
-                mentor: Login::new(r.try_get::<&str, _>("mentor")?),
-                mentee: Login::new(r.try_get::<&str, _>("mentee")?),
-                minutes: u32::try_from(r.try_get::<i64, _>("minutes")?).unwrap_or(u32::MAX),
+            org,
+            start,
+            end,
+            |r| Credit {
+                mentor: login(r, "mentor")?,
+                mentee: login(r, "mentee")?,
+                minutes: count(r.try_get("minutes")?),
                 at: from_ms(r.try_get("at")?),
-            })
-        })
-        .collect::<Result<Vec<_>, _>>()?);
+            }
+        );
         Ok(rows)
     }
 
@@ -54,25 +73,20 @@ impl Store {
         start: DateTime<Utc>,
         end: DateTime<Utc>,
     ) -> anyhow::Result<Vec<PairTally>> {
-        let rows = on_reader!(self, p => sqlx::query(
+        let rows = in_window!(
+            self,
             "SELECT mentor, mentee, COUNT(*) AS n, CAST(SUM(minutes) AS BIGINT) AS minutes FROM touchpoints \
              WHERE org = $1 AND at >= $2 AND at < $3 GROUP BY mentor, mentee ORDER BY mentor, mentee",
-        )
-        .bind(org)
-        .bind(ms(start))
-        .bind(ms(end))
-        .fetch_all(p)
-        .await?
-        .iter()
-        .map(|r| {
-            Ok::<_, sqlx::Error>(PairTally {
-                mentor: Login::new(r.try_get::<&str, _>("mentor")?),
-                mentee: Login::new(r.try_get::<&str, _>("mentee")?),
+            org,
+            start,
+            end,
+            |r| PairTally {
+                mentor: login(r, "mentor")?,
+                mentee: login(r, "mentee")?,
                 touchpoints: count(r.try_get("n")?),
                 minutes: count(r.try_get::<Option<i64>, _>("minutes")?.unwrap_or(0)),
-            })
-        })
-        .collect::<Result<Vec<_>, _>>()?);
+            }
+        );
         Ok(rows)
     }
 
@@ -83,26 +97,15 @@ impl Store {
         from: DateTime<Utc>,
         to: DateTime<Utc>,
     ) -> anyhow::Result<BTreeMap<(Login, Login), DateTime<Utc>>> {
-        let rows = on_reader!(self, p => sqlx::query(
+        let rows = in_window!(
+            self,
             "SELECT mentor, mentee, MAX(at) AS last FROM touchpoints \
              WHERE org = $1 AND at >= $2 AND at <= $3 GROUP BY mentor, mentee",
-        )
-        .bind(org)
-        .bind(ms(from))
-        .bind(ms(to))
-        .fetch_all(p)
-        .await?
-        .iter()
-        .map(|r| {
-            Ok::<_, sqlx::Error>((
-                (
-                    Login::new(r.try_get::<&str, _>("mentor")?),
-                    Login::new(r.try_get::<&str, _>("mentee")?),
-                ),
-                from_ms(r.try_get("last")?),
-            ))
-        })
-        .collect::<Result<BTreeMap<_, _>, _>>()?);
+            org,
+            from,
+            to,
+            |r| ((login(r, "mentor")?, login(r, "mentee")?), from_ms(r.try_get("last")?))
+        );
         Ok(rows)
     }
 
@@ -114,26 +117,21 @@ impl Store {
         start: DateTime<Utc>,
         end: DateTime<Utc>,
     ) -> anyhow::Result<BTreeMap<Login, SprintTotal>> {
-        let rows = on_reader!(self, p => sqlx::query(
+        let rows = in_window!(
+            self,
             "SELECT mentor, COUNT(*) AS n, CAST(SUM(minutes) AS BIGINT) AS minutes FROM touchpoints \
              WHERE org = $1 AND at >= $2 AND at < $3 GROUP BY mentor",
-        )
-        .bind(org)
-        .bind(ms(start))
-        .bind(ms(end))
-        .fetch_all(p)
-        .await?
-        .iter()
-        .map(|r| {
-            Ok::<_, sqlx::Error>((
-                Login::new(r.try_get::<&str, _>("mentor")?),
+            org,
+            start,
+            end,
+            |r| (
+                login(r, "mentor")?,
                 SprintTotal {
                     touchpoints: count(r.try_get("n")?),
                     minutes: count(r.try_get::<Option<i64>, _>("minutes")?.unwrap_or(0)),
                 },
-            ))
-        })
-        .collect::<Result<BTreeMap<_, _>, _>>()?);
+            )
+        );
         Ok(rows)
     }
 
@@ -215,7 +213,8 @@ impl Store {
     }
 }
 
-/// A database sum as a report's `u32`: saturating, as the core's sums are (a negative sum cannot occur).
+/// A database count, sum or minutes column as a report's `u32`: saturating, as the core's sums are (negative values
+/// cannot occur).
 fn count(n: i64) -> u32 {
     u32::try_from(n.max(0)).unwrap_or(u32::MAX)
 }
