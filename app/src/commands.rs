@@ -15,7 +15,6 @@ use crate::{server, webhook};
 
 /// Runs `serve` until SIGINT/SIGTERM.
 pub async fn cmd_serve(args: ServeArgs, database_url: &str) -> anyhow::Result<()> {
-    crate::memory::tune();
     let app = server::build(&args, database_url).await?;
     app.run(server::shutdown_signal()).await
 }

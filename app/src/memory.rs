@@ -19,7 +19,8 @@ pub const TRIM_EVERY: Duration = Duration::from_secs(30);
 /// Blocks of this many bytes or more get their own mapping, returned to the system when freed.
 pub const MMAP_THRESHOLD: usize = 64 * 1024;
 
-/// Fixes malloc's mmap threshold at [`MMAP_THRESHOLD`] for the server's lifetime, unless the operator set one
+/// Fixes malloc's mmap threshold at [`MMAP_THRESHOLD`] for the process (a running server sets it beside its
+/// trims), unless the operator set one
 /// (`MALLOC_MMAP_THRESHOLD_`, which glibc reads at start); true when this set it.
 pub fn tune() -> bool {
     if std::env::var_os("MALLOC_MMAP_THRESHOLD_").is_some() {

@@ -264,6 +264,7 @@ impl App {
             crate::outbox::LEASE,
             stop_rx.clone(),
         ));
+        crate::memory::tune();
         let trims = tokio::spawn(crate::memory::run(stop_rx.clone()));
         let checkpoints = {
             let store = self.store.clone();

@@ -4,7 +4,7 @@
 use chrono::{DateTime, Utc};
 
 use crate::config::{Config, Pair};
-use crate::evidence::{self, Evidence, EvidenceStatus, MilestoneStatus, Vantage};
+use crate::evidence::{self, Evidence, EvidenceEntry, EvidenceStatus, MilestoneStatus, Vantage};
 use crate::template;
 
 /// The most evidence links a milestone's row lists, newest first; the rest are counted. A mentee who merges
@@ -34,11 +34,10 @@ pub fn body(config: &Config, pair: &Pair, rows: &[Evidence], now: DateTime<Utc>)
             MilestoneStatus::Overdue => "**overdue**",
             MilestoneStatus::Undecided => "waiting for confirmation",
         };
-        let mut counted: Vec<&Evidence> = rows
-            .iter()
-            .filter(|r| r.milestone == m.id && r.track == pair.track)
-            .filter(|r| r.status != EvidenceStatus::Rejected)
-            .collect();
+        // The report's entries: one per key, the latest row winning (a confirmed or rejected claim is not also
+        // listed as claimed).
+        let mut counted: Vec<&EvidenceEntry> =
+            m.evidence.iter().filter(|e| e.status != EvidenceStatus::Rejected).collect();
         counted.sort_by(|a, b| b.at.cmp(&a.at).then_with(|| a.source.cmp(&b.source)));
         let mut links: Vec<String> =
             counted.iter().take(LINKS_PER_MILESTONE).map(|r| link(r)).collect();
@@ -72,7 +71,7 @@ pub fn body(config: &Config, pair: &Pair, rows: &[Evidence], now: DateTime<Utc>)
 }
 
 /// One piece of evidence as the journal lists it: its source and day, linked when it has a URL.
-fn link(r: &Evidence) -> String {
+fn link(r: &EvidenceEntry) -> String {
     let label = format!("{} ({})", r.source, r.at.format("%Y-%m-%d"));
     let claimed = if r.status == EvidenceStatus::Claimed { ", claimed" } else { "" };
     match &r.url {
@@ -138,6 +137,17 @@ mod tests {
         assert!(listed[4].contains("acme/api#3 (2026-11-04)"), "{line}");
         assert!(listed[5].starts_with("and 2 more |"), "{line}");
         assert!(!line.contains("acme/api#8"), "rejected evidence is left out: {line}");
+        // A claim later rejected under the same key is listed neither as claimed nor at all.
+        let mut claim = row("a", 9);
+        claim.status = EvidenceStatus::Claimed;
+        let rejected = Evidence { status: EvidenceStatus::Rejected, ..claim.clone() };
+        let text = body(&config, &config.pairs[0], &[claim.clone()], at("2026-11-20T00:00:00Z"));
+        assert!(
+            text.contains("acme/api#9 (2026-11-10)](https://github.com/acme/api/pull/9), claimed"),
+            "{text}"
+        );
+        let text = body(&config, &config.pairs[0], &[claim, rejected], at("2026-11-20T00:00:00Z"));
+        assert!(!text.contains("acme/api#9"), "{text}");
     }
 
     /// However long the titles and many the milestones, the journal fits in a GitHub issue and says what it
